@@ -1,0 +1,15 @@
+# Board qemu-virt-rv64: QEMU "virt", RV64GC harts in S-mode under OpenSBI.
+set(BRIGADE_BOARD_ARCH riscv64)
+set(BRIGADE_BOARD_SOURCES
+  board/qemu-virt-rv64/board.c
+  kernel/arch/riscv64/sbi_board.c
+  drivers/uart/ns16550.c
+  drivers/misc/sifive_test.c)
+set(BRIGADE_LINKER_SCRIPT ${CMAKE_SOURCE_DIR}/linker/riscv64-sbi.ld)
+set(BRIGADE_LOAD_ADDR 0x80200000)
+# The -smp counts the runtime tests run at by default.
+set(BRIGADE_TEST_SMP 1 2 3 4 8)
+set(BRIGADE_QEMU_PACKAGE qemu-system-misc)
+find_program(BRIGADE_QEMU qemu-system-riscv64)
+# QEMU command without -smp and -kernel (added per run).
+set(BRIGADE_QEMU_ARGS -M virt -m 128M -bios default -display none -serial stdio -monitor none)

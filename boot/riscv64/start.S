@@ -1,0 +1,48 @@
+/* RISC-V S-mode entry under OpenSBI.
+ *
+ * The boot hart arrives at _start with a0 = hart id, a1 = device tree.
+ * Every other hart is started later by kernel_boot through SBI HSM at
+ * _secondary_start with a0 = hart id, a1 = its struct cpu (the opaque value).
+ */
+	.section .text.boot, "ax"
+	.global _start
+_start:
+	.option push
+	.option norelax
+	la	gp, __global_pointer$
+	.option pop
+	csrw	sie, zero
+	csrw	sip, zero
+	la	sp, __boot_stack_top
+	mv	tp, zero
+
+	/* .bss is cleared exactly once, by the boot hart, before anything runs:
+	 * secondaries are only started after kernel_boot has set up memory. */
+	la	t0, __bss_start
+	la	t1, __bss_end
+1:	bgeu	t0, t1, 2f
+	sd	zero, 0(t0)
+	addi	t0, t0, 8
+	j	1b
+2:
+	la	t0, trap_entry
+	csrw	stvec, t0
+	call	kernel_boot		/* (hartid, dtb); does not return */
+3:	wfi
+	j	3b
+
+	.global _secondary_start
+_secondary_start:
+	.option push
+	.option norelax
+	la	gp, __global_pointer$
+	.option pop
+	csrw	sie, zero
+	mv	tp, a1
+	ld	sp, 0(a1)		/* cpu->boot_stack_top (offset 0) */
+	la	t0, trap_entry
+	csrw	stvec, t0
+	mv	a0, a1
+	call	kernel_secondary	/* (cpu); does not return */
+4:	wfi
+	j	4b

@@ -1,0 +1,46 @@
+/* RISC-V S-mode implementation of the out-of-line arch contract. */
+#include <stddef.h>
+#include <stdint.h>
+
+#include <brigade/arch.h>
+#include <brigade/cpu.h>
+#include <sbi.h>
+
+#include "riscv.h"
+
+static uint64_t tick_hz;
+static int have_sstc;
+
+void riscv_time_init(uint64_t timebase_hz, int sstc) {
+  tick_hz = timebase_hz;
+  have_sstc = sstc;
+}
+
+uint64_t arch_tick_hz(void) { return tick_hz; }
+
+void arch_wait_for_interrupt(void) { __asm__ volatile("wfi" ::: "memory"); }
+
+void arch_timer_set(uint64_t deadline_ticks) {
+  /* Sstc lets S-mode write its compare register directly (no trap into
+   * OpenSBI); otherwise SBI set_timer does the same through M-mode. Either
+   * way a deadline of UINT64_MAX means "no timer". */
+  if (have_sstc)
+    __asm__ volatile("csrw 0x14D, %0" ::"r"(deadline_ticks)); /* stimecmp */
+  else
+    sbi_set_timer(deadline_ticks);
+}
+
+void arch_send_ipi(const struct cpu *target) { sbi_send_ipi_one(target->hw_id); }
+
+void arch_clear_ipi(void) { csr_clear(sip, SIE_SSIE); }
+
+void *arch_init_stack(void *stack_top, void (*entry)(void *arg, void *switch_arg), void *arg) {
+  extern void arch_task_trampoline(void);
+  unsigned long *frame = (unsigned long *)((uintptr_t)stack_top & ~(uintptr_t)15) - 26;
+  for (int i = 0; i < 26; i++)
+    frame[i] = 0;
+  frame[0] = (unsigned long)arch_task_trampoline; /* ra */
+  frame[1] = (unsigned long)entry;                /* s0 */
+  frame[2] = (unsigned long)arg;                  /* s1 */
+  return frame;
+}

@@ -1,0 +1,53 @@
+/* RISC-V implementations of the inline part of the arch contract.
+ * Included only by <brigade/arch.h>. */
+#ifndef BRIGADE_RISCV_ARCH_INLINE_H
+#define BRIGADE_RISCV_ARCH_INLINE_H
+
+#include "csr.h"
+
+/* tp holds the per-core structure. Nothing else in brigade uses tp (no TLS),
+ * and a context switch never saves or restores it, so it stays with the core
+ * while tasks move between cores. Code must therefore not keep the result of
+ * arch_this_cpu() across a point where the task may switch. */
+static inline struct cpu *arch_this_cpu(void) {
+  struct cpu *cpu;
+  __asm__ volatile("mv %0, tp" : "=r"(cpu));
+  return cpu;
+}
+
+static inline void arch_set_this_cpu(struct cpu *cpu) {
+  __asm__ volatile("mv tp, %0" ::"r"(cpu) : "memory");
+}
+
+static inline unsigned long arch_irq_save(void) {
+  return csr_read_clear(sstatus, SSTATUS_SIE) & SSTATUS_SIE;
+}
+
+static inline void arch_irq_restore(unsigned long token) {
+  if (token)
+    csr_set(sstatus, SSTATUS_SIE);
+}
+
+static inline void arch_irq_enable(void) { csr_set(sstatus, SSTATUS_SIE); }
+
+static inline bool arch_irq_enabled(void) { return (csr_read(sstatus) & SSTATUS_SIE) != 0; }
+
+static inline void arch_cpu_relax(void) {
+  /* Zihintpause "pause" is a hint; encoded as a fence so older assemblers
+   * accept it and harts without the extension treat it as a no-op. */
+  __asm__ volatile(".insn i 0x0f, 0, x0, x0, 0x010" ::: "memory");
+}
+
+static inline uint64_t arch_now_ticks(void) {
+  uint64_t t;
+  __asm__ volatile("rdtime %0" : "=r"(t));
+  return t;
+}
+
+static inline uint64_t arch_instructions_retired(void) {
+  uint64_t n;
+  __asm__ volatile("rdinstret %0" : "=r"(n));
+  return n;
+}
+
+#endif

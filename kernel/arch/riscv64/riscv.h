@@ -1,0 +1,15 @@
+/* Internal interface between RISC-V arch code and RISC-V boards. */
+#ifndef BRIGADE_RISCV_INTERNAL_H
+#define BRIGADE_RISCV_INTERNAL_H
+
+#include <stdint.h>
+
+struct trap_frame;
+
+/** @brief Record the timebase and whether harts implement Sstc. */
+void riscv_time_init(uint64_t timebase_hz, int sstc);
+
+/** @brief Print a trap frame (registers with ABI names) to the panic console. */
+void riscv_dump_frame(const struct trap_frame *tf);
+
+#endif

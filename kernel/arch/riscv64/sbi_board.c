@@ -1,0 +1,58 @@
+/* The part of the board contract every RISC-V board under an SBI firmware
+ * shares: the machine comes from the device tree, cores start through SBI
+ * HSM, and each core masks everything but the wake-up IPI at start. */
+#include <brigade/board.h>
+#include <brigade/cpu.h>
+#include <brigade/devicetree.h>
+#include <brigade/fdt.h>
+#include <brigade/panic.h>
+#include <sbi.h>
+
+#include "csr.h"
+#include "riscv.h"
+
+int board_describe(const void *dtb, struct machine *m) {
+  const char *missing = "?";
+  int err = dt_describe_machine(dtb, m, &missing);
+  if (err == -100) {
+    kprintf("brigade: the device tree at %p has no %s\n", dtb, missing);
+    return -1;
+  }
+  if (err) {
+    kprintf("brigade: device tree at %p: %s\n", dtb, fdt_strerror(err));
+    return -1;
+  }
+  riscv_time_init(m->timer_hz, 0);
+  return 0;
+}
+
+int board_start_cpu(struct cpu *cpu) {
+  extern char _secondary_start[];
+  long err = sbi_hart_start(cpu->hw_id, (unsigned long)_secondary_start, (unsigned long)cpu);
+  if (err) {
+    kprintf("brigade: SBI hart_start(%lu) failed: %s\n", (unsigned long)cpu->hw_id,
+            sbi_error_name(err));
+    return -1;
+  }
+  return 0;
+}
+
+void board_diagnose_cpu(const struct cpu *cpu) {
+  static const char *const states[] = {"started", "stopped", "start pending", "stop pending",
+                                       "suspended", "suspend pending", "resume pending"};
+  long st = sbi_hart_status(cpu->hw_id);
+  kprintf("  core %u (hart %lu): SBI HSM state %s\n", cpu->index, (unsigned long)cpu->hw_id,
+          st >= 0 && st < 7 ? states[st] : sbi_error_name(st));
+}
+
+void board_cpu_init(struct cpu *cpu) {
+  (void)cpu;
+  /* FP on (state "initial") so tasks and newlib may use it; the trap entry
+   * and the context switch save FP registers. */
+  csr_clear(sstatus, SSTATUS_FS_MASK);
+  csr_set(sstatus, SSTATUS_FS_INITIAL);
+  /* Only the software interrupt is enabled, and sstatus.SIE stays clear: it
+   * is never taken as a trap, it only ends a wfi. The scheduler enables the
+   * rest when it starts. */
+  csr_write(sie, SIE_SSIE);
+}

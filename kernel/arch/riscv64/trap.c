@@ -1,0 +1,91 @@
+/* Trap dispatch and panic reports for RISC-V S-mode. */
+#include <stddef.h>
+
+#include <brigade/cpu.h>
+#include <brigade/irq.h>
+#include <brigade/panic.h>
+
+#include "csr.h"
+#include "riscv.h"
+#include "trap_frame.h"
+
+_Static_assert(offsetof(struct trap_frame, x[1]) == TF_X(1), "trap frame layout");
+_Static_assert(offsetof(struct trap_frame, sepc) == TF_SEPC, "trap frame layout");
+_Static_assert(offsetof(struct trap_frame, sstatus) == TF_SSTATUS, "trap frame layout");
+_Static_assert(offsetof(struct trap_frame, scause) == TF_SCAUSE, "trap frame layout");
+_Static_assert(offsetof(struct trap_frame, stval) == TF_STVAL, "trap frame layout");
+_Static_assert(offsetof(struct trap_frame, f[0]) == TF_F(0), "trap frame layout");
+_Static_assert(offsetof(struct trap_frame, fcsr) == TF_FCSR, "trap frame layout");
+_Static_assert(sizeof(struct trap_frame) == TF_SIZE && TF_SIZE % 16 == 0, "trap frame size");
+
+static const char *exception_name(unsigned long code) {
+  static const char *const names[] = {
+      "instruction address misaligned", "instruction access fault", "illegal instruction",
+      "breakpoint", "load address misaligned", "load access fault",
+      "store/AMO address misaligned", "store/AMO access fault", "environment call from U-mode",
+      "environment call from S-mode", "reserved (10)", "reserved (11)",
+      "instruction page fault", "load page fault", "reserved (14)", "store/AMO page fault",
+  };
+  return code < sizeof names / sizeof names[0] ? names[code] : "unknown exception";
+}
+
+static const char *interrupt_name(unsigned long code) {
+  switch (code) {
+  case IRQ_S_SOFT: return "supervisor software interrupt";
+  case IRQ_S_TIMER: return "supervisor timer interrupt";
+  case IRQ_S_EXT: return "supervisor external interrupt";
+  default: return "unknown interrupt";
+  }
+}
+
+void riscv_dump_frame(const struct trap_frame *tf) {
+  static const char *const abi[32] = {
+      "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0",
+      "a1",   "a2", "a3", "a4", "a5", "a6", "a7", "s2", "s3", "s4", "s5",
+      "s6",   "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
+  };
+  kprintf("  sepc    %016lx  sstatus %016lx\n", tf->sepc, tf->sstatus);
+  kprintf("  scause  %016lx  stval   %016lx\n", tf->scause, tf->stval);
+  for (int i = 1; i < 32; i += 2) {
+    if (i + 1 < 32)
+      kprintf("  x%-2d %-4s %016lx  x%-2d %-4s %016lx\n", i, abi[i], tf->x[i], i + 1, abi[i + 1],
+              tf->x[i + 1]);
+    else
+      kprintf("  x%-2d %-4s %016lx\n", i, abi[i], tf->x[i]);
+  }
+}
+
+static void __attribute__((noreturn)) trap_panic(const struct trap_frame *tf, const char *what) {
+  unsigned long code = tf->scause & ~SCAUSE_INTERRUPT;
+  int irq = (tf->scause & SCAUSE_INTERRUPT) != 0;
+  panic_begin("%s: scause %lu (%s) at sepc %p, stval %p", what, code,
+              irq ? interrupt_name(code) : exception_name(code), (void *)tf->sepc,
+              (void *)tf->stval);
+  riscv_dump_frame(tf);
+  panic_end(EXIT_PANIC);
+}
+
+void trap_dispatch(struct trap_frame *tf) {
+  if (tf->scause & SCAUSE_INTERRUPT) {
+    enum irq_class cls;
+    switch (tf->scause & ~SCAUSE_INTERRUPT) {
+    case IRQ_S_SOFT:
+      cls = IRQ_IPI;
+      break;
+    case IRQ_S_TIMER:
+      cls = IRQ_TIMER;
+      break;
+    case IRQ_S_EXT:
+      cls = IRQ_EXTERNAL;
+      break;
+    default:
+      trap_panic(tf, "unexpected interrupt");
+    }
+    irq_handler_fn fn = irq_handler(cls);
+    if (!fn)
+      trap_panic(tf, "interrupt with no handler installed");
+    fn();
+    return;
+  }
+  trap_panic(tf, "unexpected trap");
+}

@@ -1,0 +1,108 @@
+/* Portable boot: from the first instruction of C on the boot core to main(),
+ * with every core online. */
+#include <stdio.h>
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <brigade/board.h>
+#include <brigade/cpu.h>
+#include <brigade/heap.h>
+#include <brigade/machine.h>
+#include <brigade/panic.h>
+
+#include "kernel_internal.h"
+
+#define BOOT_STACK_SIZE (16 * 1024)
+#define CORE_REPORT_TIMEOUT_MS 2000
+
+struct machine machine;
+static unsigned cores_online;
+
+extern int main(void);
+
+static uintptr_t heap_limit_for(const struct machine *m) {
+  extern char __heap_start[];
+  uintptr_t start = (uintptr_t)__heap_start;
+  uintptr_t limit = (uintptr_t)(m->ram_base + m->ram_size);
+  uintptr_t blob = (uintptr_t)m->firmware_blob;
+  /* Firmware leaves the device tree in RAM (QEMU: near the top). The heap
+   * stops below it so the tree stays readable for the life of the system. */
+  if (blob >= start && blob < limit)
+    limit = blob & ~(uintptr_t)4095;
+  return limit;
+}
+
+static void start_secondaries(struct cpu *boot) {
+  for (unsigned i = 0; i < cpu_count(); i++) {
+    struct cpu *cpu = cpu_get(i);
+    if (cpu == boot)
+      continue;
+    char *stack = memalign(16, BOOT_STACK_SIZE);
+    if (!stack)
+      panic("out of memory for core %u's boot stack", i);
+    cpu->boot_stack_top = stack + BOOT_STACK_SIZE;
+    int err = board_start_cpu(cpu);
+    if (err)
+      panic("could not start core %u (hw id %lu)", i, (unsigned long)cpu->hw_id);
+  }
+  uint64_t deadline = arch_now_ticks() + arch_tick_hz() * CORE_REPORT_TIMEOUT_MS / 1000;
+  while (__atomic_load_n(&cores_online, __ATOMIC_ACQUIRE) < cpu_count()) {
+    if (arch_now_ticks() > deadline) {
+      panic_begin("only %u of %u cores reported in within %d ms",
+                  __atomic_load_n(&cores_online, __ATOMIC_ACQUIRE), cpu_count(),
+                  CORE_REPORT_TIMEOUT_MS);
+      for (unsigned i = 0; i < cpu_count(); i++)
+        if (!__atomic_load_n(&cpu_get(i)->online, __ATOMIC_ACQUIRE))
+          board_diagnose_cpu(cpu_get(i));
+      panic_end(EXIT_PANIC);
+    }
+    arch_cpu_relax();
+  }
+}
+
+static void print_banner(void) {
+  kprintf("brigade on %s: %u core%s (hw ids", board_name, cpu_count(), cpu_count() == 1 ? "" : "s");
+  for (unsigned i = 0; i < cpu_count(); i++)
+    kprintf(" %lu", (unsigned long)cpu_get(i)->hw_id);
+  kprintf("), %lu MiB RAM at %p, timer %lu Hz\n", (unsigned long)(machine.ram_size >> 20),
+          (void *)(uintptr_t)machine.ram_base, (unsigned long)machine.timer_hz);
+  for (unsigned i = 0; i < machine.ncores; i++)
+    if (!machine.cores[i].usable)
+      kprintf("brigade: skipped hw id %lu: %s\n", (unsigned long)machine.cores[i].hw_id,
+              machine.cores[i].why_not);
+}
+
+void kernel_boot(uint64_t boot_hw_id, const void *firmware_arg) {
+  board_early_init();
+
+  /* Pass one sizes the machine; the heap can only be set up once RAM is known,
+   * and pass two then has somewhere to put the core list. */
+  if (board_describe(firmware_arg, &machine) < 0)
+    panic("cannot describe the machine from what the firmware passed (%p)", firmware_arg);
+  heap_init(heap_limit_for(&machine));
+  machine.cores = calloc(machine.ncores, sizeof *machine.cores);
+  if (!machine.cores)
+    panic("out of memory for the core list (%u cores)", machine.ncores);
+  if (board_describe(firmware_arg, &machine) < 0)
+    panic("the machine description changed between two reads");
+
+  struct cpu *boot = cpus_create(&machine, boot_hw_id);
+  arch_set_this_cpu(boot);
+  board_cpu_init(boot);
+  newlib_reent_init_cpu(boot, 1);
+  __atomic_store_n(&boot->online, 1, __ATOMIC_RELEASE);
+  __atomic_fetch_add(&cores_online, 1, __ATOMIC_RELEASE);
+
+  start_secondaries(boot);
+  print_banner();
+  exit(main());
+}
+
+void kernel_secondary(struct cpu *cpu) {
+  board_cpu_init(cpu);
+  newlib_reent_init_cpu(cpu, 0);
+  __atomic_store_n(&cpu->online, 1, __ATOMIC_RELEASE);
+  __atomic_fetch_add(&cores_online, 1, __ATOMIC_RELEASE);
+  cpu_idle_loop(cpu);
+}

@@ -1,0 +1,142 @@
+#include <string.h>
+
+#include <brigade/devicetree.h>
+#include <brigade/fdt.h>
+
+struct dt_state {
+  struct machine *m;
+  unsigned ncores;
+  bool have_memory, have_timebase;
+  /* the cpu node being read */
+  bool in_cpu, cpu_has_reg, cpu_disabled, cpu_has_mmu, cpu_has_isa, cpu_has_sstc, cpu_is_cpu;
+  uint64_t cpu_reg;
+  bool all_sstc, any_isa;
+};
+
+static bool prop_is(const struct fdt_visit *v, const char *name) {
+  return strcmp(v->prop, name) == 0;
+}
+
+static bool str_value_is(const struct fdt_visit *v, const char *s) {
+  size_t n = strlen(s);
+  return v->len == n + 1 && memcmp(v->value, s, n + 1) == 0;
+}
+
+/* "_sstc" appears as a multi-letter extension in riscv,isa. */
+static bool isa_has(const struct fdt_visit *v, const char *ext) {
+  const char *isa = v->value;
+  size_t n = strlen(ext);
+  for (uint32_t i = 0; i + n + 1 <= v->len; i++)
+    if (isa[i] == '_' && strncmp(isa + i + 1, ext, n) == 0 &&
+        (isa[i + 1 + n] == '_' || isa[i + 1 + n] == '\0'))
+      return true;
+  return false;
+}
+
+static void end_cpu(struct dt_state *st) {
+  if (!st->cpu_is_cpu || !st->cpu_has_reg)
+    return;
+  const char *why_not = NULL;
+  if (st->cpu_disabled)
+    why_not = "status is not \"okay\"";
+  else if (st->cpu_has_isa && !st->cpu_has_mmu)
+    why_not = "no MMU in the device tree (no S-mode)";
+  if (!why_not && st->cpu_has_isa) {
+    /* Sstc counts only if every hart brigade will run on has it. */
+    st->all_sstc = (st->any_isa ? st->all_sstc : true) && st->cpu_has_sstc;
+    st->any_isa = true;
+  }
+  if (st->m->cores) {
+    struct machine_core *c = &st->m->cores[st->ncores];
+    c->hw_id = st->cpu_reg;
+    c->usable = why_not == NULL;
+    c->why_not = why_not;
+  }
+  st->ncores++;
+}
+
+static int visit(const struct fdt_visit *v, void *ctx) {
+  struct dt_state *st = ctx;
+  bool cpu_node = v->depth == 2 && strcmp(v->path[1], "cpus") == 0 && fdt_node_is(v->path[2], "cpu");
+
+  switch (v->event) {
+  case FDT_NODE_BEGIN:
+    if (cpu_node) {
+      st->in_cpu = true;
+      st->cpu_has_reg = st->cpu_disabled = st->cpu_has_mmu = st->cpu_has_isa = false;
+      st->cpu_has_sstc = false;
+      st->cpu_is_cpu = true; /* device_type is optional in practice */
+    }
+    break;
+  case FDT_NODE_END:
+    if (cpu_node && st->in_cpu) {
+      end_cpu(st);
+      st->in_cpu = false;
+    }
+    break;
+  case FDT_PROP:
+    if (v->depth == 1 && strcmp(v->path[1], "cpus") == 0 && prop_is(v, "timebase-frequency")) {
+      if (v->len == 4 || v->len == 8) {
+        st->m->timer_hz = fdt_read_cells(v->value, v->len / 4);
+        st->have_timebase = true;
+      }
+    } else if (cpu_node) {
+      if (prop_is(v, "reg") && v->len >= 4 * v->address_cells && v->address_cells >= 1 &&
+          v->address_cells <= 2) {
+        st->cpu_reg = fdt_read_cells(v->value, v->address_cells);
+        st->cpu_has_reg = true;
+      } else if (prop_is(v, "status")) {
+        st->cpu_disabled = !(str_value_is(v, "okay") || str_value_is(v, "ok"));
+      } else if (prop_is(v, "mmu-type")) {
+        st->cpu_has_mmu = true;
+      } else if (prop_is(v, "device_type")) {
+        st->cpu_is_cpu = str_value_is(v, "cpu");
+      } else if (prop_is(v, "riscv,isa")) {
+        st->cpu_has_isa = true;
+        st->cpu_has_sstc = isa_has(v, "sstc");
+      }
+    } else if (v->depth == 1 && fdt_node_is(v->path[1], "memory") && prop_is(v, "reg") &&
+               !st->have_memory) {
+      uint32_t a = v->address_cells, s = v->size_cells;
+      if (a >= 1 && a <= 2 && s >= 1 && s <= 2 && v->len >= 4 * (a + s)) {
+        st->m->ram_base = fdt_read_cells(v->value, a);
+        st->m->ram_size = fdt_read_cells((const char *)v->value + 4 * a, s);
+        st->have_memory = true;
+      }
+    }
+    break;
+  }
+  return 0;
+}
+
+int dt_describe_machine(const void *dtb, struct machine *m, const char **missing) {
+  struct dt_state st = {.m = m};
+  uint32_t size = 0;
+  int err = fdt_check(dtb, &size);
+  if (err)
+    return err;
+  err = fdt_walk(dtb, visit, &st);
+  if (err)
+    return err;
+  m->firmware_blob = dtb;
+  m->firmware_blob_size = size;
+  m->timer_compare_in_smode = st.any_isa && st.all_sstc;
+  if (!st.have_memory) {
+    *missing = "a /memory node with a reg property";
+    return -100;
+  }
+  if (!st.have_timebase) {
+    *missing = "/cpus/timebase-frequency";
+    return -100;
+  }
+  if (st.ncores == 0) {
+    *missing = "a /cpus/cpu@N node with a reg property";
+    return -100;
+  }
+  if (m->cores && st.ncores != m->ncores) {
+    *missing = "the same cores on the second pass";
+    return -100;
+  }
+  m->ncores = st.ncores;
+  return FDT_OK;
+}

@@ -1,0 +1,44 @@
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <brigade/heap.h>
+#include <brigade/panic.h>
+
+extern char __heap_start[]; /* linker/: first byte after .bss and the boot stack */
+
+static uintptr_t heap_brk;
+static uintptr_t heap_limit;
+
+void heap_init(uintptr_t limit) {
+  heap_brk = (uintptr_t)__heap_start;
+  if (limit <= heap_brk)
+    panic("heap: no room (heap starts at %p, RAM ends at %p)", (void *)heap_brk, (void *)limit);
+  heap_limit = limit;
+}
+
+void heap_usage(size_t *used, size_t *capacity) {
+  uintptr_t brk = __atomic_load_n(&heap_brk, __ATOMIC_RELAXED);
+  *used = brk - (uintptr_t)__heap_start;
+  *capacity = heap_limit - (uintptr_t)__heap_start;
+}
+
+/* malloc calls this under __malloc_lock, but anything may call sbrk, so the
+ * break still moves with a CAS: two cores can never get the same bytes. */
+void *_sbrk(ptrdiff_t incr) {
+  uintptr_t old = __atomic_load_n(&heap_brk, __ATOMIC_RELAXED), new;
+  do {
+    if (heap_limit == 0) {
+      errno = ENOMEM; /* before heap_init: nothing to give */
+      return (void *)-1;
+    }
+    new = old + (uintptr_t)incr;
+    if ((incr > 0 && (new < old || new > heap_limit)) ||
+        (incr < 0 && (new > old || new < (uintptr_t)__heap_start))) {
+      errno = ENOMEM;
+      return (void *)-1;
+    }
+  } while (!__atomic_compare_exchange_n(&heap_brk, &old, new, true, __ATOMIC_RELAXED,
+                                        __ATOMIC_RELAXED));
+  return (void *)old;
+}

@@ -1,0 +1,103 @@
+/**
+ * @file arch.h
+ * @brief The arch contract: everything portable code (kernel/, sched/) may
+ *        ask of a CPU architecture, declared once.
+ *
+ * Each architecture implements these in kernel/arch/<arch>/. Portable code
+ * includes only this header; the few functions that must be inline for
+ * speed come from <arch_inline.h>, which each architecture provides in
+ * kernel/arch/<arch>/include/ (Zephyr's kernel_arch_func.h plays the same
+ * role). Nothing here names an ISA, a register or a device.
+ */
+#ifndef BRIGADE_ARCH_H
+#define BRIGADE_ARCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct cpu;
+
+/* ---- per-core identity (inline, see arch_inline.h) ---------------------- */
+
+/** @brief The calling core's per-core structure, or NULL before it is set. */
+static inline struct cpu *arch_this_cpu(void);
+
+/** @brief Make @p cpu the calling core's per-core structure. */
+static inline void arch_set_this_cpu(struct cpu *cpu);
+
+/* ---- interrupts ---------------------------------------------------------- */
+
+/** @brief Mask interrupts on this core; returns a token for arch_irq_restore. */
+static inline unsigned long arch_irq_save(void);
+
+/** @brief Restore the interrupt mask returned by arch_irq_save. */
+static inline void arch_irq_restore(unsigned long token);
+
+/** @brief Unmask interrupts on this core. */
+static inline void arch_irq_enable(void);
+
+/** @brief True when interrupts are unmasked on this core. */
+static inline bool arch_irq_enabled(void);
+
+/* ---- waiting ------------------------------------------------------------- */
+
+/** @brief Hint to the core that it is spinning (pause/yield hint). */
+static inline void arch_cpu_relax(void);
+
+/**
+ * @brief Sleep until an interrupt is pending (wfi / wfe).
+ *
+ * Called with interrupts masked; returns with them still masked once one is
+ * pending, so the caller can re-check its condition without a race.
+ */
+void arch_wait_for_interrupt(void);
+
+/* ---- context switch ------------------------------------------------------ */
+
+/**
+ * @brief Save the caller's callee-saved state on its stack, publish the
+ *        resulting stack pointer in @p *save_sp, and resume @p next_sp.
+ *
+ * The store to @p *save_sp is the last store of the save and has release
+ * ordering: a core that reads a non-NULL value with acquire ordering sees the
+ * whole saved context (the Zephyr switch_handle protocol).
+ *
+ * @return in the resumed context, the @p arg passed by whoever switched to it.
+ */
+void *arch_switch(void **save_sp, void *next_sp, void *arg);
+
+/**
+ * @brief Build the first frame of a task on a fresh stack.
+ *
+ * Switching to the returned stack pointer calls @p entry(arg, switch_arg)
+ * where switch_arg is the value passed to arch_switch. @p entry never returns.
+ */
+void *arch_init_stack(void *stack_top, void (*entry)(void *arg, void *switch_arg), void *arg);
+
+/* ---- time ---------------------------------------------------------------- */
+
+/** @brief Monotonic counter (ticks since reset). */
+static inline uint64_t arch_now_ticks(void);
+
+/** @brief Ticks per second of arch_now_ticks, set by arch_time_init. */
+uint64_t arch_tick_hz(void);
+
+/** @brief Program this core's timer to interrupt at @p deadline_ticks (UINT64_MAX: never). */
+void arch_timer_set(uint64_t deadline_ticks);
+
+/* ---- inter-core ---------------------------------------------------------- */
+
+/** @brief Raise a software interrupt on @p target (a wake-up IPI). */
+void arch_send_ipi(const struct cpu *target);
+
+/** @brief Acknowledge a pending wake-up IPI on this core. */
+void arch_clear_ipi(void);
+
+/* ---- cycle and instruction counters (benchmarks) ------------------------- */
+
+/** @brief Instructions retired on this core (or 0 where not available). */
+static inline uint64_t arch_instructions_retired(void);
+
+#include <arch_inline.h>
+
+#endif /* BRIGADE_ARCH_H */

@@ -1,0 +1,45 @@
+/**
+ * @file board.h
+ * @brief What the portable kernel asks of a board (board/<name>/).
+ */
+#ifndef BRIGADE_BOARD_H
+#define BRIGADE_BOARD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct cpu;
+struct machine;
+
+/** @brief Board name as used in -DBRIGADE_BOARD. */
+extern const char board_name[];
+
+/** @brief Make the console usable (polled), before anything else. */
+void board_early_init(void);
+
+/**
+ * @brief Describe the machine (RAM, cores, timer) from what the firmware
+ *        handed over (a device tree on every current board).
+ * @return 0, or a negative value after printing why the description is unusable.
+ */
+int board_describe(const void *firmware_arg, struct machine *m);
+
+/** @brief Start secondary core @p cpu; it must enter kernel_secondary(cpu). */
+int board_start_cpu(struct cpu *cpu);
+
+/** @brief Explain why a core that was started never reported in. */
+void board_diagnose_cpu(const struct cpu *cpu);
+
+/** @brief Per-core set-up on each core as it comes up (traps, FPU, timers). */
+void board_cpu_init(struct cpu *cpu);
+
+/** @brief Put one byte on the console UART, polling. */
+void board_console_putc(char c);
+
+/** @brief A byte from the console UART, or -1 when none is waiting. */
+int board_console_getc(void);
+
+/** @brief Stop the machine; under QEMU make it exit with @p code. */
+__attribute__((noreturn)) void board_exit(int code);
+
+#endif

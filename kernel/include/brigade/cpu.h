@@ -1,0 +1,57 @@
+/**
+ * @file cpu.h
+ * @brief Per-core state (the M of Go's G/M/P). One per core, allocated at
+ *        boot from the core count the device tree gives.
+ */
+#ifndef BRIGADE_CPU_H
+#define BRIGADE_CPU_H
+
+#include <stdint.h>
+
+#include <brigade/arch.h>
+
+#define CACHE_LINE 64
+
+struct _reent;
+
+/** @brief A request to run a function on a core (see smp_call_all). */
+struct cpu_call {
+  void (*fn)(void *arg);
+  void *arg;
+  unsigned long seq;  /**< bumped by the caller to post a call */
+  unsigned long done; /**< set to seq by the callee when fn returned */
+};
+
+struct cpu {
+  /** Top of this core's boot stack. Must stay first: boot/<arch> asm reads it
+   * at offset 0 (checked by a static assert in kernel/cpu.c). */
+  void *boot_stack_top;
+  unsigned index;   /**< dense core number, 0 .. cpu_count()-1 */
+  uint64_t hw_id;   /**< hart id (RISC-V) or MPIDR affinity (AArch64) */
+  struct _reent *reent; /**< newlib state for code running outside tasks */
+  unsigned online;      /**< set once the core has reported in */
+  struct cpu_call call;
+} __attribute__((aligned(CACHE_LINE)));
+
+/** @brief The calling core. */
+static inline struct cpu *this_cpu(void) { return arch_this_cpu(); }
+
+/** @brief Number of cores brigade runs on (from the device tree). */
+unsigned cpu_count(void);
+
+/** @brief Core number @p index (0 .. cpu_count()-1). */
+struct cpu *cpu_get(unsigned index);
+
+/** @brief The calling core's dense index, or 0 before per-core state exists. */
+unsigned cpu_index(void);
+
+/**
+ * @brief Run @p fn(@p arg) on every core at once (the caller's core too) and
+ *        return when all have finished.
+ *
+ * Meant for boot-time work and tests that must touch every core; it is not a
+ * scheduler and must not be called from two cores at once.
+ */
+void smp_call_all(void (*fn)(void *arg), void *arg);
+
+#endif

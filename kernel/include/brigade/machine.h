@@ -1,0 +1,31 @@
+/**
+ * @file machine.h
+ * @brief The machine as discovered at boot: nothing about its size is a
+ *        compile-time constant.
+ */
+#ifndef BRIGADE_MACHINE_H
+#define BRIGADE_MACHINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct machine_core {
+  uint64_t hw_id;    /**< hart id / MPIDR */
+  bool usable;       /**< can run brigade (e.g. has S-mode) */
+  const char *why_not; /**< when !usable: the reason, for the boot log */
+};
+
+struct machine {
+  uint64_t ram_base, ram_size;
+  uint64_t timer_hz;
+  bool timer_compare_in_smode; /**< RISC-V Sstc */
+  const void *firmware_blob;   /**< the device tree, kept out of the heap */
+  uint64_t firmware_blob_size;
+  unsigned ncores;             /**< entries in cores[] */
+  struct machine_core *cores;  /**< filled when non-NULL (second pass) */
+};
+
+/** @brief The description board_describe produced at boot. */
+extern struct machine machine;
+
+#endif
