@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Install what brigade needs from Debian's archive, only what is missing.
+# Root runs apt-get itself (after apt-get update); anyone else is told the
+# exact command. Safe to run again: it does nothing when all is present.
+set -euo pipefail
+
+packages=(
+  cmake make gcc libc6-dev        # CMake 3.25 and the host compiler (host board)
+  gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf
+  newlib-source                   # /usr/src/newlib/newlib-3.3.0.tar.xz
+  qemu-system-misc qemu-system-data   # qemu-system-riscv64; OpenSBI firmware
+  device-tree-compiler            # dtc, for the device tree tests
+  xz-utils coreutils
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "setup.sh: installing missing Debian packages: ${missing[*]}" >&2
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup.sh: not root; run: sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >&2
+apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
