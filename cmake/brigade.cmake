@@ -25,12 +25,19 @@ set(BRIGADE_RUNTIME_SOURCES
   kernel/newlib_reent.c
   kernel/newlib_syscalls.c
   kernel/panic.c
+  sched/deque.c
+  sched/global_queue.c
+  sched/schedule.c
+  sched/task.c
+  sched/timer.c
+  sched/waitgroup.c
   ${BRIGADE_BOARD_SOURCES})
 
 add_library(brigade_runtime OBJECT ${BRIGADE_RUNTIME_SOURCES})
 target_include_directories(brigade_runtime PUBLIC
   ${CMAKE_SOURCE_DIR}
   ${CMAKE_SOURCE_DIR}/kernel/include
+  ${CMAKE_SOURCE_DIR}/sched/include
   ${CMAKE_SOURCE_DIR}/kernel/arch/${BRIGADE_ARCH}/include)
 target_include_directories(brigade_runtime SYSTEM PUBLIC ${BRIGADE_NEWLIB_PREFIX}/include)
 target_compile_options(brigade_runtime PUBLIC

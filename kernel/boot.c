@@ -10,6 +10,8 @@
 #include <brigade/heap.h>
 #include <brigade/machine.h>
 #include <brigade/panic.h>
+#include <brigade/sched.h>
+#include <brigade/task.h>
 
 #include "kernel_internal.h"
 
@@ -20,6 +22,11 @@ struct machine machine;
 static unsigned cores_online;
 
 extern int main(void);
+
+static void main_task(void *arg) {
+  (void)arg;
+  exit(main());
+}
 
 static uintptr_t heap_limit_for(const struct machine *m) {
   extern char __heap_start[];
@@ -96,7 +103,13 @@ void kernel_boot(uint64_t boot_hw_id, const void *firmware_arg) {
 
   start_secondaries(boot);
   print_banner();
-  exit(main());
+
+  /* main() is the first task; from here on this core is a scheduler like
+   * every other. */
+  static const struct task_attr main_attr = {.name = "main", .pin = TASK_ANY_CORE};
+  if (task_spawn(NULL, main_task, NULL, &main_attr) != 0)
+    panic("out of memory for the main task");
+  sched_run_core();
 }
 
 void kernel_secondary(struct cpu *cpu) {
@@ -104,5 +117,5 @@ void kernel_secondary(struct cpu *cpu) {
   newlib_reent_init_cpu(cpu, 0);
   __atomic_store_n(&cpu->online, 1, __ATOMIC_RELEASE);
   __atomic_fetch_add(&cores_online, 1, __ATOMIC_RELEASE);
-  cpu_idle_loop(cpu);
+  sched_run_core();
 }

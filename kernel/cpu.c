@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <stddef.h>
 #include <malloc.h>
 #include <stdlib.h>
@@ -6,6 +7,8 @@
 #include <brigade/cpu.h>
 #include <brigade/machine.h>
 #include <brigade/panic.h>
+#include <brigade/sync.h>
+#include <brigade/task.h>
 
 #include "kernel_internal.h"
 
@@ -51,44 +54,30 @@ struct cpu *cpus_create(const struct machine *m, uint64_t boot_hw_id) {
   return boot;
 }
 
-static void serve_call(struct cpu *cpu) {
-  unsigned long seq = __atomic_load_n(&cpu->call.seq, __ATOMIC_ACQUIRE);
-  if (seq == cpu->call.done)
-    return;
-  cpu->call.fn(cpu->call.arg);
-  /* Release: fn's effects are visible to the caller once it sees done. */
-  __atomic_store_n(&cpu->call.done, seq, __ATOMIC_RELEASE);
-}
+struct call_all {
+  void (*fn)(void *arg);
+  void *arg;
+  struct waitgroup done;
+};
 
-void cpu_idle_loop(struct cpu *cpu) {
-  for (;;) {
-    /* Clear the wake-up before looking for work: an IPI that arrives after
-     * the look stays pending, and wfi returns at once instead of sleeping
-     * through it. */
-    arch_clear_ipi();
-    serve_call(cpu);
-    arch_wait_for_interrupt();
-  }
+static void run_call(void *p) {
+  struct call_all *call = p;
+  call->fn(call->arg);
+  waitgroup_done(&call->done);
 }
 
 void smp_call_all(void (*fn)(void *arg), void *arg) {
-  struct cpu *me = this_cpu();
+  if (!task_current())
+    panic("smp_call_all needs task context");
+  struct call_all call = {.fn = fn, .arg = arg, .done = WAITGROUP_INIT};
+  waitgroup_add(&call.done, cpu_count());
   for (unsigned i = 0; i < ncpus; i++) {
-    struct cpu *cpu = &cpus[i];
-    if (cpu == me)
-      continue;
-    cpu->call.fn = fn;
-    cpu->call.arg = arg;
-    /* Release: fn and arg are visible before the new sequence number. */
-    __atomic_store_n(&cpu->call.seq, cpu->call.seq + 1, __ATOMIC_RELEASE);
-    arch_send_ipi(cpu);
+    struct task_attr attr = {.name = "smp_call", .pin = (int)i};
+    int err;
+    while ((err = task_spawn(NULL, run_call, &call, &attr)) == -ENOMEM)
+      task_sleep_ns(1000000); /* memory frees up as other tasks finish */
+    if (err)
+      panic("smp_call_all: cannot spawn on core %u (error %d)", i, err);
   }
-  fn(arg);
-  for (unsigned i = 0; i < ncpus; i++) {
-    struct cpu *cpu = &cpus[i];
-    if (cpu == me)
-      continue;
-    while (__atomic_load_n(&cpu->call.done, __ATOMIC_ACQUIRE) != cpu->call.seq)
-      arch_cpu_relax();
-  }
+  waitgroup_wait(&call.done);
 }

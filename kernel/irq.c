@@ -3,6 +3,17 @@
 #include <brigade/irq.h>
 
 static irq_handler_fn handlers[IRQ_CLASSES];
+static irq_handler_fn exit_handler;
+
+void irq_set_exit_handler(irq_handler_fn fn) {
+  __atomic_store_n(&exit_handler, fn, __ATOMIC_RELEASE);
+}
+
+void irq_exit(void) {
+  irq_handler_fn fn = __atomic_load_n(&exit_handler, __ATOMIC_ACQUIRE);
+  if (fn)
+    fn();
+}
 
 void irq_set_handler(enum irq_class cls, irq_handler_fn fn) {
   __atomic_store_n(&handlers[cls], fn, __ATOMIC_RELEASE);

@@ -10,9 +10,6 @@ struct machine;
 /** Allocate one struct cpu per usable core of @p m; returns the boot core's. */
 struct cpu *cpus_create(const struct machine *m, uint64_t boot_hw_id);
 
-/** A secondary core's life after boot: serve smp_call_all, sleep otherwise. */
-__attribute__((noreturn)) void cpu_idle_loop(struct cpu *cpu);
-
 void newlib_reent_init_cpu(struct cpu *cpu, int is_boot_core);
 
 void kernel_boot(uint64_t boot_hw_id, const void *firmware_arg);

@@ -9,6 +9,13 @@ struct trap_frame;
 /** @brief Record the timebase and whether harts implement Sstc. */
 void riscv_time_init(uint64_t timebase_hz, int sstc);
 
+/**
+ * @brief True when writing stimecmp works here: the device tree may list
+ *        Sstc while the firmware has not enabled it (menvcfg.STCE), and then
+ *        the write traps. Probed once, with the trap caught.
+ */
+int riscv_sstc_usable(void);
+
 /** @brief Print a trap frame (registers with ABI names) to the panic console. */
 void riscv_dump_frame(const struct trap_frame *tf);
 

@@ -22,7 +22,7 @@ int board_describe(const void *dtb, struct machine *m) {
     kprintf("brigade: device tree at %p: %s\n", dtb, fdt_strerror(err));
     return -1;
   }
-  riscv_time_init(m->timer_hz, 0);
+  riscv_time_init(m->timer_hz, m->timer_compare_in_smode && riscv_sstc_usable());
   return 0;
 }
 
@@ -51,8 +51,8 @@ void board_cpu_init(struct cpu *cpu) {
    * and the context switch save FP registers. */
   csr_clear(sstatus, SSTATUS_FS_MASK);
   csr_set(sstatus, SSTATUS_FS_INITIAL);
-  /* Only the software interrupt is enabled, and sstatus.SIE stays clear: it
-   * is never taken as a trap, it only ends a wfi. The scheduler enables the
-   * rest when it starts. */
-  csr_write(sie, SIE_SSIE);
+  /* The wake-up IPI and the timer. sstatus.SIE stays clear in the scheduler
+   * loop, where they only end a wfi; tasks run with it set. */
+  csr_write(sie, SIE_SSIE | SIE_STIE);
+  arch_timer_set(UINT64_MAX);
 }

@@ -65,11 +65,36 @@ static void __attribute__((noreturn)) trap_panic(const struct trap_frame *tf, co
   panic_end(EXIT_PANIC);
 }
 
+/* Set while probing for an optional instruction: an illegal-instruction
+ * trap then skips the instruction and records the fact instead of panicking. */
+static volatile int probing, probe_trapped;
+
+int riscv_sstc_usable(void) {
+  probing = 1;
+  probe_trapped = 0;
+  unsigned long old;
+  __asm__ volatile(".option push\n.option norvc\n"
+                   "csrr %0, 0x14D\n"     /* stimecmp */
+                   "csrw 0x14D, %0\n"
+                   ".option pop"
+                   : "=&r"(old)
+                   :
+                   : "memory");
+  probing = 0;
+  return !probe_trapped;
+}
+
 void trap_dispatch(struct trap_frame *tf) {
+  if (probing && tf->scause == 2) {
+    probe_trapped = 1;
+    tf->sepc += 4; /* the probed instructions are never compressed */
+    return;
+  }
   if (tf->scause & SCAUSE_INTERRUPT) {
     enum irq_class cls;
     switch (tf->scause & ~SCAUSE_INTERRUPT) {
     case IRQ_S_SOFT:
+      csr_clear(sip, SIE_SSIE); /* acknowledge before handling: a later IPI stays pending */
       cls = IRQ_IPI;
       break;
     case IRQ_S_TIMER:
@@ -85,6 +110,7 @@ void trap_dispatch(struct trap_frame *tf) {
     if (!fn)
       trap_panic(tf, "interrupt with no handler installed");
     fn();
+    irq_exit();
     return;
   }
   trap_panic(tf, "unexpected trap");

@@ -6,21 +6,15 @@
 #ifndef BRIGADE_CPU_H
 #define BRIGADE_CPU_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <brigade/arch.h>
+#include <brigade/sched_cpu.h>
 
 #define CACHE_LINE 64
 
 struct _reent;
-
-/** @brief A request to run a function on a core (see smp_call_all). */
-struct cpu_call {
-  void (*fn)(void *arg);
-  void *arg;
-  unsigned long seq;  /**< bumped by the caller to post a call */
-  unsigned long done; /**< set to seq by the callee when fn returned */
-};
 
 struct cpu {
   /** Top of this core's boot stack. Must stay first: boot/<arch> asm reads it
@@ -30,7 +24,7 @@ struct cpu {
   uint64_t hw_id;   /**< hart id (RISC-V) or MPIDR affinity (AArch64) */
   struct _reent *reent; /**< newlib state for code running outside tasks */
   unsigned online;      /**< set once the core has reported in */
-  struct cpu_call call;
+  struct sched_cpu sched; /**< the scheduler's state for this core */
 } __attribute__((aligned(CACHE_LINE)));
 
 /** @brief The calling core. */
@@ -46,11 +40,8 @@ struct cpu *cpu_get(unsigned index);
 unsigned cpu_index(void);
 
 /**
- * @brief Run @p fn(@p arg) on every core at once (the caller's core too) and
- *        return when all have finished.
- *
- * Meant for boot-time work and tests that must touch every core; it is not a
- * scheduler and must not be called from two cores at once.
+ * @brief Run @p fn(@p arg) once on every core (in a task pinned to it) and
+ *        return when all have finished. Task context only.
  */
 void smp_call_all(void (*fn)(void *arg), void *arg);
 

@@ -1,0 +1,78 @@
+/* The per-core run queue: a bounded Chase-Lev work-stealing deque.
+ *
+ * The owner pushes and pops at the bottom (LIFO: the task it made last runs
+ * first, which keeps fork-join programs depth-first and their live stacks
+ * few); thieves, and the owner when it wants FIFO order after a yield, take
+ * from the top (the oldest task, usually the biggest piece of work).
+ *
+ * Memory orderings follow Lê, Pop, Cohen and Zappa Nardelli, "Correct and
+ * Efficient Work-Stealing for Weak Memory Models" (PPoPP 2013), figure 1,
+ * for a fixed-size array (no resize: a full deque overflows to the global
+ * queue instead, in schedule.c). Each fence says what it orders. Slots are
+ * accessed with relaxed atomics: a thief may read a slot the owner is
+ * rewriting, but then its CAS on top fails and it discards what it read.
+ */
+#include "task_internal.h"
+
+#define MASK (SCHED_DEQUE_SIZE - 1)
+
+bool deque_push(struct deque *q, struct task *t) {
+  int64_t b = __atomic_load_n(&q->bottom, __ATOMIC_RELAXED);
+  int64_t top = __atomic_load_n(&q->top, __ATOMIC_ACQUIRE);
+  if (b - top >= SCHED_DEQUE_SIZE)
+    return false;
+  __atomic_store_n(&q->slot[b & MASK], t, __ATOMIC_RELAXED);
+  /* Release fence: the slot's contents (and the task's fields written
+   * before the push) are visible before a thief can see the new bottom. */
+  __atomic_thread_fence(__ATOMIC_RELEASE);
+  __atomic_store_n(&q->bottom, b + 1, __ATOMIC_RELAXED);
+  return true;
+}
+
+struct task *deque_pop(struct deque *q) {
+  int64_t b = __atomic_load_n(&q->bottom, __ATOMIC_RELAXED) - 1;
+  __atomic_store_n(&q->bottom, b, __ATOMIC_RELAXED);
+  /* Full fence: the claim on slot b (the store to bottom) must be globally
+   * ordered before we read top, or a thief and the owner could both take
+   * the last task (store-load ordering; only a seq_cst fence gives it). */
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);
+  int64_t t = __atomic_load_n(&q->top, __ATOMIC_RELAXED);
+  struct task *x = NULL;
+  if (t <= b) {
+    x = __atomic_load_n(&q->slot[b & MASK], __ATOMIC_RELAXED);
+    if (t == b) {
+      /* The last task: race the thieves for it through top. */
+      if (!__atomic_compare_exchange_n(&q->top, &t, t + 1, false, __ATOMIC_SEQ_CST,
+                                       __ATOMIC_RELAXED))
+        x = NULL;
+      __atomic_store_n(&q->bottom, b + 1, __ATOMIC_RELAXED);
+    }
+  } else {
+    __atomic_store_n(&q->bottom, b + 1, __ATOMIC_RELAXED);
+  }
+  return x;
+}
+
+struct task *deque_steal(struct deque *q) {
+  int64_t t = __atomic_load_n(&q->top, __ATOMIC_ACQUIRE);
+  /* Full fence: read top before bottom, in the single total order that the
+   * owner's fence in deque_pop also joins; pairs with it to decide who gets
+   * the last task. */
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);
+  int64_t b = __atomic_load_n(&q->bottom, __ATOMIC_ACQUIRE);
+  if (t >= b)
+    return NULL;
+  struct task *x = __atomic_load_n(&q->slot[t & MASK], __ATOMIC_RELAXED);
+  /* The CAS both claims slot t and (acquire) orders our later reads of the
+   * task after the owner's release fence in deque_push. */
+  if (!__atomic_compare_exchange_n(&q->top, &t, t + 1, false, __ATOMIC_SEQ_CST,
+                                   __ATOMIC_RELAXED))
+    return NULL; /* lost a race with the owner or another thief */
+  return x;
+}
+
+int64_t deque_size(const struct deque *q) {
+  int64_t b = __atomic_load_n(&q->bottom, __ATOMIC_ACQUIRE);
+  int64_t t = __atomic_load_n(&q->top, __ATOMIC_ACQUIRE);
+  return b > t ? b - t : 0;
+}

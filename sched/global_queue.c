@@ -1,0 +1,54 @@
+/* The global run queue: where a full local deque overflows and where
+ * every core looks now and then for fairness. It is a plain locked FIFO:
+ * a core touches it at most once per SCHED_DEQUE_SIZE/2 spawns when
+ * overflowing, once per 61 schedules for fairness, and when its own work is
+ * gone, so its lock is never on the spawn/yield/park/ready hot path. */
+#include "task_internal.h"
+
+static spinlock_t global_lock = SPINLOCK_INIT;
+static struct task *global_head, *global_tail;
+static unsigned global_count;
+
+unsigned global_size(void) { return __atomic_load_n(&global_count, __ATOMIC_RELAXED); }
+
+void global_put_batch(struct task *head, struct task *tail, unsigned n) {
+  tail->link = NULL;
+  unsigned long flags = spin_lock_irqsave(&global_lock);
+  if (global_tail)
+    global_tail->link = head;
+  else
+    global_head = head;
+  global_tail = tail;
+  __atomic_store_n(&global_count, global_count + n, __ATOMIC_RELAXED);
+  spin_unlock_irqrestore(&global_lock, flags);
+}
+
+void global_put(struct task *t) { global_put_batch(t, t, 1); }
+
+struct task *global_get(struct sched_cpu *c, unsigned max) {
+  if (global_size() == 0)
+    return NULL;
+  unsigned long flags = spin_lock_irqsave(&global_lock);
+  /* Take a fair share, so one core does not drain what all need. */
+  unsigned n = global_count / cpu_count() + 1;
+  if (n > global_count)
+    n = global_count;
+  if (n > max)
+    n = max;
+  struct task *first = NULL;
+  for (unsigned i = 0; i < n; i++) {
+    struct task *t = global_head;
+    global_head = t->link;
+    if (!global_head)
+      global_tail = NULL;
+    t->link = NULL;
+    if (!first)
+      first = t;
+    else
+      deque_push(&c->runq, t); /* room is guaranteed: max <= free slots */
+  }
+  __atomic_store_n(&global_count, global_count - n, __ATOMIC_RELAXED);
+  spin_unlock_irqrestore(&global_lock, flags);
+  c->stats.global_takes += n;
+  return first;
+}

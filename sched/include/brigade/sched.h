@@ -1,0 +1,41 @@
+/**
+ * @file sched.h
+ * @brief Starting the scheduler, tuning it and reading its statistics.
+ */
+#ifndef BRIGADE_SCHED_H
+#define BRIGADE_SCHED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/** @brief Per-core counters, as read by sched_stats. */
+struct sched_stats {
+  uint64_t switches;       /**< context switches into a task */
+  uint64_t tasks_started;  /**< tasks that got their first run here */
+  uint64_t tasks_exited;   /**< tasks that returned here */
+  uint64_t spawns;         /**< task_spawn calls made here */
+  uint64_t steals;         /**< successful steal operations by this core */
+  uint64_t tasks_stolen;   /**< tasks this core took from others */
+  uint64_t preemptions;    /**< tasks preempted by the time slice */
+  uint64_t wakeups_sent;   /**< IPIs sent to wake an idle core */
+  uint64_t idle_ns;        /**< time spent asleep with nothing to run */
+  uint64_t global_takes;   /**< tasks taken from the global queue */
+};
+
+/**
+ * @brief Turn the calling core into a scheduler and never return. The boot
+ *        core calls it with the first task already spawned; every other
+ *        core calls it once it is up.
+ */
+__attribute__((noreturn)) void sched_run_core(void);
+
+/** @brief True once some core runs the scheduler. */
+bool sched_started(void);
+
+/** @brief Counters of core @p core; false when there is no such core. */
+bool sched_stats(unsigned core, struct sched_stats *out);
+
+/** @brief Set the time slice (default 10 ms). 0 turns preemption off. */
+void sched_set_time_slice_ns(uint64_t ns);
+
+#endif

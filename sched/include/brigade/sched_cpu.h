@@ -1,0 +1,68 @@
+/**
+ * @file sched_cpu.h
+ * @brief The scheduler's per-core state (embedded in struct cpu).
+ *
+ * Laid out so the fields other cores touch (the deque's top, the runnext
+ * slot, the inbox, the idle flag) do not share cache lines with the fields
+ * only the owner writes on every switch.
+ */
+#ifndef BRIGADE_SCHED_CPU_H
+#define BRIGADE_SCHED_CPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <brigade/sched.h>
+#include <brigade/spinlock.h>
+
+struct task;
+struct timer;
+
+#define SCHED_DEQUE_SIZE 256 /* power of two */
+
+/** Work-stealing deque (Chase-Lev, with the orderings of Lê et al. 2013). */
+struct deque {
+  int64_t top __attribute__((aligned(64))); /* thieves CAS here */
+  int64_t bottom __attribute__((aligned(64))); /* only the owner writes */
+  struct task *slot[SCHED_DEQUE_SIZE];
+};
+
+/** What the task that switched away asked the next context to do for it. */
+enum after_switch { AFTER_NOTHING, AFTER_REQUEUE, AFTER_PARK, AFTER_EXIT };
+
+struct sched_cpu {
+  struct deque runq;
+
+  /* Touched by other cores: stealers, readiers, wakers. */
+  struct task *runnext __attribute__((aligned(64)));
+  struct task *inbox;  /**< MPSC stack of pinned tasks sent here */
+  uint32_t idle;       /**< 1 while asleep (or about to be) with nothing to run */
+
+  /* Owner only. */
+  struct task *current __attribute__((aligned(64)));
+  struct task *idle_task;   /**< stands for the core's own scheduler stack */
+  struct task *pinned_head, *pinned_tail; /**< FIFO of pinned tasks ready here */
+  uint32_t tick;            /**< schedules so far, for the fairness checks */
+  uint32_t rng;             /**< victim order for stealing */
+  uint64_t slice_start;     /**< ticks when the current slice began */
+  uint64_t timer_armed;     /**< deadline the timer compare holds (UINT64_MAX: none) */
+  bool need_resched;        /**< set by the timer interrupt, acted on at its exit */
+  enum after_switch after;  /**< see finish_switch */
+  struct task *after_task;
+  void (*after_unlock)(void *);
+  void *after_lock;
+  struct task *free_tasks;  /**< recycled task structs */
+  void *free_stacks;        /**< recycled default-size stacks */
+  uint32_t nfree_tasks, nfree_stacks;
+  uint32_t next_id;
+
+  /* Timers: a binary min-heap of deadlines, guarded by timer_lock so that
+   * another core may cancel a timer (select and channel timeouts). */
+  spinlock_t timer_lock;
+  struct timer **timers;
+  uint32_t ntimers, timer_cap;
+
+  struct sched_stats stats;
+};
+
+#endif

@@ -1,0 +1,650 @@
+/*
+ * brigade's scheduler
+ * ===================
+ *
+ * What the pieces are
+ * -------------------
+ * A *task* (Go's G, struct task in task_internal.h) is a function to run, a
+ * saved stack pointer and a little bookkeeping: 96 bytes. It owns no stack
+ * until it first runs, so a million spawned tasks cost 96 MB, not 16 GB.
+ *
+ * A *core* (Go's M, and its P, merged: brigade never has more runnable
+ * contexts than cores) runs one scheduler loop and never migrates. Its state
+ * is struct sched_cpu: a work-stealing deque, a `runnext` slot, an inbox for
+ * tasks pinned to it, a timer heap and counters.
+ *
+ * The *global queue* (global_queue.c) takes what overflows a full deque and
+ * is read by every core now and then, so no task waits forever behind a busy
+ * core's local work.
+ *
+ * Where the next task comes from (find_runnable)
+ * ----------------------------------------------
+ *   1. every 61st schedule, the global queue first (Go's fairness rule; 61 is
+ *      prime so the check does not fall into step with periodic workloads);
+ *   2. `runnext`: the task this core readied last. A task that wakes another
+ *      and then blocks (a channel hand-off) gets its partner onto the same
+ *      core, cache-warm, at once; it inherits the time slice, so two tasks
+ *      ping-ponging cannot starve the rest of the queue;
+ *   3. the local deque, from the bottom: the task spawned last. This is
+ *      Cilk's work-first order: a fork-join program runs depth-first, so the
+ *      number of tasks holding a stack at once stays near depth x cores,
+ *      where FIFO order would give every pending child of a wide tree its
+ *      own stack. C stacks cannot grow as Go's do, so this matters more
+ *      here than in Go;
+ *   4. tasks pinned to this core (its inbox drains into a private FIFO);
+ *   5. the global queue, taking a fair share into the local deque;
+ *   6. expired timers, which ready their tasks onto runnext (then go to 2);
+ *   7. stealing (steal_work): victims in random order; from each, up to half
+ *      of its deque, oldest first: the oldest tasks are the roots of the
+ *      biggest remaining subtrees, so one steal moves a lot of work and
+ *      thieves come back rarely. A victim's runnext is taken only as the
+ *      last resort, since its owner is about to run it.
+ * Yield and preemption take the *oldest* local task instead of the newest
+ * (deque_steal on the own deque), so tasks that yield run round-robin.
+ *
+ * Why a Chase-Lev deque and not Go's FIFO ring: see above (work-first order
+ * for bounded stacks) and deque.c for the memory orderings, which follow Lê
+ * et al., PPoPP 2013.
+ *
+ * Switching
+ * ---------
+ * A switch goes straight from one task to the next on the outgoing task's
+ * stack (no trip through a scheduler stack), with interrupts masked. What
+ * the outgoing task needs done once it is off its stack (requeue it after a
+ * yield, release the lock a parker held, free a dead task's stack) is left
+ * in sched_cpu.after and done by finish_switch in the incoming context.
+ * That is also what makes stealing safe: a task enters a queue only after
+ * its context is saved. As a second line of defence, arch_switch publishes
+ * the saved stack pointer with release ordering as its last store, a
+ * running task's sp is NULL, and switch_to waits for a non-NULL sp with
+ * acquire ordering before it resumes anything (Zephyr's switch_handle).
+ *
+ * Parking and the lost wake-up
+ * ----------------------------
+ * task_park(reason, unlock, lock) is the one blocking primitive. The parker
+ * holds `lock` (the lock of the wait queue it put itself on) while it marks
+ * itself parked and switches away; finish_switch releases `lock` only after
+ * the switch, in the next context. A waker must take `lock` to find the
+ * task, so it can only find it fully parked and saved: a wake-up can never
+ * land between "decided to sleep" and "asleep" (the race xv6's sleep()
+ * closes the same way, by holding the condition lock across the switch).
+ * task_ready insists the task is parked and panics otherwise, so a double
+ * wake-up is a report, not a corrupt queue.
+ *
+ * Idle cores and wake-ups (Go's wakep)
+ * ------------------------------------
+ * A core that finds nothing announces itself idle (sched_cpu.idle = 1 and
+ * nidle++, sequentially consistent), looks once more everywhere, and only
+ * then sleeps in wfi/wfe. Whoever makes work runnable publishes it first and
+ * then, after a full fence, reads nidle: the two fences form a Dekker pair,
+ * so either the publisher sees the idle core or the idle core sees the work.
+ * The publisher wakes exactly one idle core with one IPI, and only when no
+ * woken core is still searching (nspinning == 0); a woken core that finds
+ * work wakes the next one itself if more cores are idle. So a burst of work
+ * fans out core by core with one IPI each, never a broadcast, and a core
+ * with nothing to do sleeps instead of spinning.
+ *
+ * Time
+ * ----
+ * Each core keeps a min-heap of timers (timer.c) and programs its timer
+ * compare to the earliest deadline, or to the end of the running task's time
+ * slice if that is sooner; nothing ticks periodically. When a slice ends
+ * and other work is waiting, the timer interrupt marks the core and the trap
+ * exit path preempts the task (its whole register state is in the trap
+ * frame), as if it had yielded.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include <brigade/irq.h>
+#include <brigade/panic.h>
+#include <brigade/sched.h>
+
+#include "task_internal.h"
+
+#define FAIRNESS_GLOBAL_EVERY 61
+#define FAIRNESS_PINNED_EVERY 31
+#define STEAL_ROUNDS 4
+
+static bool started;
+static uint64_t slice_ticks;
+static uint32_t nidle;     /* cores asleep or about to be */
+static uint32_t nspinning; /* cores woken to look for work, still looking */
+
+#define STAT_ADD(c, field, n)                                                                      \
+  __atomic_store_n(&(c)->stats.field, (c)->stats.field + (n), __ATOMIC_RELAXED)
+
+bool sched_started(void) { return __atomic_load_n(&started, __ATOMIC_ACQUIRE); }
+
+uint64_t ns_to_ticks(uint64_t ns) {
+  /* Round up: a deadline converted to ticks is never earlier than asked. */
+  unsigned __int128 t = (unsigned __int128)ns * arch_tick_hz() + 999999999u;
+  t /= 1000000000u;
+  return t > UINT64_MAX ? UINT64_MAX : (uint64_t)t;
+}
+
+uint64_t ticks_to_ns(uint64_t ticks) {
+  return (uint64_t)((unsigned __int128)ticks * 1000000000u / arch_tick_hz());
+}
+
+uint64_t task_now_ns(void) { return ticks_to_ns(arch_now_ticks()); }
+
+void sched_set_time_slice_ns(uint64_t ns) {
+  __atomic_store_n(&slice_ticks, ns ? ns_to_ticks(ns) : 0, __ATOMIC_RELAXED);
+}
+
+void sched_arm_timer(struct sched_cpu *c, uint64_t deadline) {
+  if (deadline == c->timer_armed)
+    return;
+  c->timer_armed = deadline;
+  arch_timer_set(deadline);
+}
+
+/* ---- queues ---------------------------------------------------------------- */
+
+static void pinned_append(struct sched_cpu *c, struct task *t) {
+  t->link = NULL;
+  if (c->pinned_tail)
+    c->pinned_tail->link = t;
+  else
+    c->pinned_head = t;
+  c->pinned_tail = t;
+}
+
+static struct task *pinned_pop(struct sched_cpu *c) {
+  struct task *t = c->pinned_head;
+  if (t) {
+    c->pinned_head = t->link;
+    if (!c->pinned_head)
+      c->pinned_tail = NULL;
+  }
+  return t;
+}
+
+/* Tasks pinned to a core arrive through its inbox, a lock-free stack any
+ * core may push to; the owner takes the whole stack at once. */
+static void inbox_push(struct sched_cpu *target, struct task *t) {
+  struct task *head = __atomic_load_n(&target->inbox, __ATOMIC_RELAXED);
+  do
+    t->link = head;
+  while (!__atomic_compare_exchange_n(&target->inbox, &head, t, true, __ATOMIC_RELEASE,
+                                      __ATOMIC_RELAXED));
+}
+
+static void inbox_drain(struct sched_cpu *c) {
+  if (!__atomic_load_n(&c->inbox, __ATOMIC_RELAXED))
+    return;
+  /* Acquire: the pushers' writes to the tasks are visible. */
+  struct task *list = __atomic_exchange_n(&c->inbox, NULL, __ATOMIC_ACQUIRE), *rev = NULL;
+  while (list) { /* the stack is newest-first; keep arrival order */
+    struct task *next = list->link;
+    list->link = rev;
+    rev = list;
+    list = next;
+  }
+  while (rev) {
+    struct task *next = rev->link;
+    pinned_append(c, rev);
+    rev = next;
+  }
+}
+
+static void wake_core(unsigned index);
+
+/* Queue a runnable task on core c (the calling core, interrupts masked). */
+void runq_put(struct sched_cpu *c, struct task *t) {
+  if (t->state != TASK_NEW)
+    __atomic_store_n(&t->state, TASK_RUNNABLE, __ATOMIC_RELAXED);
+  unsigned me = this_cpu()->index;
+  if (t->pin != TASK_ANY_CORE) {
+    if ((unsigned)t->pin == me) {
+      pinned_append(c, t);
+    } else {
+      inbox_push(sched_of((unsigned)t->pin), t);
+      wake_core((unsigned)t->pin);
+    }
+    return;
+  }
+  if (deque_push(&c->runq, t))
+    return;
+  /* Deque full: move the older half, plus t, to the global queue in one
+   * batch (Go's runqputslow), so the lock is taken once per many spawns. */
+  struct task *head = NULL, *tail = NULL;
+  unsigned n = 0;
+  for (; n < SCHED_DEQUE_SIZE / 2; n++) {
+    struct task *x = deque_steal(&c->runq);
+    if (!x)
+      break;
+    x->link = NULL;
+    if (tail)
+      tail->link = x;
+    else
+      head = x;
+    tail = x;
+  }
+  t->link = NULL;
+  if (tail)
+    tail->link = t;
+  else
+    head = t;
+  global_put_batch(head, t, n + 1);
+}
+
+/* ---- waking idle cores ------------------------------------------------------ */
+
+static void send_wakeup(unsigned index) {
+  struct sched_cpu *me = sched_self();
+  STAT_ADD(me, wakeups_sent, 1);
+  arch_send_ipi(cpu_get(index));
+}
+
+/* Wake a specific core if it sleeps (pinned work for it). */
+static void wake_core(unsigned index) {
+  /* Full fence: the inbox push is ordered before reading the idle flag
+   * (Dekker pair with the idle path's fence). */
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);
+  struct sched_cpu *c = sched_of(index);
+  uint32_t one = 1;
+  if (__atomic_load_n(&c->idle, __ATOMIC_RELAXED) &&
+      __atomic_compare_exchange_n(&c->idle, &one, 0, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
+    __atomic_fetch_sub(&nidle, 1, __ATOMIC_SEQ_CST);
+    __atomic_fetch_add(&nspinning, 1, __ATOMIC_SEQ_CST);
+    send_wakeup(index);
+  }
+}
+
+void wake_idle_core(void) {
+  /* Full fence: whatever work the caller just published is ordered before
+   * our reads of nidle/nspinning; the idle path orders "I am idle" before
+   * its last look for work the same way. One of the two sees the other. */
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);
+  if (__atomic_load_n(&nidle, __ATOMIC_RELAXED) == 0 ||
+      __atomic_load_n(&nspinning, __ATOMIC_RELAXED) != 0)
+    return;
+  uint32_t zero = 0;
+  if (!__atomic_compare_exchange_n(&nspinning, &zero, 1, false, __ATOMIC_SEQ_CST,
+                                   __ATOMIC_RELAXED))
+    return; /* another waker is already on it */
+  unsigned n = cpu_count(), me = this_cpu()->index;
+  for (unsigned i = 1; i <= n; i++) {
+    unsigned v = (me + i) % n;
+    struct sched_cpu *c = sched_of(v);
+    uint32_t one = 1;
+    if (__atomic_load_n(&c->idle, __ATOMIC_RELAXED) &&
+        __atomic_compare_exchange_n(&c->idle, &one, 0, false, __ATOMIC_SEQ_CST,
+                                    __ATOMIC_RELAXED)) {
+      /* The claimed core counts as spinning (we already added it). */
+      __atomic_fetch_sub(&nidle, 1, __ATOMIC_SEQ_CST);
+      send_wakeup(v);
+      return;
+    }
+  }
+  __atomic_fetch_sub(&nspinning, 1, __ATOMIC_SEQ_CST);
+}
+
+/* ---- finding work ------------------------------------------------------------ */
+
+static uint32_t next_random(struct sched_cpu *c) {
+  uint32_t x = c->rng ? c->rng : 0x9e3779b9u ^ (this_cpu()->index * 0x85ebca6bu);
+  x ^= x << 13;
+  x ^= x >> 17;
+  x ^= x << 5;
+  return c->rng = x;
+}
+
+static struct task *steal_from(struct sched_cpu *me, struct sched_cpu *victim) {
+  int64_t n = deque_size(&victim->runq);
+  if (n <= 0)
+    return NULL;
+  int64_t want = (n + 1) / 2;
+  struct task *first = NULL;
+  int64_t got = 0;
+  for (; got < want; got++) {
+    struct task *t = deque_steal(&victim->runq);
+    if (!t)
+      break;
+    if (!first)
+      first = t;
+    else if (!deque_push(&me->runq, t))
+      global_put(t); /* cannot happen while our deque had room; kept safe */
+  }
+  if (first) {
+    STAT_ADD(me, steals, 1);
+    STAT_ADD(me, tasks_stolen, (uint64_t)got);
+  }
+  return first;
+}
+
+static struct task *steal_work(struct sched_cpu *me) {
+  unsigned n = cpu_count(), self = this_cpu()->index;
+  if (n == 1)
+    return NULL;
+  for (int round = 0; round < STEAL_ROUNDS; round++) {
+    unsigned start = next_random(me) % n;
+    for (unsigned i = 0; i < n; i++) {
+      unsigned v = (start + i) % n;
+      if (v == self)
+        continue;
+      struct sched_cpu *victim = sched_of(v);
+      struct task *t = steal_from(me, victim);
+      if (t)
+        return t;
+      if (round == STEAL_ROUNDS - 1) {
+        /* Last resort: the task the victim is about to run. */
+        struct task *r = __atomic_load_n(&victim->runnext, __ATOMIC_ACQUIRE);
+        if (r && __atomic_compare_exchange_n(&victim->runnext, &r, NULL, false,
+                                             __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+          STAT_ADD(me, steals, 1);
+          STAT_ADD(me, tasks_stolen, 1);
+          return r;
+        }
+      }
+    }
+  }
+  return NULL;
+}
+
+/* The next task for core c, or NULL. oldest_first: after a yield, take the
+ * oldest local task (round-robin) rather than the newest (depth-first).
+ * *inherit is set when the task came from runnext and keeps the slice. */
+static struct task *find_runnable(struct sched_cpu *c, bool oldest_first, bool *inherit) {
+  *inherit = false;
+  c->tick++;
+  inbox_drain(c);
+  if (c->tick % FAIRNESS_GLOBAL_EVERY == 0 && global_size()) {
+    struct task *t = global_get(c, 1);
+    if (t)
+      return t;
+  }
+  if (c->tick % FAIRNESS_PINNED_EVERY == 0 && c->pinned_head)
+    return pinned_pop(c);
+  for (;;) {
+    struct task *t;
+    if (__atomic_load_n(&c->runnext, __ATOMIC_RELAXED) &&
+        (t = __atomic_exchange_n(&c->runnext, NULL, __ATOMIC_ACQUIRE))) {
+      *inherit = true;
+      return t;
+    }
+    t = oldest_first ? deque_steal(&c->runq) : deque_pop(&c->runq);
+    if (t)
+      return t;
+    if ((t = pinned_pop(c)))
+      return t;
+    int64_t room = SCHED_DEQUE_SIZE - deque_size(&c->runq);
+    if ((t = global_get(c, (unsigned)(room < SCHED_DEQUE_SIZE / 2 ? room : SCHED_DEQUE_SIZE / 2))))
+      return t;
+    if (timers_run_expired(c, arch_now_ticks()))
+      continue; /* they went to runnext / the deque */
+    return steal_work(c);
+  }
+}
+
+static bool work_visible(struct sched_cpu *c) {
+  if (__atomic_load_n(&c->runnext, __ATOMIC_RELAXED) || deque_size(&c->runq) ||
+      c->pinned_head || __atomic_load_n(&c->inbox, __ATOMIC_RELAXED) || global_size())
+    return true;
+  if (timers_next_deadline(c) <= arch_now_ticks())
+    return true;
+  for (unsigned i = 0; i < cpu_count(); i++)
+    if (deque_size(&sched_of(i)->runq) > 0)
+      return true;
+  return false;
+}
+
+/* ---- switching ---------------------------------------------------------------- */
+
+void finish_switch(void *switch_arg) {
+  struct sched_cpu *c = switch_arg;
+  struct task *prev = c->after_task;
+  switch (c->after) {
+  case AFTER_NOTHING:
+    break;
+  case AFTER_REQUEUE:
+    runq_put(c, prev);
+    wake_idle_core();
+    break;
+  case AFTER_PARK:
+    if (c->after_unlock)
+      c->after_unlock(c->after_lock);
+    break;
+  case AFTER_EXIT:
+    task_release_stack(c, prev);
+    task_free(c, prev);
+    STAT_ADD(c, tasks_exited, 1);
+    break;
+  }
+  c->after = AFTER_NOTHING;
+  c->after_task = NULL;
+}
+
+static void switch_to(struct sched_cpu *c, struct task *prev, struct task *next, bool inherit,
+                      enum after_switch after, void (*unlock)(void *), void *lock) {
+  void *sp;
+  /* Acquire: pairs with the release in arch_switch that published next's
+   * saved context; spinning here means another core is still saving it. */
+  while ((sp = __atomic_load_n(&next->sp, __ATOMIC_ACQUIRE)) == NULL)
+    arch_cpu_relax();
+  if (sp == SP_NEW) {
+    if (!task_give_stack(c, next))
+      panic("out of memory: no %u-byte stack for task %u (%s) on its first run",
+            (unsigned)next->stack_size, (unsigned)next->id, task_name(next));
+    sp = next->sp;
+    STAT_ADD(c, tasks_started, 1);
+  }
+  next->sp = NULL;
+  __atomic_store_n(&next->state, TASK_RUNNING, __ATOMIC_RELAXED);
+  next->last_core = (uint16_t)this_cpu()->index;
+  c->current = next;
+  c->after = after;
+  c->after_task = prev;
+  c->after_unlock = unlock;
+  c->after_lock = lock;
+  if (!(next->flags & TASK_FLAG_IDLE)) {
+    STAT_ADD(c, switches, 1);
+    uint64_t slice = __atomic_load_n(&slice_ticks, __ATOMIC_RELAXED);
+    if (!inherit || (prev->flags & TASK_FLAG_IDLE))
+      c->slice_start = arch_now_ticks();
+    /* Keep an interrupt coming by the end of the slice; re-arm only when
+     * the one already set is later, so most switches touch no hardware. */
+    if (slice && c->slice_start + slice < c->timer_armed)
+      sched_arm_timer(c, c->slice_start + slice);
+  }
+  void *arg = arch_switch(&prev->sp, sp, c);
+  finish_switch(arg);
+}
+
+/* Leave the running task prev; interrupts are masked. */
+void schedule_away(struct sched_cpu *c, struct task *prev, enum after_switch after,
+                   void (*unlock)(void *), void *lock) {
+  bool inherit;
+  struct task *next = find_runnable(c, after == AFTER_REQUEUE, &inherit);
+  if (!next) {
+    if (after == AFTER_REQUEUE)
+      return; /* nothing else to run: the yielder goes on */
+    next = c->idle_task;
+  }
+  switch_to(c, prev, next, inherit, after, unlock, lock);
+}
+
+void task_yield(void) {
+  unsigned long irq = arch_irq_save();
+  struct sched_cpu *c = sched_self();
+  struct task *prev = c->current;
+  if (prev && !(prev->flags & TASK_FLAG_IDLE))
+    schedule_away(c, prev, AFTER_REQUEUE, NULL, NULL);
+  arch_irq_restore(irq);
+}
+
+void task_park(const char *reason, void (*unlock)(void *lock), void *lock) {
+  unsigned long irq = arch_irq_save();
+  struct sched_cpu *c = sched_self();
+  struct task *prev = c->current;
+  if (!prev || (prev->flags & TASK_FLAG_IDLE))
+    panic("task_park(\"%s\") called outside a task", reason);
+  prev->wait_reason = reason;
+  prev->wait_since = arch_now_ticks();
+  __atomic_store_n(&prev->state, TASK_PARKED, __ATOMIC_RELEASE);
+  schedule_away(c, prev, AFTER_PARK, unlock, lock);
+  arch_irq_restore(irq);
+}
+
+void task_ready(task_t *t) {
+  unsigned long irq = arch_irq_save();
+  uint32_t parked = TASK_PARKED;
+  if (!__atomic_compare_exchange_n(&t->state, &parked, TASK_RUNNABLE, false, __ATOMIC_ACQ_REL,
+                                   __ATOMIC_RELAXED))
+    panic("task_ready on task %u (%s), which is not parked (state %u)", (unsigned)t->id,
+          task_name(t), (unsigned)parked);
+  t->wait_reason = NULL;
+  struct sched_cpu *c = sched_self();
+  if (t->pin != TASK_ANY_CORE) {
+    runq_put(c, t);
+  } else {
+    /* Release: the task's fields are visible to whoever takes it (the owner
+     * or a thief) from runnext. */
+    struct task *old = __atomic_exchange_n(&c->runnext, t, __ATOMIC_ACQ_REL);
+    if (old)
+      runq_put(c, old);
+    wake_idle_core();
+  }
+  arch_irq_restore(irq);
+}
+
+/* ---- interrupts ------------------------------------------------------------------ */
+
+static bool local_work_waiting(struct sched_cpu *c) {
+  return __atomic_load_n(&c->runnext, __ATOMIC_RELAXED) || deque_size(&c->runq) ||
+         c->pinned_head || __atomic_load_n(&c->inbox, __ATOMIC_RELAXED) || global_size();
+}
+
+static void on_timer_interrupt(void) {
+  struct sched_cpu *c = sched_self();
+  uint64_t now = arch_now_ticks();
+  c->timer_armed = 0; /* it fired and still holds a past deadline: must be re-armed */
+  timers_run_expired(c, now);
+  uint64_t next = timers_next_deadline(c);
+  uint64_t slice = __atomic_load_n(&slice_ticks, __ATOMIC_RELAXED);
+  struct task *cur = c->current;
+  if (slice && cur && !(cur->flags & TASK_FLAG_IDLE)) {
+    if (now - c->slice_start >= slice) {
+      if (local_work_waiting(c))
+        c->need_resched = true;
+      else
+        c->slice_start = now; /* nobody waiting: a fresh slice */
+    }
+    if (c->slice_start + slice < next)
+      next = c->slice_start + slice;
+  }
+  sched_arm_timer(c, next);
+}
+
+static void on_ipi(void) {
+  /* The wake-up itself is the message: whatever it announced is in a queue
+   * and the trap exit path or the idle loop will look. */
+}
+
+/* Called by the arch trap path after an interrupt handler, still with
+ * interrupts masked, on the interrupted task's stack. */
+static void on_irq_exit(void) {
+  struct sched_cpu *c = sched_self();
+  if (!c->need_resched)
+    return;
+  c->need_resched = false;
+  struct task *cur = c->current;
+  if (!cur || (cur->flags & TASK_FLAG_IDLE))
+    return;
+  STAT_ADD(c, preemptions, 1);
+  schedule_away(c, cur, AFTER_REQUEUE, NULL, NULL);
+}
+
+/* ---- the per-core loop ------------------------------------------------------------ */
+
+static void sched_init_once(void) {
+  static uint32_t done;
+  uint32_t zero = 0;
+  if (!__atomic_compare_exchange_n(&done, &zero, 1, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+    return;
+  if (!slice_ticks)
+    sched_set_time_slice_ns(10 * 1000 * 1000);
+  irq_set_handler(IRQ_TIMER, on_timer_interrupt);
+  irq_set_handler(IRQ_IPI, on_ipi);
+  irq_set_exit_handler(on_irq_exit);
+}
+
+void sched_run_core(void) {
+  arch_irq_save();
+  sched_init_once();
+  struct sched_cpu *c = sched_self();
+  struct task *idle = calloc(1, sizeof *idle);
+  if (!idle)
+    panic("out of memory for core %u's scheduler context", this_cpu()->index);
+  idle->flags = TASK_FLAG_IDLE;
+  idle->name = "idle";
+  idle->state = TASK_RUNNING;
+  idle->pin = (int16_t)this_cpu()->index;
+  c->idle_task = idle;
+  c->current = idle;
+  c->timer_armed = 0; /* unknown: force the first arm */
+  sched_arm_timer(c, UINT64_MAX);
+  __atomic_store_n(&started, true, __ATOMIC_RELEASE);
+
+  bool spinning = false;
+  for (;;) {
+    bool inherit;
+    struct task *t = find_runnable(c, false, &inherit);
+    if (t) {
+      if (spinning) {
+        /* Found work: stop counting as a searcher, and since there may be
+         * more where this came from, let the next idle core look too. */
+        spinning = false;
+        __atomic_fetch_sub(&nspinning, 1, __ATOMIC_SEQ_CST);
+        wake_idle_core();
+      }
+      switch_to(c, idle, t, false, AFTER_NOTHING, NULL, NULL);
+      continue;
+    }
+    if (spinning) {
+      spinning = false;
+      __atomic_fetch_sub(&nspinning, 1, __ATOMIC_SEQ_CST);
+    }
+    /* Announce idle, then look once more (the other half of the Dekker
+     * pair in wake_idle_core). A wake-up IPI cleared before the look and
+     * sent after it stays pending, so wfi returns at once. */
+    arch_clear_ipi();
+    __atomic_store_n(&c->idle, 1, __ATOMIC_SEQ_CST);
+    __atomic_fetch_add(&nidle, 1, __ATOMIC_SEQ_CST);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (!work_visible(c)) {
+      sched_arm_timer(c, timers_next_deadline(c));
+      uint64_t t0 = arch_now_ticks();
+      arch_wait_for_interrupt();
+      STAT_ADD(c, idle_ns, ticks_to_ns(arch_now_ticks() - t0));
+    }
+    uint32_t one = 1;
+    if (__atomic_compare_exchange_n(&c->idle, &one, 0, false, __ATOMIC_SEQ_CST,
+                                    __ATOMIC_RELAXED))
+      __atomic_fetch_sub(&nidle, 1, __ATOMIC_SEQ_CST); /* woke on our own */
+    else
+      spinning = true; /* a waker claimed us and counted us as spinning */
+    if (c->timer_armed <= arch_now_ticks())
+      c->timer_armed = 0; /* the compare fired: the next arm must reprogram it */
+  }
+}
+
+bool sched_stats(unsigned core, struct sched_stats *out) {
+  struct cpu *cpu = cpu_get(core);
+  if (!cpu)
+    return false;
+  const struct sched_stats *s = &cpu->sched.stats;
+  out->switches = __atomic_load_n(&s->switches, __ATOMIC_RELAXED);
+  out->tasks_started = __atomic_load_n(&s->tasks_started, __ATOMIC_RELAXED);
+  out->tasks_exited = __atomic_load_n(&s->tasks_exited, __ATOMIC_RELAXED);
+  out->spawns = __atomic_load_n(&s->spawns, __ATOMIC_RELAXED);
+  out->steals = __atomic_load_n(&s->steals, __ATOMIC_RELAXED);
+  out->tasks_stolen = __atomic_load_n(&s->tasks_stolen, __ATOMIC_RELAXED);
+  out->preemptions = __atomic_load_n(&s->preemptions, __ATOMIC_RELAXED);
+  out->wakeups_sent = __atomic_load_n(&s->wakeups_sent, __ATOMIC_RELAXED);
+  out->idle_ns = __atomic_load_n(&s->idle_ns, __ATOMIC_RELAXED);
+  out->global_takes = __atomic_load_n(&s->global_takes, __ATOMIC_RELAXED);
+  return true;
+}

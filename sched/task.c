@@ -1,0 +1,170 @@
+/* Tasks: creation, stacks, exit, and the per-core pools that recycle them.
+ *
+ * A spawned task is only its 96-byte struct task until it first runs; the
+ * stack comes from the running core's pool at that moment (schedule.c) and
+ * goes back to the pool of whichever core the task exits on. Task structs
+ * are carved from slabs of TASKS_PER_SLAB and recycled the same way, so
+ * neither spawn nor exit touches malloc in the steady state, and no lock or
+ * shared cache line is on the spawn path.
+ */
+#include <errno.h>
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <brigade/panic.h>
+
+#include "task_internal.h"
+
+_Static_assert(sizeof(void *) != 8 || sizeof(struct task) <= 96,
+               "struct task must stay within 96 bytes on 64-bit targets (memory per pending task)");
+
+#define TASKS_PER_SLAB 64
+#define STACK_POOL_MAX 64 /* default-size stacks a core keeps for reuse */
+
+struct task_slab {
+  struct task_slab *next;
+  struct task tasks[TASKS_PER_SLAB];
+};
+
+/* Every slab ever made, so a task dump can walk all tasks. Slabs are only
+ * added, each by a CAS on this list head. */
+static struct task_slab *all_slabs;
+
+struct task *task_alloc(struct sched_cpu *c) {
+  if (!c->free_tasks) {
+    struct task_slab *slab = malloc(sizeof *slab);
+    if (!slab)
+      return NULL;
+    memset(slab, 0, sizeof *slab);
+    for (int i = TASKS_PER_SLAB - 1; i >= 0; i--) {
+      slab->tasks[i].link = c->free_tasks;
+      c->free_tasks = &slab->tasks[i];
+    }
+    c->nfree_tasks += TASKS_PER_SLAB;
+    struct task_slab *head = __atomic_load_n(&all_slabs, __ATOMIC_RELAXED);
+    do
+      slab->next = head;
+    while (!__atomic_compare_exchange_n(&all_slabs, &head, slab, true, __ATOMIC_RELEASE,
+                                        __ATOMIC_RELAXED));
+  }
+  struct task *t = c->free_tasks;
+  c->free_tasks = t->link;
+  c->nfree_tasks--;
+  return t;
+}
+
+void task_free(struct sched_cpu *c, struct task *t) {
+  __atomic_store_n(&t->state, TASK_FREE, __ATOMIC_RELAXED);
+  t->link = c->free_tasks;
+  c->free_tasks = t;
+  c->nfree_tasks++;
+}
+
+bool task_give_stack(struct sched_cpu *c, struct task *t) {
+  void *stack;
+  if (t->stack_size == TASK_STACK_DEFAULT && c->free_stacks) {
+    stack = c->free_stacks;
+    c->free_stacks = *(void **)stack;
+    c->nfree_stacks--;
+  } else {
+    stack = memalign(16, t->stack_size);
+    if (!stack)
+      return false;
+  }
+  t->stack = stack;
+  t->sp = arch_init_stack((char *)stack + t->stack_size, task_entry, t);
+  return true;
+}
+
+void task_release_stack(struct sched_cpu *c, struct task *t) {
+  void *stack = t->stack;
+  t->stack = NULL;
+  if (!stack)
+    return;
+  if (t->stack_size == TASK_STACK_DEFAULT && c->nfree_stacks < STACK_POOL_MAX) {
+    *(void **)stack = c->free_stacks;
+    c->free_stacks = stack;
+    c->nfree_stacks++;
+  } else {
+    free(stack);
+  }
+}
+
+int task_spawn(task_t **out, void (*fn)(void *arg), void *arg, const struct task_attr *attr) {
+  static const struct task_attr defaults = TASK_ATTR_INIT;
+  if (!attr)
+    attr = &defaults;
+  size_t stack_size = attr->stack_size ? attr->stack_size : TASK_STACK_DEFAULT;
+  if (!fn || stack_size < TASK_STACK_MIN || stack_size > UINT32_MAX ||
+      (attr->pin != TASK_ANY_CORE && (attr->pin < 0 || (unsigned)attr->pin >= cpu_count())))
+    return -EINVAL;
+  stack_size = (stack_size + 15) & ~(size_t)15;
+
+  unsigned long irq = arch_irq_save();
+  struct sched_cpu *c = sched_self();
+  struct task *t = task_alloc(c);
+  if (!t) {
+    arch_irq_restore(irq);
+    return -ENOMEM;
+  }
+  unsigned me = this_cpu()->index;
+  *t = (struct task){
+      .sp = SP_NEW,
+      .fn = fn,
+      .arg = arg,
+      .name = attr->name,
+      .id = ++c->next_id * cpu_count() + me,
+      .stack_size = (uint32_t)stack_size,
+      .state = TASK_NEW,
+      .pin = (int16_t)attr->pin,
+      .last_core = (uint16_t)me,
+  };
+  if (out)
+    *out = t;
+  __atomic_store_n(&c->stats.spawns, c->stats.spawns + 1, __ATOMIC_RELAXED);
+  runq_put(c, t);
+  wake_idle_core();
+  arch_irq_restore(irq);
+  return 0;
+}
+
+void task_entry(void *task, void *switch_arg) {
+  finish_switch(switch_arg);
+  struct task *t = task;
+  arch_irq_enable();
+  t->fn(t->arg);
+  task_exit();
+}
+
+void task_exit(void) {
+  arch_irq_save();
+  struct sched_cpu *c = sched_self();
+  struct task *t = c->current;
+  if (!t || (t->flags & TASK_FLAG_IDLE))
+    panic("task_exit called outside a task");
+  __atomic_store_n(&t->state, TASK_DEAD, __ATOMIC_RELAXED);
+  schedule_away(c, t, AFTER_EXIT, NULL, NULL);
+  panic("a dead task was resumed");
+}
+
+task_t *task_current(void) {
+  unsigned long irq = arch_irq_save();
+  struct cpu *cpu = this_cpu();
+  struct task *t = cpu ? cpu->sched.current : NULL;
+  arch_irq_restore(irq);
+  return t && !(t->flags & TASK_FLAG_IDLE) ? t : NULL;
+}
+
+unsigned task_core(void) { return cpu_index(); }
+
+uint32_t task_id(const task_t *t) { return t->id; }
+
+const char *task_name(const task_t *t) { return t->name ? t->name : ""; }
+
+void task_foreach(void (*fn)(const struct task *t, void *ctx), void *ctx) {
+  for (struct task_slab *s = __atomic_load_n(&all_slabs, __ATOMIC_ACQUIRE); s; s = s->next)
+    for (int i = 0; i < TASKS_PER_SLAB; i++)
+      if (__atomic_load_n(&s->tasks[i].state, __ATOMIC_RELAXED) != TASK_FREE)
+        fn(&s->tasks[i], ctx);
+}

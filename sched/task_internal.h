@@ -1,0 +1,87 @@
+/* The task (G) and the scheduler's internal interfaces between sched/ files. */
+#ifndef BRIGADE_SCHED_TASK_INTERNAL_H
+#define BRIGADE_SCHED_TASK_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <brigade/cpu.h>
+#include <brigade/task.h>
+
+struct _reent;
+
+/* 96 bytes on 64-bit targets: this is all a spawned, never-run task costs. */
+struct task {
+  void *sp;                 /* saved stack pointer; NULL while the context is live */
+  struct task *link;        /* run queue / wait list / free list link */
+  void (*fn)(void *arg);
+  void *arg;
+  void *stack;              /* lowest address of the stack; NULL until first run */
+  const char *name;
+  const char *wait_reason;  /* while parked */
+  uint64_t wait_since;      /* ticks, while parked */
+  struct _reent *reent;     /* newlib state, created on first use */
+  uint32_t id;
+  uint32_t stack_size;      /* bytes */
+  uint32_t state;           /* enum task_state; word-sized for CAS on every ISA */
+  int16_t pin;              /* core index or TASK_ANY_CORE */
+  uint16_t last_core;
+  uint8_t flags;
+};
+
+#define TASK_FLAG_IDLE 1u /* a core's own scheduler context, not a real task */
+
+/* Sentinel stack pointer of a task that has never run. */
+#define SP_NEW ((void *)1)
+
+static inline struct sched_cpu *sched_self(void) { return &this_cpu()->sched; }
+
+static inline struct sched_cpu *sched_of(unsigned core) { return &cpu_get(core)->sched; }
+
+/* deque.c */
+bool deque_push(struct deque *q, struct task *t);
+struct task *deque_pop(struct deque *q);
+struct task *deque_steal(struct deque *q);
+int64_t deque_size(const struct deque *q);
+
+/* global_queue.c */
+void global_put(struct task *t);
+void global_put_batch(struct task *head, struct task *tail, unsigned n);
+struct task *global_get(struct sched_cpu *c, unsigned max);
+unsigned global_size(void);
+
+/* task.c */
+struct task *task_alloc(struct sched_cpu *c);
+void task_free(struct sched_cpu *c, struct task *t);
+bool task_give_stack(struct sched_cpu *c, struct task *t);
+void task_release_stack(struct sched_cpu *c, struct task *t);
+__attribute__((noreturn)) void task_entry(void *task, void *switch_arg);
+
+void task_foreach(void (*fn)(const struct task *t, void *ctx), void *ctx);
+
+/* schedule.c */
+void runq_put(struct sched_cpu *c, struct task *t);
+void wake_idle_core(void);
+void schedule_away(struct sched_cpu *c, struct task *prev, enum after_switch after,
+                   void (*unlock)(void *), void *lock);
+void finish_switch(void *switch_arg);
+uint64_t ns_to_ticks(uint64_t ns);
+uint64_t ticks_to_ns(uint64_t ticks);
+void sched_arm_timer(struct sched_cpu *c, uint64_t deadline);
+
+/* timer.c */
+struct timer {
+  uint64_t when;              /* ticks */
+  void (*fn)(struct timer *t); /* runs on the owning core, interrupts masked */
+  struct task *task;          /* for fn's use (sleep readies it) */
+  void *arg;                  /* for fn's use */
+  int32_t index;              /* in the heap, or -1 */
+  uint16_t core;              /* whose heap */
+  bool fired;
+};
+void timer_add(struct sched_cpu *c, struct timer *t);
+bool timer_cancel(struct timer *t);
+unsigned timers_run_expired(struct sched_cpu *c, uint64_t now);
+uint64_t timers_next_deadline(struct sched_cpu *c);
+
+#endif

@@ -1,0 +1,147 @@
+/* Per-core timers: a binary min-heap of deadlines (in ticks), tickless.
+ *
+ * A timer lives in the memory of whoever waits on it (a sleeping task's
+ * stack, a select's frame), so timers cost no allocation per use; the heap
+ * only holds pointers and grows by doubling. Each heap has its own lock so
+ * another core can cancel a timer (a channel operation that completes
+ * before its timeout); the owner takes it with interrupts masked.
+ */
+#include <stdlib.h>
+
+#include <brigade/panic.h>
+
+#include "task_internal.h"
+
+static void swap(struct timer **h, uint32_t i, uint32_t j) {
+  struct timer *t = h[i];
+  h[i] = h[j];
+  h[j] = t;
+  h[i]->index = (int32_t)i;
+  h[j]->index = (int32_t)j;
+}
+
+static void sift_up(struct timer **h, uint32_t i) {
+  while (i > 0) {
+    uint32_t p = (i - 1) / 2;
+    if (h[p]->when <= h[i]->when)
+      break;
+    swap(h, i, p);
+    i = p;
+  }
+}
+
+static void sift_down(struct timer **h, uint32_t n, uint32_t i) {
+  for (;;) {
+    uint32_t l = 2 * i + 1, r = l + 1, m = i;
+    if (l < n && h[l]->when < h[m]->when)
+      m = l;
+    if (r < n && h[r]->when < h[m]->when)
+      m = r;
+    if (m == i)
+      return;
+    swap(h, i, m);
+    i = m;
+  }
+}
+
+static void heap_remove(struct sched_cpu *c, uint32_t i) {
+  struct timer **h = c->timers;
+  uint32_t last = --c->ntimers;
+  h[i]->index = -1;
+  if (i != last) {
+    h[i] = h[last];
+    h[i]->index = (int32_t)i;
+    sift_down(h, c->ntimers, i);
+    sift_up(h, i);
+  }
+}
+
+void timer_add(struct sched_cpu *c, struct timer *t) {
+  unsigned long irq = spin_lock_irqsave(&c->timer_lock);
+  if (c->ntimers == c->timer_cap) {
+    uint32_t cap = c->timer_cap ? 2 * c->timer_cap : 64;
+    struct timer **grown = realloc(c->timers, cap * sizeof *grown);
+    if (!grown)
+      panic("out of memory growing core %u's timer heap past %u timers", this_cpu()->index,
+            (unsigned)c->timer_cap);
+    c->timers = grown;
+    c->timer_cap = cap;
+  }
+  t->core = (uint16_t)this_cpu()->index;
+  t->fired = false;
+  t->index = (int32_t)c->ntimers;
+  c->timers[c->ntimers++] = t;
+  sift_up(c->timers, (uint32_t)t->index);
+  bool earliest = c->timers[0] == t;
+  spin_unlock_irqrestore(&c->timer_lock, irq);
+  if (earliest && t->when < c->timer_armed) {
+    unsigned long i2 = arch_irq_save();
+    sched_arm_timer(c, t->when);
+    arch_irq_restore(i2);
+  }
+}
+
+bool timer_cancel(struct timer *t) {
+  struct sched_cpu *c = sched_of(t->core);
+  unsigned long irq = spin_lock_irqsave(&c->timer_lock);
+  bool pending = t->index >= 0;
+  if (pending)
+    heap_remove(c, (uint32_t)t->index);
+  spin_unlock_irqrestore(&c->timer_lock, irq);
+  return pending;
+}
+
+unsigned timers_run_expired(struct sched_cpu *c, uint64_t now) {
+  unsigned fired = 0;
+  for (;;) {
+    unsigned long irq = spin_lock_irqsave(&c->timer_lock);
+    if (c->ntimers == 0 || c->timers[0]->when > now) {
+      spin_unlock_irqrestore(&c->timer_lock, irq);
+      return fired;
+    }
+    struct timer *t = c->timers[0];
+    heap_remove(c, 0);
+    /* Read everything needed before the wake-up: once the task runs, the
+     * timer (on its stack) may be gone. */
+    void (*fn)(struct timer *) = t->fn;
+    __atomic_store_n(&t->fired, true, __ATOMIC_RELEASE);
+    spin_unlock_irqrestore(&c->timer_lock, irq);
+    fn(t);
+    fired++;
+  }
+}
+
+uint64_t timers_next_deadline(struct sched_cpu *c) {
+  unsigned long irq = spin_lock_irqsave(&c->timer_lock);
+  uint64_t next = c->ntimers ? c->timers[0]->when : UINT64_MAX;
+  spin_unlock_irqrestore(&c->timer_lock, irq);
+  return next;
+}
+
+static void wake_sleeper(struct timer *t) { task_ready(t->task); }
+
+void task_sleep_until(uint64_t deadline_ns) {
+  if (deadline_ns <= task_now_ns()) {
+    task_yield();
+    return;
+  }
+  struct timer t = {.when = ns_to_ticks(deadline_ns), .fn = wake_sleeper};
+  unsigned long irq = arch_irq_save();
+  struct sched_cpu *c = sched_self();
+  t.task = c->current;
+  /* Interrupts stay masked from here until the switch: this core's timer
+   * cannot fire, and no other core runs this heap's timers, so the wake-up
+   * cannot come before the task is parked. */
+  timer_add(c, &t);
+  task_park("sleep", NULL, NULL);
+  arch_irq_restore(irq);
+}
+
+void task_sleep_ns(uint64_t ns) {
+  if (ns == 0) {
+    task_yield();
+    return;
+  }
+  uint64_t now = task_now_ns();
+  task_sleep_until(ns > UINT64_MAX - now ? UINT64_MAX : now + ns);
+}
