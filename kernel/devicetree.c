@@ -95,6 +95,9 @@ static int visit(const struct fdt_visit *v, void *ctx) {
         st->cpu_has_isa = true;
         st->cpu_has_sstc = isa_has(v, "sstc");
       }
+    } else if (v->depth == 1 && strcmp(v->path[1], "chosen") == 0 && prop_is(v, "bootargs") &&
+               v->len > 0 && ((const char *)v->value)[v->len - 1] == '\0') {
+      st->m->bootargs = v->value;
     } else if (v->depth == 1 && fdt_node_is(v->path[1], "memory") && prop_is(v, "reg") &&
                !st->have_memory) {
       uint32_t a = v->address_cells, s = v->size_cells;

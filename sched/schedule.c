@@ -401,7 +401,8 @@ void finish_switch(void *switch_arg) {
     break;
   case AFTER_REQUEUE:
     runq_put(c, prev);
-    wake_idle_core();
+    if (prev->pin == TASK_ANY_CORE)
+      wake_idle_core();
     break;
   case AFTER_PARK:
     if (c->after_unlock)
@@ -458,6 +459,16 @@ void schedule_away(struct sched_cpu *c, struct task *prev, enum after_switch aft
                    void (*unlock)(void *), void *lock) {
   bool inherit;
   struct task *next = find_runnable(c, after == AFTER_REQUEUE, &inherit);
+  if (next == prev) {
+    /* find_runnable ran this core's expired timers, and one of them was the
+     * parker's own (a sleep whose deadline passed while it was going to
+     * sleep): it was readied before it left. Don't switch to ourselves;
+     * finish the park at once and go on running. */
+    __atomic_store_n(&prev->state, TASK_RUNNING, __ATOMIC_RELAXED);
+    if (after == AFTER_PARK && unlock)
+      unlock(lock);
+    return;
+  }
   if (!next) {
     if (after == AFTER_REQUEUE)
       return; /* nothing else to run: the yielder goes on */

@@ -124,7 +124,8 @@ int task_spawn(task_t **out, void (*fn)(void *arg), void *arg, const struct task
     *out = t;
   __atomic_store_n(&c->stats.spawns, c->stats.spawns + 1, __ATOMIC_RELAXED);
   runq_put(c, t);
-  wake_idle_core();
+  if (t->pin == TASK_ANY_CORE)
+    wake_idle_core(); /* pinned tasks wake only their own core (runq_put) */
   arch_irq_restore(irq);
   return 0;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <brigade/cpu.h>
+#include <brigade/machine.h>
 #include <brigade/spinlock.h>
 
 #include "test.h"
@@ -39,6 +40,19 @@ static int by_position(const void *a, const void *b) {
   return f ? f : x->line - y->line;
 }
 
+/* QEMU's -append "test=NAME" runs only the tests whose name contains NAME. */
+static bool selected(const char *name) {
+  const char *args = machine.bootargs, *key;
+  if (!args || !(key = strstr(args, "test=")))
+    return true;
+  key += 5;
+  size_t n = strcspn(key, " ");
+  for (const char *p = name; *p; p++)
+    if (strncmp(p, key, n) == 0)
+      return true;
+  return false;
+}
+
 int main(void) {
   int passed = 0, failed = 0;
   size_t n = (size_t)(__stop_brigade_tests - __start_brigade_tests);
@@ -52,6 +66,8 @@ int main(void) {
   qsort(order, n, sizeof *order, by_position);
   for (size_t i = 0; i < n; i++) {
     const struct test_case *t = order[i];
+    if (!selected(t->name))
+      continue;
     printf("[ RUN      ] %s\n", t->name);
     current_failures = 0;
     t->fn();

@@ -21,6 +21,7 @@ struct machine {
   bool timer_compare_in_smode; /**< RISC-V Sstc */
   const void *firmware_blob;   /**< the device tree, kept out of the heap */
   uint64_t firmware_blob_size;
+  const char *bootargs;        /**< /chosen/bootargs (QEMU -append), or NULL */
   unsigned ncores;             /**< entries in cores[] */
   struct machine_core *cores;  /**< filled when non-NULL (second pass) */
 };

@@ -1,0 +1,334 @@
+/* The scheduler: every task runs exactly once, fork-join across cores,
+ * sleep, preemption, pinning, out of memory. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <brigade/cpu.h>
+#include <brigade/sched.h>
+#include <brigade/sync.h>
+#include <brigade/task.h>
+
+#include "test.h"
+
+/* ---- a million tasks, each exactly once --------------------------------- */
+
+#define MILLION 1000000u
+
+struct once {
+  uint32_t *runs;         /* runs[i]: how often task i ran */
+  uint64_t checksum;      /* sum of the ids that ran */
+  struct waitgroup wg;
+};
+
+static struct once once;
+
+static void count_run(void *arg) {
+  uintptr_t i = (uintptr_t)arg;
+  __atomic_fetch_add(&once.runs[i], 1, __ATOMIC_RELAXED);
+  __atomic_fetch_add(&once.checksum, i, __ATOMIC_RELAXED);
+  waitgroup_done(&once.wg);
+}
+
+static void expect_each_ran_once(unsigned n) {
+  unsigned missing = 0, repeated = 0;
+  for (unsigned i = 0; i < n; i++) {
+    missing += once.runs[i] == 0;
+    repeated += once.runs[i] > 1;
+  }
+  EXPECT_EQ(missing, 0);
+  EXPECT_EQ(repeated, 0);
+  EXPECT_EQ(once.checksum, (uint64_t)n * (n - 1) / 2);
+}
+
+TEST(a_million_tasks_spawned_from_one_task_each_run_exactly_once) {
+  once = (struct once){.runs = calloc(MILLION, sizeof(uint32_t)), .wg = WAITGROUP_INIT};
+  ASSERT(once.runs);
+  waitgroup_add(&once.wg, MILLION);
+  static const struct task_attr small = {.stack_size = 4096, .pin = TASK_ANY_CORE};
+  for (uintptr_t i = 0; i < MILLION; i++)
+    ASSERT(task_spawn(NULL, count_run, (void *)i, &small) == 0);
+  waitgroup_wait(&once.wg);
+  expect_each_ran_once(MILLION);
+  free(once.runs);
+}
+
+#define SPAWNERS 1000u
+
+static void spawn_thousand(void *arg) {
+  uintptr_t base = (uintptr_t)arg * (MILLION / SPAWNERS);
+  static const struct task_attr small = {.stack_size = 4096, .pin = TASK_ANY_CORE};
+  for (uintptr_t i = 0; i < MILLION / SPAWNERS; i++)
+    while (task_spawn(NULL, count_run, (void *)(base + i), &small) != 0)
+      task_yield();
+  waitgroup_done(&once.wg);
+}
+
+TEST(a_million_tasks_spawned_from_a_thousand_tasks_each_run_exactly_once) {
+  once = (struct once){.runs = calloc(MILLION, sizeof(uint32_t)), .wg = WAITGROUP_INIT};
+  ASSERT(once.runs);
+  waitgroup_add(&once.wg, MILLION + SPAWNERS);
+  static const struct task_attr spawner = {.stack_size = 4096, .pin = TASK_ANY_CORE};
+  for (uintptr_t s = 0; s < SPAWNERS; s++)
+    ASSERT(task_spawn(NULL, spawn_thousand, (void *)s, &spawner) == 0);
+  waitgroup_wait(&once.wg);
+  expect_each_ran_once(MILLION);
+  free(once.runs);
+}
+
+/* ---- fork-join ------------------------------------------------------------ */
+
+struct fib {
+  unsigned n;
+  uint64_t result;
+  struct waitgroup *parent;
+};
+
+static uint64_t tasks_in_tree;
+
+static void fib_task(void *arg) {
+  struct fib *f = arg;
+  __atomic_fetch_add(&tasks_in_tree, 1, __ATOMIC_RELAXED);
+  if (f->n < 2) {
+    f->result = f->n;
+  } else {
+    struct waitgroup wg = WAITGROUP_INIT;
+    struct fib a = {.n = f->n - 1, .parent = &wg}, b = {.n = f->n - 2, .parent = &wg};
+    static const struct task_attr attr = {.stack_size = 4096, .name = "fib",
+                                          .pin = TASK_ANY_CORE};
+    waitgroup_add(&wg, 2);
+    if (task_spawn(NULL, fib_task, &a, &attr) || task_spawn(NULL, fib_task, &b, &attr)) {
+      f->result = UINT64_MAX; /* out of memory: poison the answer */
+      return;
+    }
+    waitgroup_wait(&wg);
+    f->result = a.result + b.result;
+  }
+  if (f->parent)
+    waitgroup_done(f->parent);
+}
+
+TEST(fork_join_fib_25_over_250k_tasks_is_right_and_uses_every_core) {
+  struct sched_stats before[64], after;
+  unsigned n = cpu_count() < 64 ? cpu_count() : 64;
+  for (unsigned i = 0; i < n; i++)
+    sched_stats(i, &before[i]);
+  tasks_in_tree = 0;
+  struct waitgroup wg = WAITGROUP_INIT;
+  struct fib root = {.n = 25, .parent = &wg};
+  waitgroup_add(&wg, 1);
+  ASSERT(task_spawn(NULL, fib_task, &root, NULL) == 0);
+  waitgroup_wait(&wg);
+  EXPECT_EQ(root.result, 75025);
+  EXPECT_EQ(tasks_in_tree, 242785); /* 2 * fib(26) - 1 */
+  uint64_t steals = 0;
+  for (unsigned i = 0; i < n; i++) {
+    sched_stats(i, &after);
+    EXPECT(after.tasks_started > before[i].tasks_started); /* every core took part */
+    steals += after.steals - before[i].steals;
+  }
+  if (n > 1)
+    EXPECT(steals > 0);
+}
+
+/* ---- sleep ------------------------------------------------------------------ */
+
+#define SLEEPERS 1000
+
+struct sleeper {
+  uint64_t deadline;
+  uint64_t woke;
+  uint32_t order;
+};
+
+static struct sleeper *sleepers;
+static uint32_t wake_counter;
+static struct waitgroup sleep_wg;
+
+static void sleep_task(void *arg) {
+  struct sleeper *s = arg;
+  task_sleep_until(s->deadline);
+  s->woke = task_now_ns();
+  s->order = __atomic_fetch_add(&wake_counter, 1, __ATOMIC_RELAXED);
+  waitgroup_done(&sleep_wg);
+}
+
+static void run_sleepers(int pin) {
+  sleepers = calloc(SLEEPERS, sizeof *sleepers);
+  ASSERT(sleepers);
+  wake_counter = 0;
+  sleep_wg = (struct waitgroup)WAITGROUP_INIT;
+  waitgroup_add(&sleep_wg, SLEEPERS);
+  uint32_t seed = 12345;
+  uint64_t start = task_now_ns() + 20 * 1000 * 1000;
+  struct task_attr attr = {.stack_size = 4096, .pin = pin};
+  for (int i = 0; i < SLEEPERS; i++) {
+    seed = seed * 1103515245u + 12345u;
+    sleepers[i].deadline = start + (seed >> 8) % (200 * 1000 * 1000); /* within 200 ms */
+    ASSERT(task_spawn(NULL, sleep_task, &sleepers[i], &attr) == 0);
+  }
+  waitgroup_wait(&sleep_wg);
+}
+
+TEST(a_thousand_sleepers_never_wake_before_their_deadline) {
+  run_sleepers(TASK_ANY_CORE);
+  int early = 0;
+  for (int i = 0; i < SLEEPERS; i++)
+    early += sleepers[i].woke < sleepers[i].deadline;
+  EXPECT_EQ(early, 0);
+  free(sleepers);
+}
+
+TEST(sleepers_on_one_core_wake_in_deadline_order) {
+  run_sleepers((int)cpu_count() - 1);
+  /* Deadlines closer than one timer tick are the same deadline to the
+   * hardware; any order between them is right. */
+  uint64_t tick_ns = (1000000000u + arch_tick_hz() - 1) / arch_tick_hz();
+  int early = 0, out_of_order = 0;
+  for (int i = 0; i < SLEEPERS; i++) {
+    early += sleepers[i].woke < sleepers[i].deadline;
+    for (int j = 0; j < SLEEPERS; j++)
+      if (sleepers[i].deadline + tick_ns <= sleepers[j].deadline &&
+          sleepers[i].order > sleepers[j].order)
+        out_of_order++;
+  }
+  EXPECT_EQ(early, 0);
+  EXPECT_EQ(out_of_order, 0);
+  free(sleepers);
+}
+
+TEST(sleep_lasts_at_least_as_long_as_asked) {
+  uint64_t t0 = task_now_ns();
+  task_sleep_ns(30 * 1000 * 1000);
+  uint64_t slept = task_now_ns() - t0;
+  EXPECT(slept >= 30 * 1000 * 1000);
+  EXPECT(slept < 2000ull * 1000 * 1000);
+}
+
+/* ---- preemption -------------------------------------------------------------- */
+
+static volatile int spin_stop;
+static volatile int spinner_running;
+
+static void spin_forever(void *arg) {
+  (void)arg;
+  spinner_running = 1;
+  while (!spin_stop)
+    ; /* never yields: only the timer can take the core away */
+}
+
+static void finish_work(void *arg) { waitgroup_done(arg); }
+
+TEST(a_busy_loop_cannot_starve_another_task_on_its_core) {
+  /* Pin both to one core, so even with several cores they must share it. */
+  unsigned core = cpu_count() - 1;
+  struct task_attr attr = {.name = "spinner", .pin = (int)core};
+  struct sched_stats before, after;
+  sched_stats(core, &before);
+  spin_stop = 0;
+  spinner_running = 0;
+  ASSERT(task_spawn(NULL, spin_forever, NULL, &attr) == 0);
+  while (!spinner_running)
+    task_sleep_ns(1000 * 1000);
+  struct waitgroup wg = WAITGROUP_INIT;
+  waitgroup_add(&wg, 1);
+  attr.name = "worker";
+  ASSERT(task_spawn(NULL, finish_work, &wg, &attr) == 0);
+  waitgroup_wait(&wg); /* hangs (and the harness times out) without preemption */
+  spin_stop = 1;
+  sched_stats(core, &after);
+  EXPECT(after.preemptions > before.preemptions);
+}
+
+/* ---- pinning ------------------------------------------------------------------ */
+
+struct pin_check {
+  int core;
+  int wrong;
+  struct waitgroup *wg;
+};
+
+static void stay_put(void *arg) {
+  struct pin_check *p = arg;
+  for (int i = 0; i < 200; i++) {
+    if ((int)task_core() != p->core)
+      p->wrong++;
+    if (i % 3 == 0)
+      task_yield();
+    else if (i % 50 == 0)
+      task_sleep_ns(100 * 1000);
+  }
+  waitgroup_done(p->wg);
+}
+
+static void busy_unpinned(void *arg) {
+  for (int i = 0; i < 50; i++)
+    task_yield();
+  waitgroup_done(arg);
+}
+
+TEST(a_pinned_task_never_runs_on_another_core) {
+  unsigned n = cpu_count();
+  struct pin_check *checks = calloc(n * 4, sizeof *checks);
+  ASSERT(checks);
+  struct waitgroup wg = WAITGROUP_INIT;
+  waitgroup_add(&wg, n * 4 + 400);
+  for (unsigned i = 0; i < n * 4; i++) {
+    checks[i] = (struct pin_check){.core = (int)(i % n), .wg = &wg};
+    struct task_attr attr = {.name = "pinned", .pin = (int)(i % n)};
+    ASSERT(task_spawn(NULL, stay_put, &checks[i], &attr) == 0);
+  }
+  for (int i = 0; i < 400; i++) /* stealing traffic around them */
+    ASSERT(task_spawn(NULL, busy_unpinned, &wg, NULL) == 0);
+  waitgroup_wait(&wg);
+  int wrong = 0;
+  for (unsigned i = 0; i < n * 4; i++)
+    wrong += checks[i].wrong;
+  EXPECT_EQ(wrong, 0);
+  free(checks);
+}
+
+TEST(spawn_rejects_bad_attributes) {
+  struct task_attr attr = {.stack_size = 64, .pin = TASK_ANY_CORE};
+  EXPECT_EQ(task_spawn(NULL, finish_work, NULL, &attr), -EINVAL);
+  attr = (struct task_attr){.pin = (int)cpu_count()};
+  EXPECT_EQ(task_spawn(NULL, finish_work, NULL, &attr), -EINVAL);
+  EXPECT_EQ(task_spawn(NULL, NULL, NULL, NULL), -EINVAL);
+}
+
+/* ---- out of memory -------------------------------------------------------------- */
+
+static uint64_t oom_ran;
+
+static void oom_task(void *arg) {
+  (void)arg;
+  __atomic_fetch_add(&oom_ran, 1, __ATOMIC_RELAXED);
+}
+
+TEST(spawn_returns_enomem_when_memory_runs_out_and_the_scheduler_goes_on) {
+  /* Keep some memory aside, fill the rest with pending tasks pinned to this
+   * core (so none runs and frees anything meanwhile), then give the memory
+   * back: every task must run, and spawning must work again. */
+  sched_set_time_slice_ns(0); /* no preemption: this task must not leave the core */
+  unsigned core = task_core();
+  void *ballast = malloc(4 << 20);
+  ASSERT(ballast);
+  oom_ran = 0;
+  struct task_attr attr = {.pin = (int)core};
+  uint64_t spawned = 0;
+  int err;
+  while ((err = task_spawn(NULL, oom_task, NULL, &attr)) == 0)
+    spawned++;
+  EXPECT_EQ(err, -ENOMEM);
+  EXPECT(spawned > 100000);
+  free(ballast);
+  sched_set_time_slice_ns(10 * 1000 * 1000);
+  while (__atomic_load_n(&oom_ran, __ATOMIC_RELAXED) < spawned)
+    task_sleep_ns(1000 * 1000);
+  EXPECT_EQ(oom_ran, spawned);
+  struct waitgroup wg = WAITGROUP_INIT;
+  waitgroup_add(&wg, 1);
+  EXPECT_EQ(task_spawn(NULL, finish_work, &wg, NULL), 0);
+  waitgroup_wait(&wg);
+}
