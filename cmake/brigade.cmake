@@ -67,12 +67,12 @@ endif()
 
 set(BRIGADE_RUN_IMAGE ${CMAKE_SOURCE_DIR}/tests/harness/run-image.sh)
 
-# brigade_qemu_test(<image> [SMP n...] [EXPECT pass|fail|panic|hang]
+# brigade_image_test(<image> [SMP n...] [EXPECT pass|fail|panic|hang]
 #                   [TIMEOUT seconds] [NAME prefix] [OUTPUT regex])
 # Runs <image> under QEMU once per -smp count. The harness passes a test only
 # on QEMU exit status 0 *and* a final "N passed, 0 failed" line (N > 0);
 # EXPECT other than pass inverts that for the harness's own self-test.
-function(brigade_qemu_test image)
+function(brigade_image_test image)
   cmake_parse_arguments(ARG "" "EXPECT;TIMEOUT;NAME;OUTPUT" "SMP" ${ARGN})
   if(NOT ARG_SMP)
     set(ARG_SMP ${BRIGADE_TEST_SMP})

@@ -106,6 +106,10 @@
 #define FAIRNESS_PINNED_EVERY 31
 #define STEAL_ROUNDS 4
 
+#if defined(__SANITIZE_THREAD__)
+uint32_t sched_fence_word;
+#endif
+
 static bool started;
 static uint64_t slice_ticks;
 static uint32_t nidle;     /* cores asleep or about to be */
@@ -242,7 +246,7 @@ static void send_wakeup(unsigned index) {
 static void wake_core(unsigned index) {
   /* Full fence: the inbox push is ordered before reading the idle flag
    * (Dekker pair with the idle path's fence). */
-  __atomic_thread_fence(__ATOMIC_SEQ_CST);
+  sched_full_fence();
   struct sched_cpu *c = sched_of(index);
   uint32_t one = 1;
   if (__atomic_load_n(&c->idle, __ATOMIC_RELAXED) &&
@@ -257,7 +261,7 @@ void wake_idle_core(void) {
   /* Full fence: whatever work the caller just published is ordered before
    * our reads of nidle/nspinning; the idle path orders "I am idle" before
    * its last look for work the same way. One of the two sees the other. */
-  __atomic_thread_fence(__ATOMIC_SEQ_CST);
+  sched_full_fence();
   if (__atomic_load_n(&nidle, __ATOMIC_RELAXED) == 0 ||
       __atomic_load_n(&nspinning, __ATOMIC_RELAXED) != 0)
     return;
@@ -450,6 +454,8 @@ static void switch_to(struct sched_cpu *c, struct task *prev, struct task *next,
     if (slice && c->slice_start + slice < c->timer_armed)
       sched_arm_timer(c, c->slice_start + slice);
   }
+  task_check_stack(prev);
+  arch_switch_hint(next->stack, next->stack_size);
   void *arg = arch_switch(&prev->sp, sp, c);
   finish_switch(arg);
 }
@@ -624,7 +630,7 @@ void sched_run_core(void) {
     arch_clear_ipi();
     __atomic_store_n(&c->idle, 1, __ATOMIC_SEQ_CST);
     __atomic_fetch_add(&nidle, 1, __ATOMIC_SEQ_CST);
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    sched_full_fence();
     if (!work_visible(c)) {
       sched_arm_timer(c, timers_next_deadline(c));
       uint64_t t0 = arch_now_ticks();

@@ -21,6 +21,12 @@ _Static_assert(sizeof(void *) != 8 || sizeof(struct task) <= 96,
 
 #define TASKS_PER_SLAB 64
 #define STACK_POOL_MAX 64 /* default-size stacks a core keeps for reuse */
+/* Written at the lowest word of every task stack and checked at every
+ * switch away from the task: an overrun that reached the bottom of the
+ * stack is reported with the task's name instead of corrupting a neighbour
+ * silently. (Guard pages come with the MMU; this catches most overflows
+ * until then and costs one load per switch.) */
+#define STACK_CANARY 0x5354414b43414e59ull /* "STAKCANY" */
 
 struct task_slab {
   struct task_slab *next;
@@ -73,8 +79,15 @@ bool task_give_stack(struct sched_cpu *c, struct task *t) {
       return false;
   }
   t->stack = stack;
-  t->sp = arch_init_stack((char *)stack + t->stack_size, task_entry, t);
+  *(uint64_t *)stack = STACK_CANARY;
+  t->sp = arch_init_stack(stack, t->stack_size, task_entry, t);
   return true;
+}
+
+void task_check_stack(const struct task *t) {
+  if (t->stack && *(const uint64_t *)t->stack != STACK_CANARY)
+    panic("stack overflow in task %u (%s): its %u-byte stack at %p was overrun", (unsigned)t->id,
+          task_name(t), (unsigned)t->stack_size, t->stack);
 }
 
 void task_release_stack(struct sched_cpu *c, struct task *t) {
@@ -82,6 +95,7 @@ void task_release_stack(struct sched_cpu *c, struct task *t) {
   t->stack = NULL;
   if (!stack)
     return;
+  arch_stack_release(stack, t->stack_size);
   if (t->stack_size == TASK_STACK_DEFAULT && c->nfree_stacks < STACK_POOL_MAX) {
     *(void **)stack = c->free_stacks;
     c->free_stacks = stack;

@@ -34,6 +34,20 @@ struct task {
 /* Sentinel stack pointer of a task that has never run. */
 #define SP_NEW ((void *)1)
 
+/* A full (sequentially consistent) fence. ThreadSanitizer does not model
+ * standalone fences, so its build uses a seq_cst read-modify-write of one
+ * shared word instead: every such RMW is ordered with every other in TSan's
+ * happens-before model, which is exactly what the Dekker-style pairs that
+ * use this fence need. On hardware both forms are full barriers. */
+#if defined(__SANITIZE_THREAD__)
+extern uint32_t sched_fence_word;
+static inline void sched_full_fence(void) {
+  __atomic_fetch_add(&sched_fence_word, 0, __ATOMIC_SEQ_CST);
+}
+#else
+static inline void sched_full_fence(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
+#endif
+
 static inline struct sched_cpu *sched_self(void) { return &this_cpu()->sched; }
 
 static inline struct sched_cpu *sched_of(unsigned core) { return &cpu_get(core)->sched; }
@@ -55,6 +69,7 @@ struct task *task_alloc(struct sched_cpu *c);
 void task_free(struct sched_cpu *c, struct task *t);
 bool task_give_stack(struct sched_cpu *c, struct task *t);
 void task_release_stack(struct sched_cpu *c, struct task *t);
+void task_check_stack(const struct task *t);
 __attribute__((noreturn)) void task_entry(void *task, void *switch_arg);
 
 void task_foreach(void (*fn)(const struct task *t, void *ctx), void *ctx);

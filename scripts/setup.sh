@@ -6,6 +6,7 @@ set -euo pipefail
 
 packages=(
   cmake make gcc libc6-dev        # CMake 3.25 and the host compiler (host board)
+  libasan8 libubsan1 libtsan2     # sanitizer runtimes for host-asan, host-tsan
   gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf
   newlib-source                   # /usr/src/newlib/newlib-3.3.0.tar.xz
   qemu-system-misc qemu-system-data   # qemu-system-riscv64; OpenSBI firmware

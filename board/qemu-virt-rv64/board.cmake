@@ -1,5 +1,6 @@
 # Board qemu-virt-rv64: QEMU "virt", RV64GC harts in S-mode under OpenSBI.
 set(BRIGADE_BOARD_ARCH riscv64)
+set(BRIGADE_BARE_METAL ON)
 set(BRIGADE_BOARD_SOURCES
   board/qemu-virt-rv64/board.c
   kernel/arch/riscv64/sbi_board.c

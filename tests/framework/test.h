@@ -35,6 +35,15 @@ struct test_case {
 void test_fail(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/** Mark the running test skipped, with the reason (call, then return). */
+void test_skip(const char *reason);
+
+#define SKIP(reason)                                                                               \
+  do {                                                                                             \
+    test_skip(reason);                                                                             \
+    return;                                                                                        \
+  } while (0)
+
 /** True once the running test has recorded a failure. */
 bool test_failed(void);
 

@@ -29,6 +29,10 @@ void test_fail(const char *file, int line, const char *fmt, ...) {
   printf("    %s:%d: core %u: %s\n", file, line, cpu_index(), msg);
 }
 
+static const char *skip_reason;
+
+void test_skip(const char *reason) { skip_reason = reason; }
+
 bool test_failed(void) { return __atomic_load_n(&current_failures, __ATOMIC_ACQUIRE) != 0; }
 
 /* The compiler may emit a file's test records in any order; run them in the
@@ -54,7 +58,7 @@ static bool selected(const char *name) {
 }
 
 int main(void) {
-  int passed = 0, failed = 0;
+  int passed = 0, failed = 0, skipped = 0;
   size_t n = (size_t)(__stop_brigade_tests - __start_brigade_tests);
   const struct test_case **order = malloc(n * sizeof *order);
   if (!order) {
@@ -70,8 +74,12 @@ int main(void) {
       continue;
     printf("[ RUN      ] %s\n", t->name);
     current_failures = 0;
+    skip_reason = NULL;
     t->fn();
-    if (current_failures) {
+    if (skip_reason && !current_failures) {
+      skipped++;
+      printf("[  SKIPPED ] %s: %s\n", t->name, skip_reason);
+    } else if (current_failures) {
       failed++;
       printf("[  FAILED  ] %s (%s:%d)\n", t->name, t->file, t->line);
     } else {
@@ -80,7 +88,10 @@ int main(void) {
     }
   }
   free(order);
-  printf("%d passed, %d failed\n", passed, failed);
+  if (skipped)
+    printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
+  else
+    printf("%d passed, %d failed\n", passed, failed);
   fflush(stdout);
   return failed ? 1 : 0;
 }

@@ -39,7 +39,7 @@ rc=${PIPESTATUS[0]}
 
 last=$(tr -d '\r' <"$log" | grep -v '^[[:space:]]*$' | tail -n 1)
 summary_ok=no
-if [[ "$last" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+if [[ "$last" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ [0-9]+\ skipped)?$ ]]; then
   if [ "${BASH_REMATCH[2]}" = 0 ] && [ "${BASH_REMATCH[1]}" -gt 0 ]; then summary_ok=yes; fi
 fi
 

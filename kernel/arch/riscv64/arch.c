@@ -18,6 +18,8 @@ void riscv_time_init(uint64_t timebase_hz, int sstc) {
 
 uint64_t arch_tick_hz(void) { return tick_hz; }
 
+bool arch_can_preempt(void) { return true; }
+
 void arch_wait_for_interrupt(void) { __asm__ volatile("wfi" ::: "memory"); }
 
 void arch_timer_set(uint64_t deadline_ticks) {
@@ -34,9 +36,11 @@ void arch_send_ipi(const struct cpu *target) { sbi_send_ipi_one(target->hw_id); 
 
 void arch_clear_ipi(void) { csr_clear(sip, SIE_SSIE); }
 
-void *arch_init_stack(void *stack_top, void (*entry)(void *arg, void *switch_arg), void *arg) {
+void *arch_init_stack(void *stack_lo, size_t size, void (*entry)(void *arg, void *switch_arg),
+                      void *arg) {
   extern void arch_task_trampoline(void);
-  unsigned long *frame = (unsigned long *)((uintptr_t)stack_top & ~(uintptr_t)15) - 26;
+  uintptr_t top = ((uintptr_t)stack_lo + size) & ~(uintptr_t)15;
+  unsigned long *frame = (unsigned long *)top - 26;
   for (int i = 0; i < 26; i++)
     frame[i] = 0;
   frame[0] = (unsigned long)arch_task_trampoline; /* ra */

@@ -13,6 +13,7 @@
 #define BRIGADE_ARCH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct cpu;
@@ -67,12 +68,28 @@ void arch_wait_for_interrupt(void);
 void *arch_switch(void **save_sp, void *next_sp, void *arg);
 
 /**
- * @brief Build the first frame of a task on a fresh stack.
+ * @brief Build the first frame of a task on the stack [stack_lo, stack_lo + size).
  *
  * Switching to the returned stack pointer calls @p entry(arg, switch_arg)
  * where switch_arg is the value passed to arch_switch. @p entry never returns.
+ * The lowest ARCH_STACK_RESERVED bytes are not part of the usable stack:
+ * the first word is the scheduler's overflow canary, the second is the
+ * arch's own (the host keeps its sanitizer fiber there).
  */
-void *arch_init_stack(void *stack_top, void (*entry)(void *arg, void *switch_arg), void *arg);
+void *arch_init_stack(void *stack_lo, size_t size, void (*entry)(void *arg, void *switch_arg),
+                      void *arg);
+
+#define ARCH_STACK_RESERVED 16
+
+/**
+ * @brief Called just before arch_switch with the stack of the context about
+ *        to be resumed (NULL for a core's own scheduler stack). Lets
+ *        sanitizers follow stack switches; a no-op on bare metal.
+ */
+static inline void arch_switch_hint(void *next_stack_lo, size_t size);
+
+/** @brief The task stack [stack_lo, +size) is being freed or reused. */
+static inline void arch_stack_release(void *stack_lo, size_t size);
 
 /* ---- time ---------------------------------------------------------------- */
 
@@ -92,6 +109,12 @@ void arch_send_ipi(const struct cpu *target);
 
 /** @brief Acknowledge a pending wake-up IPI on this core. */
 void arch_clear_ipi(void);
+
+/**
+ * @brief True when a running task can be preempted by the timer interrupt
+ *        (always on bare metal; not on the host under the sanitizers).
+ */
+bool arch_can_preempt(void);
 
 /* ---- cycle and instruction counters (benchmarks) ------------------------- */
 

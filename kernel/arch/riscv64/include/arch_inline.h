@@ -50,4 +50,14 @@ static inline uint64_t arch_instructions_retired(void) {
   return n;
 }
 
+static inline void arch_switch_hint(void *next_stack_lo, size_t size) {
+  (void)next_stack_lo;
+  (void)size;
+}
+
+static inline void arch_stack_release(void *stack_lo, size_t size) {
+  (void)stack_lo;
+  (void)size;
+}
+
 #endif

@@ -1,0 +1,338 @@
+/* The arch contract on the host board (x86-64 Linux, one pthread per core).
+ *
+ * - Context switch: switch.S, wrapped here so AddressSanitizer and
+ *   ThreadSanitizer are told about every stack switch (their fiber APIs).
+ * - Interrupts: a per-core POSIX timer sends SIGURG to its core's thread at
+ *   the armed deadline. The handler acts like a trap: unless "interrupts"
+ *   are masked (a per-thread flag, see arch_inline.h) it runs the timer
+ *   handler and the scheduler's irq-exit hook, which may preempt the task
+ *   by switching stacks inside the handler. Like Go's asynchronous
+ *   preemption, it only does so at safe points: when the interrupted
+ *   instruction is in brigade's own executable, never inside libc (which
+ *   may hold a lock the next task on this thread would need); otherwise the
+ *   signal is left pending and retried.
+ * - Under the sanitizers there is no signal-driven preemption: their
+ *   runtimes defer asynchronous signals to points of their own choosing,
+ *   which breaks a stack switch inside a handler. Timers still fire at every
+ *   switch and whenever a core waits; only preemption of a task that never
+ *   yields is missing there, and the test that needs it says so.
+ * - WFI and IPI: a mutex and condition variable per core; waiting is a timed
+ *   wait until the armed deadline.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <ucontext.h>
+
+#include <brigade/arch.h>
+#include <brigade/cpu.h>
+#include <brigade/irq.h>
+#include <brigade/panic.h>
+
+#include "host_arch.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define HOST_ASAN 1
+#endif
+#if defined(__SANITIZE_THREAD__)
+#include <sanitizer/tsan_interface.h>
+#define HOST_TSAN 1
+#endif
+#if defined(HOST_ASAN) || defined(HOST_TSAN)
+#define HOST_SIGNAL_PREEMPTION 0
+#else
+#define HOST_SIGNAL_PREEMPTION 1
+#endif
+
+__thread struct host_core_state host_core;
+
+struct host_cpu {
+  pthread_mutex_t lock;
+  pthread_cond_t wake;
+  int ipi_pending;
+  uint64_t deadline;
+  timer_t timer;
+  int have_timer;
+  void *stack_lo; /* the thread's own stack, for ASan */
+  size_t stack_size;
+  void *tsan_fiber;
+};
+
+static struct host_cpu *host_cpus;
+
+/* What the next arch_switch resumes, set by arch_switch_hint. */
+static __thread void *next_stack_lo;
+static __thread size_t next_stack_size;
+
+uint64_t arch_tick_hz(void) { return 1000000000u; }
+
+static struct host_cpu *me(void) { return &host_cpus[host_core.cpu->index]; }
+
+void host_arch_init(unsigned ncpus) {
+  host_cpus = calloc(ncpus, sizeof *host_cpus);
+  if (!host_cpus)
+    panic("out of memory for %u host cores", ncpus);
+  for (unsigned i = 0; i < ncpus; i++) {
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&host_cpus[i].wake, &attr);
+    pthread_condattr_destroy(&attr);
+    pthread_mutex_init(&host_cpus[i].lock, NULL);
+    host_cpus[i].deadline = UINT64_MAX;
+  }
+}
+
+bool host_signal_preemption(void) { return HOST_SIGNAL_PREEMPTION; }
+
+bool arch_can_preempt(void) { return HOST_SIGNAL_PREEMPTION; }
+
+/* ---- interrupts ------------------------------------------------------------- */
+
+static void dispatch(void) {
+  /* Called with irq_masked set. */
+  HOST_SET(irq_pending, 0);
+  uint64_t deadline = __atomic_load_n(&me()->deadline, __ATOMIC_RELAXED);
+  if (arch_now_ticks() >= deadline) {
+    irq_handler_fn fn = irq_handler(IRQ_TIMER);
+    if (fn)
+      fn();
+  }
+  irq_exit();
+}
+
+void host_deliver_pending(void) {
+  while (HOST_GET(irq_pending)) {
+    HOST_SET(irq_masked, 1);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    dispatch();
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    HOST_SET(irq_masked, 0);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+  }
+}
+
+/* Runs on the interrupted task's stack, called by host_irq_trampoline with
+ * "interrupts" already masked by the signal handler. */
+void host_irq_entry(void) {
+  dispatch(); /* may switch tasks; returns when this one runs again */
+  __atomic_signal_fence(__ATOMIC_SEQ_CST);
+  HOST_SET(irq_masked, 0);
+  __atomic_signal_fence(__ATOMIC_SEQ_CST);
+  if (HOST_GET(irq_pending))
+    host_deliver_pending();
+}
+
+#if HOST_SIGNAL_PREEMPTION
+extern char __executable_start[], etext[];
+void host_irq_trampoline(void);
+
+static void retry_soon(void) {
+  struct itimerspec its = {.it_value = {.tv_sec = 0, .tv_nsec = 200 * 1000}};
+  timer_settime(me()->timer, 0, &its, NULL);
+}
+
+/* The signal handler runs on the thread's alternate stack and does no
+ * work itself: at a safe point it makes the interrupted task "call"
+ * host_irq_trampoline, so the interrupt is handled on the task's own stack
+ * after the handler has returned. Switching stacks inside a handler would
+ * leave the kernel's signal frame behind on a stack that may resume on
+ * another thread. */
+static void on_timer_signal(int sig, siginfo_t *info, void *uc_) {
+  (void)sig;
+  (void)info;
+  if (!host_core.cpu)
+    return;
+  int saved_errno = errno;
+  ucontext_t *uc = uc_;
+  greg_t *regs = uc->uc_mcontext.gregs;
+  uintptr_t pc = (uintptr_t)regs[REG_RIP];
+  if (HOST_GET(irq_masked)) {
+    HOST_SET(irq_pending, 1); /* delivered when the mask is lifted */
+  } else if (pc < (uintptr_t)__executable_start || pc >= (uintptr_t)etext) {
+    HOST_SET(irq_pending, 1); /* not a safe point (inside libc): try again soon */
+    retry_soon();
+  } else {
+    HOST_SET(irq_masked, 1);
+    uintptr_t sp = (uintptr_t)regs[REG_RSP] - 128 - 8;
+    *(uintptr_t *)sp = pc;
+    regs[REG_RSP] = (greg_t)sp;
+    regs[REG_RIP] = (greg_t)(uintptr_t)host_irq_trampoline;
+  }
+  errno = saved_errno;
+}
+#endif
+
+void host_cpu_init(struct cpu *cpu) {
+  struct host_cpu *h = &host_cpus[cpu->index];
+  pthread_attr_t attr;
+  if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+    pthread_attr_getstack(&attr, &h->stack_lo, &h->stack_size);
+    pthread_attr_destroy(&attr);
+  }
+#ifdef HOST_TSAN
+  h->tsan_fiber = __tsan_get_current_fiber();
+#endif
+  HOST_SET(irq_masked, 1);
+#if HOST_SIGNAL_PREEMPTION
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  void install(void);
+  pthread_once(&once, install);
+  static __thread char altstack[64 * 1024];
+  stack_t ss = {.ss_sp = altstack, .ss_size = sizeof altstack};
+  if (sigaltstack(&ss, NULL) != 0)
+    panic("sigaltstack for core %u failed (errno %d)", cpu->index, errno);
+  struct sigevent ev = {.sigev_notify = SIGEV_THREAD_ID, .sigev_signo = SIGURG};
+  ev._sigev_un._tid = gettid();
+  if (timer_create(CLOCK_MONOTONIC, &ev, &h->timer) != 0)
+    panic("timer_create for core %u failed (errno %d)", cpu->index, errno);
+  h->have_timer = 1;
+#endif
+}
+
+#if HOST_SIGNAL_PREEMPTION
+void install(void) {
+  struct sigaction sa = {.sa_sigaction = on_timer_signal,
+                         .sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART};
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGURG, &sa, NULL);
+}
+#endif
+
+void arch_timer_set(uint64_t deadline_ticks) {
+  struct host_cpu *h = me();
+  __atomic_store_n(&h->deadline, deadline_ticks, __ATOMIC_RELAXED);
+  if (!h->have_timer)
+    return;
+  struct itimerspec its = {0};
+  if (deadline_ticks != UINT64_MAX) {
+    its.it_value.tv_sec = (time_t)(deadline_ticks / 1000000000u);
+    its.it_value.tv_nsec = (long)(deadline_ticks % 1000000000u);
+    if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
+      its.it_value.tv_nsec = 1; /* 0 would disarm */
+  }
+  timer_settime(h->timer, TIMER_ABSTIME, &its, NULL);
+}
+
+void arch_wait_for_interrupt(void) {
+  struct host_cpu *h = me();
+  pthread_mutex_lock(&h->lock);
+  for (;;) {
+    uint64_t deadline = __atomic_load_n(&h->deadline, __ATOMIC_RELAXED);
+    if (h->ipi_pending || arch_now_ticks() >= deadline)
+      break;
+    if (deadline == UINT64_MAX) {
+      pthread_cond_wait(&h->wake, &h->lock);
+    } else {
+      struct timespec ts = {.tv_sec = (time_t)(deadline / 1000000000u),
+                            .tv_nsec = (long)(deadline % 1000000000u)};
+      pthread_cond_timedwait(&h->wake, &h->lock, &ts);
+    }
+  }
+  pthread_mutex_unlock(&h->lock);
+}
+
+void arch_send_ipi(const struct cpu *target) {
+  struct host_cpu *h = &host_cpus[target->index];
+  pthread_mutex_lock(&h->lock);
+  h->ipi_pending = 1;
+  pthread_cond_signal(&h->wake);
+  pthread_mutex_unlock(&h->lock);
+}
+
+void arch_clear_ipi(void) {
+  struct host_cpu *h = me();
+  pthread_mutex_lock(&h->lock);
+  h->ipi_pending = 0;
+  pthread_mutex_unlock(&h->lock);
+}
+
+/* ---- context switch ------------------------------------------------------------ */
+
+void *arch_switch_raw(void **save_sp, void *next_sp, void *arg);
+void arch_task_trampoline(void);
+
+void host_switch_hint(void *stack_lo, size_t size) {
+  next_stack_lo = stack_lo;
+  next_stack_size = size;
+}
+
+void host_stack_release(void *stack_lo, size_t size) {
+#ifdef HOST_ASAN
+  __asan_unpoison_memory_region(stack_lo, size); /* before free() or the pool */
+#endif
+  (void)size;
+#ifdef HOST_TSAN
+  /* A finished task's fiber cannot be reused: TSan's shadow call stack of
+   * a task that switched away for good is never unwound. */
+  void **fiber = (void **)stack_lo + 1;
+  if (*fiber)
+    __tsan_destroy_fiber(*fiber);
+  *fiber = NULL;
+#else
+  (void)stack_lo;
+#endif
+}
+
+void *arch_switch(void **save_sp, void *next_sp, void *arg) {
+#ifdef HOST_ASAN
+  void *fake_stack = NULL;
+  const void *bottom = next_stack_lo;
+  size_t size = next_stack_size;
+  if (!bottom) {
+    bottom = me()->stack_lo;
+    size = me()->stack_size;
+  }
+  __sanitizer_start_switch_fiber(&fake_stack, bottom, size);
+#endif
+#ifdef HOST_TSAN
+  __tsan_switch_to_fiber(next_stack_lo ? ((void **)next_stack_lo)[1] : me()->tsan_fiber, 0);
+#endif
+  void *result = arch_switch_raw(save_sp, next_sp, arg);
+#ifdef HOST_ASAN
+  __sanitizer_finish_switch_fiber(fake_stack, NULL, NULL);
+#endif
+  return result;
+}
+
+/* A new task's first instructions after the switch that started it. */
+void host_task_first_run(void (*entry)(void *, void *), void *arg, void *switch_arg) {
+#ifdef HOST_ASAN
+  __sanitizer_finish_switch_fiber(NULL, NULL, NULL);
+#endif
+  entry(arg, switch_arg);
+  panic("a task's entry function returned");
+}
+
+void *arch_init_stack(void *stack_lo, size_t size, void (*entry)(void *arg, void *switch_arg),
+                      void *arg) {
+#ifdef HOST_ASAN
+  /* A reused stack still carries the redzone poison of the frames of the
+   * task that last ran on it: they never returned, it switched away. */
+  __asan_unpoison_memory_region(stack_lo, size);
+#endif
+#ifdef HOST_TSAN
+  ((void **)stack_lo)[1] = __tsan_create_fiber(0);
+#endif
+  uintptr_t top = ((uintptr_t)stack_lo + size) & ~(uintptr_t)15;
+  /* Frame popped by arch_switch_raw: FP control words, r15, r14, r13, r12,
+   * rbx, rbp, return address. 8 words, so the trampoline starts with rsp
+   * 16-byte aligned, as a call needs. */
+  uint64_t *frame = (uint64_t *)top - 8;
+  uint32_t fp_control[2] = {0x1f80, 0x037f}; /* MXCSR and x87 CW defaults */
+  memcpy(&frame[0], fp_control, sizeof fp_control);
+  frame[1] = 0;                               /* r15 */
+  frame[2] = (uint64_t)(uintptr_t)entry;      /* r14 */
+  frame[3] = (uint64_t)(uintptr_t)arg;        /* r13 */
+  frame[4] = (uint64_t)(uintptr_t)host_task_first_run; /* r12 */
+  frame[5] = 0;                               /* rbx */
+  frame[6] = 0;                               /* rbp */
+  frame[7] = (uint64_t)(uintptr_t)arch_task_trampoline;
+  return frame;
+}
