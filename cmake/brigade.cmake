@@ -25,7 +25,6 @@ set(BRIGADE_RUNTIME_SOURCES
   kernel/newlib_reent.c
   kernel/newlib_syscalls.c
   kernel/panic.c
-  sched/deque.c
   sched/global_queue.c
   sched/schedule.c
   sched/task.c

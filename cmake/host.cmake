@@ -21,7 +21,6 @@ add_library(brigade_runtime OBJECT
   kernel/irq.c
   kernel/kprintf.c
   kernel/panic.c
-  sched/deque.c
   sched/global_queue.c
   sched/schedule.c
   sched/task.c

@@ -115,8 +115,7 @@ static uint64_t slice_ticks;
 static uint32_t nidle;     /* cores asleep or about to be */
 static uint32_t nspinning; /* cores woken to look for work, still looking */
 
-#define STAT_ADD(c, field, n)                                                                      \
-  __atomic_store_n(&(c)->stats.field, (c)->stats.field + (n), __ATOMIC_RELAXED)
+#define STAT_ADD(c, field, n) OWNER_STORE((c)->stats.field, (c)->stats.field + (n))
 
 bool sched_started(void) { return __atomic_load_n(&started, __ATOMIC_ACQUIRE); }
 
@@ -195,10 +194,21 @@ static void inbox_drain(struct sched_cpu *c) {
 
 static void wake_core(unsigned index);
 
+static __attribute__((noinline)) void runq_put_slow(struct sched_cpu *c, struct task *t);
+
 /* Queue a runnable task on core c (the calling core, interrupts masked). */
-void runq_put(struct sched_cpu *c, struct task *t) {
+static inline void runq_put_inline(struct sched_cpu *c, struct task *t) {
   if (t->state != TASK_NEW)
-    __atomic_store_n(&t->state, TASK_RUNNABLE, __ATOMIC_RELAXED);
+    OWNER_STORE(t->state, TASK_RUNNABLE);
+  if (__builtin_expect(t->pin == TASK_ANY_CORE && deque_push(&c->runq, t), 1))
+    return;
+  runq_put_slow(c, t);
+}
+
+void runq_put(struct sched_cpu *c, struct task *t) { runq_put_inline(c, t); }
+
+/* Pinned tasks, and a full deque. */
+static void runq_put_slow(struct sched_cpu *c, struct task *t) {
   unsigned me = this_cpu()->index;
   if (t->pin != TASK_ANY_CORE) {
     if ((unsigned)t->pin == me) {
@@ -351,17 +361,22 @@ static struct task *steal_work(struct sched_cpu *me) {
 /* The next task for core c, or NULL. oldest_first: after a yield, take the
  * oldest local task (round-robin) rather than the newest (depth-first).
  * *inherit is set when the task came from runnext and keeps the slice. */
-static struct task *find_runnable(struct sched_cpu *c, bool oldest_first, bool *inherit) {
-  *inherit = false;
-  c->tick++;
+static __attribute__((noinline)) struct task *find_runnable_slow(struct sched_cpu *c,
+                                                                 bool oldest_first, bool *inherit) {
   inbox_drain(c);
-  if (c->tick % FAIRNESS_GLOBAL_EVERY == 0 && global_size()) {
-    struct task *t = global_get(c, 1);
-    if (t)
-      return t;
+  if (c->until_global_check == 0) {
+    c->until_global_check = FAIRNESS_GLOBAL_EVERY;
+    if (global_size()) {
+      struct task *t = global_get(c, 1);
+      if (t)
+        return t;
+    }
   }
-  if (c->tick % FAIRNESS_PINNED_EVERY == 0 && c->pinned_head)
-    return pinned_pop(c);
+  if (c->until_pinned_check == 0) {
+    c->until_pinned_check = FAIRNESS_PINNED_EVERY;
+    if (c->pinned_head)
+      return pinned_pop(c);
+  }
   for (;;) {
     struct task *t;
     if (__atomic_load_n(&c->runnext, __ATOMIC_RELAXED) &&
@@ -383,6 +398,28 @@ static struct task *find_runnable(struct sched_cpu *c, bool oldest_first, bool *
   }
 }
 
+/* The common case inline: runnext or the own deque, with nothing pinned or
+ * arriving and no fairness check due; everything else in the slow path. */
+static inline struct task *find_runnable(struct sched_cpu *c, bool oldest_first, bool *inherit) {
+  *inherit = false;
+  c->until_global_check--;
+  c->until_pinned_check--;
+  if (__builtin_expect(c->until_global_check == 0 || c->until_pinned_check == 0 ||
+                           c->pinned_head || __atomic_load_n(&c->inbox, __ATOMIC_RELAXED),
+                       0))
+    return find_runnable_slow(c, oldest_first, inherit);
+  struct task *t;
+  if (__atomic_load_n(&c->runnext, __ATOMIC_RELAXED) &&
+      (t = __atomic_exchange_n(&c->runnext, NULL, __ATOMIC_ACQUIRE))) {
+    *inherit = true;
+    return t;
+  }
+  t = oldest_first ? deque_steal(&c->runq) : deque_pop(&c->runq);
+  if (t)
+    return t;
+  return find_runnable_slow(c, oldest_first, inherit);
+}
+
 static bool work_visible(struct sched_cpu *c) {
   if (__atomic_load_n(&c->runnext, __ATOMIC_RELAXED) || deque_size(&c->runq) ||
       c->pinned_head || __atomic_load_n(&c->inbox, __ATOMIC_RELAXED) || global_size())
@@ -397,14 +434,14 @@ static bool work_visible(struct sched_cpu *c) {
 
 /* ---- switching ---------------------------------------------------------------- */
 
-void finish_switch(void *switch_arg) {
+static inline void finish_switch_inline(void *switch_arg) {
   struct sched_cpu *c = switch_arg;
   struct task *prev = c->after_task;
   switch (c->after) {
   case AFTER_NOTHING:
     break;
   case AFTER_REQUEUE:
-    runq_put(c, prev);
+    runq_put_inline(c, prev);
     if (prev->pin == TASK_ANY_CORE)
       wake_idle_core();
     break;
@@ -422,23 +459,39 @@ void finish_switch(void *switch_arg) {
   c->after_task = NULL;
 }
 
-static void switch_to(struct sched_cpu *c, struct task *prev, struct task *next, bool inherit,
-                      enum after_switch after, void (*unlock)(void *), void *lock) {
+void finish_switch(void *switch_arg) { finish_switch_inline(switch_arg); }
+
+static __attribute__((noinline)) void *first_run_stack(struct sched_cpu *c, struct task *next) {
+  if (!task_give_stack(c, next))
+    panic("out of memory: no %u-byte stack for task %u (%s) on its first run",
+          (unsigned)next->stack_size, (unsigned)next->id, task_name(next));
+  STAT_ADD(c, tasks_started, 1);
+  return next->sp;
+}
+
+/* Leaving the idle loop for a task: make sure a timer interrupt comes
+ * within a slice (the idle loop armed only its timers' deadline). */
+static __attribute__((noinline)) void arm_slice_from_idle(struct sched_cpu *c, uint64_t slice) {
+  uint64_t now = arch_now_ticks();
+  c->slice_seen = c->slice_switches;
+  c->slice_seen_at = now;
+  if (now + slice < c->timer_armed)
+    sched_arm_timer(c, now + slice);
+}
+
+static inline void switch_to(struct sched_cpu *c, struct task *prev, struct task *next,
+                             bool inherit, enum after_switch after, void (*unlock)(void *),
+                             void *lock) {
   void *sp;
   /* Acquire: pairs with the release in arch_switch that published next's
    * saved context; spinning here means another core is still saving it. */
   while ((sp = __atomic_load_n(&next->sp, __ATOMIC_ACQUIRE)) == NULL)
     arch_cpu_relax();
-  if (sp == SP_NEW) {
-    if (!task_give_stack(c, next))
-      panic("out of memory: no %u-byte stack for task %u (%s) on its first run",
-            (unsigned)next->stack_size, (unsigned)next->id, task_name(next));
-    sp = next->sp;
-    STAT_ADD(c, tasks_started, 1);
-  }
+  if (__builtin_expect(sp == SP_NEW, 0))
+    sp = first_run_stack(c, next);
   next->sp = NULL;
-  __atomic_store_n(&next->state, TASK_RUNNING, __ATOMIC_RELAXED);
-  next->last_core = (uint16_t)this_cpu()->index;
+  OWNER_STORE(next->state, TASK_RUNNING);
+  next->last_core = (uint16_t)c->index;
   c->current = next;
   c->after = after;
   c->after_task = prev;
@@ -446,18 +499,19 @@ static void switch_to(struct sched_cpu *c, struct task *prev, struct task *next,
   c->after_lock = lock;
   if (!(next->flags & TASK_FLAG_IDLE)) {
     STAT_ADD(c, switches, 1);
+    /* A new slice starts unless the task came from runnext (it inherits the
+     * slice: a pair handing off to each other cannot hog the core). The
+     * timer interrupt compares this count over time; no clock read here. */
+    if (!inherit)
+      c->slice_switches++;
     uint64_t slice = __atomic_load_n(&slice_ticks, __ATOMIC_RELAXED);
-    if (!inherit || (prev->flags & TASK_FLAG_IDLE))
-      c->slice_start = arch_now_ticks();
-    /* Keep an interrupt coming by the end of the slice; re-arm only when
-     * the one already set is later, so most switches touch no hardware. */
-    if (slice && c->slice_start + slice < c->timer_armed)
-      sched_arm_timer(c, c->slice_start + slice);
+    if (__builtin_expect((prev->flags & TASK_FLAG_IDLE) && slice, 0))
+      arm_slice_from_idle(c, slice);
   }
   task_check_stack(prev);
   arch_switch_hint(next->stack, next->stack_size);
   void *arg = arch_switch(&prev->sp, sp, c);
-  finish_switch(arg);
+  finish_switch_inline(arg);
 }
 
 /* Leave the running task prev; interrupts are masked. */
@@ -543,14 +597,22 @@ static void on_timer_interrupt(void) {
   uint64_t slice = __atomic_load_n(&slice_ticks, __ATOMIC_RELAXED);
   struct task *cur = c->current;
   if (slice && cur && !(cur->flags & TASK_FLAG_IDLE)) {
-    if (now - c->slice_start >= slice) {
+    /* Go's sysmon rule: if no new slice began since we last looked, one
+     * task (or a runnext chain) has had the core for at least a slice; it
+     * is preempted if anyone is waiting. So a task runs one to two slices. */
+    if (c->slice_switches != c->slice_seen) {
+      c->slice_seen = c->slice_switches;
+      c->slice_seen_at = now;
+    } else if (now - c->slice_seen_at >= slice) {
       if (local_work_waiting(c))
         c->need_resched = true;
-      else
-        c->slice_start = now; /* nobody waiting: a fresh slice */
+      c->slice_seen_at = now;
     }
-    if (c->slice_start + slice < next)
-      next = c->slice_start + slice;
+    uint64_t check = c->slice_seen_at + slice;
+    if (check <= now)
+      check = now + slice;
+    if (check < next)
+      next = check;
   }
   sched_arm_timer(c, next);
 }
@@ -601,6 +663,10 @@ void sched_run_core(void) {
   idle->pin = (int16_t)this_cpu()->index;
   c->idle_task = idle;
   c->current = idle;
+  c->index = this_cpu()->index;
+  c->until_global_check = FAIRNESS_GLOBAL_EVERY;
+  c->until_pinned_check = FAIRNESS_PINNED_EVERY;
+  c->timer_earliest = UINT64_MAX;
   c->timer_armed = 0; /* unknown: force the first arm */
   sched_arm_timer(c, UINT64_MAX);
   __atomic_store_n(&started, true, __ATOMIC_RELEASE);

@@ -52,11 +52,17 @@ static inline struct sched_cpu *sched_self(void) { return &this_cpu()->sched; }
 
 static inline struct sched_cpu *sched_of(unsigned core) { return &cpu_get(core)->sched; }
 
-/* deque.c */
-bool deque_push(struct deque *q, struct task *t);
-struct task *deque_pop(struct deque *q);
-struct task *deque_steal(struct deque *q);
-int64_t deque_size(const struct deque *q);
+#include "deque.h"
+
+/* A store to a field its owner alone writes but other cores may read (task
+ * state, counters). Plain and volatile: RISC-V GCC 12 turns a relaxed atomic
+ * store into an amoswap, and aligned word stores cannot tear. ThreadSanitizer
+ * needs to see it as atomic. */
+#if defined(__SANITIZE_THREAD__)
+#define OWNER_STORE(lv, v) __atomic_store_n(&(lv), (v), __ATOMIC_RELAXED)
+#else
+#define OWNER_STORE(lv, v) (*(volatile __typeof__(lv) *)&(lv) = (v))
+#endif
 
 /* global_queue.c */
 void global_put(struct task *t);

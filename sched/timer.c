@@ -44,6 +44,15 @@ static void sift_down(struct timer **h, uint32_t n, uint32_t i) {
   }
 }
 
+/* Only the owner adds timers, and other cores only remove them, so a stale
+ * read of this can only be too early: the caller then takes the lock and
+ * finds nothing. That lets the scheduler look for due timers without the
+ * lock on every pass. */
+static void publish_earliest(struct sched_cpu *c) {
+  __atomic_store_n(&c->timer_earliest, c->ntimers ? c->timers[0]->when : UINT64_MAX,
+                   __ATOMIC_RELAXED);
+}
+
 static void heap_remove(struct sched_cpu *c, uint32_t i) {
   struct timer **h = c->timers;
   uint32_t last = --c->ntimers;
@@ -54,6 +63,7 @@ static void heap_remove(struct sched_cpu *c, uint32_t i) {
     sift_down(h, c->ntimers, i);
     sift_up(h, i);
   }
+  publish_earliest(c);
 }
 
 void timer_add(struct sched_cpu *c, struct timer *t) {
@@ -72,6 +82,7 @@ void timer_add(struct sched_cpu *c, struct timer *t) {
   t->index = (int32_t)c->ntimers;
   c->timers[c->ntimers++] = t;
   sift_up(c->timers, (uint32_t)t->index);
+  publish_earliest(c);
   bool earliest = c->timers[0] == t;
   spin_unlock_irqrestore(&c->timer_lock, irq);
   if (earliest && t->when < c->timer_armed) {
@@ -93,6 +104,8 @@ bool timer_cancel(struct timer *t) {
 
 unsigned timers_run_expired(struct sched_cpu *c, uint64_t now) {
   unsigned fired = 0;
+  if (__atomic_load_n(&c->timer_earliest, __ATOMIC_RELAXED) > now)
+    return 0;
   for (;;) {
     unsigned long irq = spin_lock_irqsave(&c->timer_lock);
     if (c->ntimers == 0 || c->timers[0]->when > now) {
@@ -112,10 +125,7 @@ unsigned timers_run_expired(struct sched_cpu *c, uint64_t now) {
 }
 
 uint64_t timers_next_deadline(struct sched_cpu *c) {
-  unsigned long irq = spin_lock_irqsave(&c->timer_lock);
-  uint64_t next = c->ntimers ? c->timers[0]->when : UINT64_MAX;
-  spin_unlock_irqrestore(&c->timer_lock, irq);
-  return next;
+  return __atomic_load_n(&c->timer_earliest, __ATOMIC_RELAXED);
 }
 
 static void wake_sleeper(struct timer *t) { task_ready(t->task); }

@@ -42,9 +42,13 @@ struct sched_cpu {
   struct task *current __attribute__((aligned(64)));
   struct task *idle_task;   /**< stands for the core's own scheduler stack */
   struct task *pinned_head, *pinned_tail; /**< FIFO of pinned tasks ready here */
-  uint32_t tick;            /**< schedules so far, for the fairness checks */
+  uint32_t index;           /**< this core's number */
+  uint32_t until_global_check; /**< schedules left before the global-queue fairness look */
+  uint32_t until_pinned_check; /**< ... and before the pinned-FIFO one */
   uint32_t rng;             /**< victim order for stealing */
-  uint64_t slice_start;     /**< ticks when the current slice began */
+  uint32_t slice_switches;  /**< switches that began a new time slice */
+  uint32_t slice_seen;      /**< slice_switches at the last timer check */
+  uint64_t slice_seen_at;   /**< ticks of that check */
   uint64_t timer_armed;     /**< deadline the timer compare holds (UINT64_MAX: none) */
   bool need_resched;        /**< set by the timer interrupt, acted on at its exit */
   enum after_switch after;  /**< see finish_switch */
@@ -61,6 +65,7 @@ struct sched_cpu {
   spinlock_t timer_lock;
   struct timer **timers;
   uint32_t ntimers, timer_cap;
+  uint64_t timer_earliest;  /**< heap top's deadline, readable without the lock */
 
   struct sched_stats stats;
 };

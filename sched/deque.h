@@ -1,5 +1,8 @@
 /* The per-core run queue: a bounded Chase-Lev work-stealing deque.
  *
+ * Header-only: these are the scheduler's hottest few instructions and are
+ * inlined into it.
+ *
  * The owner pushes and pops at the bottom (LIFO: the task it made last runs
  * first, which keeps fork-join programs depth-first and their live stacks
  * few); thieves, and the owner when it wants FIFO order after a yield, take
@@ -12,50 +15,58 @@
  * accessed with relaxed atomics: a thief may read a slot the owner is
  * rewriting, but then its CAS on top fails and it discards what it read.
  */
-#include "task_internal.h"
+#ifndef BRIGADE_SCHED_DEQUE_H
+#define BRIGADE_SCHED_DEQUE_H
 
-#define MASK (SCHED_DEQUE_SIZE - 1)
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <brigade/sched_cpu.h>
+
+struct task;
+
+#define DEQUE_MASK (SCHED_DEQUE_SIZE - 1)
 
 /* ThreadSanitizer does not model fences. Its build moves each fence's
  * ordering onto the accesses next to it (release on the bottom store of a
  * push; seq_cst on the accesses around the full fences), which is stronger
  * and still correct, so TSan checks the same algorithm. */
 #if defined(__SANITIZE_THREAD__)
-#define FENCE_RELEASE() ((void)0)
-#define FENCE_SEQ_CST() ((void)0)
-#define PUSH_BOTTOM_STORE __ATOMIC_RELEASE
-#define EDGE __ATOMIC_SEQ_CST
+#define DEQUE_FENCE_RELEASE() ((void)0)
+#define DEQUE_FENCE_SEQ_CST() ((void)0)
+#define DEQUE_PUSH_BOTTOM_STORE __ATOMIC_RELEASE
+#define DEQUE_EDGE __ATOMIC_SEQ_CST
 #else
-#define FENCE_RELEASE() __atomic_thread_fence(__ATOMIC_RELEASE)
-#define FENCE_SEQ_CST() __atomic_thread_fence(__ATOMIC_SEQ_CST)
-#define PUSH_BOTTOM_STORE __ATOMIC_RELAXED
-#define EDGE __ATOMIC_RELAXED
+#define DEQUE_FENCE_RELEASE() __atomic_thread_fence(__ATOMIC_RELEASE)
+#define DEQUE_FENCE_SEQ_CST() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define DEQUE_PUSH_BOTTOM_STORE __ATOMIC_RELAXED
+#define DEQUE_EDGE __ATOMIC_RELAXED
 #endif
 
-bool deque_push(struct deque *q, struct task *t) {
+static inline bool deque_push(struct deque *q, struct task *t) {
   int64_t b = __atomic_load_n(&q->bottom, __ATOMIC_RELAXED);
   int64_t top = __atomic_load_n(&q->top, __ATOMIC_ACQUIRE);
   if (b - top >= SCHED_DEQUE_SIZE)
     return false;
-  __atomic_store_n(&q->slot[b & MASK], t, __ATOMIC_RELAXED);
+  __atomic_store_n(&q->slot[b & DEQUE_MASK], t, __ATOMIC_RELAXED);
   /* Release fence: the slot's contents (and the task's fields written
    * before the push) are visible before a thief can see the new bottom. */
-  FENCE_RELEASE();
-  __atomic_store_n(&q->bottom, b + 1, PUSH_BOTTOM_STORE);
+  DEQUE_FENCE_RELEASE();
+  __atomic_store_n(&q->bottom, b + 1, DEQUE_PUSH_BOTTOM_STORE);
   return true;
 }
 
-struct task *deque_pop(struct deque *q) {
+static inline struct task *deque_pop(struct deque *q) {
   int64_t b = __atomic_load_n(&q->bottom, __ATOMIC_RELAXED) - 1;
-  __atomic_store_n(&q->bottom, b, EDGE);
+  __atomic_store_n(&q->bottom, b, DEQUE_EDGE);
   /* Full fence: the claim on slot b (the store to bottom) must be globally
    * ordered before we read top, or a thief and the owner could both take
    * the last task (store-load ordering; only a seq_cst fence gives it). */
-  FENCE_SEQ_CST();
-  int64_t t = __atomic_load_n(&q->top, EDGE);
+  DEQUE_FENCE_SEQ_CST();
+  int64_t t = __atomic_load_n(&q->top, DEQUE_EDGE);
   struct task *x = NULL;
   if (t <= b) {
-    x = __atomic_load_n(&q->slot[b & MASK], __ATOMIC_RELAXED);
+    x = __atomic_load_n(&q->slot[b & DEQUE_MASK], __ATOMIC_RELAXED);
     if (t == b) {
       /* The last task: race the thieves for it through top. */
       if (!__atomic_compare_exchange_n(&q->top, &t, t + 1, false, __ATOMIC_SEQ_CST,
@@ -69,7 +80,7 @@ struct task *deque_pop(struct deque *q) {
   return x;
 }
 
-struct task *deque_steal(struct deque *q) {
+static inline struct task *deque_steal(struct deque *q) {
 #if defined(__SANITIZE_THREAD__)
   int64_t t = __atomic_load_n(&q->top, __ATOMIC_SEQ_CST);
 #else
@@ -78,7 +89,7 @@ struct task *deque_steal(struct deque *q) {
   /* Full fence: read top before bottom, in the single total order that the
    * owner's fence in deque_pop also joins; pairs with it to decide who gets
    * the last task. */
-  FENCE_SEQ_CST();
+  DEQUE_FENCE_SEQ_CST();
 #if defined(__SANITIZE_THREAD__)
   int64_t b = __atomic_load_n(&q->bottom, __ATOMIC_SEQ_CST);
 #else
@@ -86,7 +97,7 @@ struct task *deque_steal(struct deque *q) {
 #endif
   if (t >= b)
     return NULL;
-  struct task *x = __atomic_load_n(&q->slot[t & MASK], __ATOMIC_RELAXED);
+  struct task *x = __atomic_load_n(&q->slot[t & DEQUE_MASK], __ATOMIC_RELAXED);
   /* The CAS both claims slot t and (acquire) orders our later reads of the
    * task after the owner's release fence in deque_push. */
   if (!__atomic_compare_exchange_n(&q->top, &t, t + 1, false, __ATOMIC_SEQ_CST,
@@ -95,8 +106,10 @@ struct task *deque_steal(struct deque *q) {
   return x;
 }
 
-int64_t deque_size(const struct deque *q) {
+static inline int64_t deque_size(const struct deque *q) {
   int64_t b = __atomic_load_n(&q->bottom, __ATOMIC_ACQUIRE);
   int64_t t = __atomic_load_n(&q->top, __ATOMIC_ACQUIRE);
   return b > t ? b - t : 0;
 }
+
+#endif
