@@ -67,12 +67,13 @@ endif()
 set(BRIGADE_RUN_IMAGE ${CMAKE_SOURCE_DIR}/tests/harness/run-image.sh)
 
 # brigade_image_test(<image> [SMP n...] [EXPECT pass|fail|panic|hang]
-#                   [TIMEOUT seconds] [NAME prefix] [OUTPUT regex])
+#                   [TIMEOUT seconds] [NAME prefix] [OUTPUT regex]
+#                   [QEMU_ARGS extra QEMU arguments...])
 # Runs <image> under QEMU once per -smp count. The harness passes a test only
 # on QEMU exit status 0 *and* a final "N passed, 0 failed" line (N > 0);
 # EXPECT other than pass inverts that for the harness's own self-test.
 function(brigade_image_test image)
-  cmake_parse_arguments(ARG "" "EXPECT;TIMEOUT;NAME;OUTPUT" "SMP" ${ARGN})
+  cmake_parse_arguments(ARG "" "EXPECT;TIMEOUT;NAME;OUTPUT" "SMP;QEMU_ARGS" ${ARGN})
   if(NOT ARG_SMP)
     set(ARG_SMP ${BRIGADE_TEST_SMP})
   endif()
@@ -93,7 +94,8 @@ function(brigade_image_test image)
     endif()
     add_test(NAME ${test}
       COMMAND ${BRIGADE_RUN_IMAGE} --expect ${ARG_EXPECT} --timeout ${ARG_TIMEOUT} ${output_check}
-              -- ${BRIGADE_QEMU} ${BRIGADE_QEMU_ARGS} -smp ${n} -kernel $<TARGET_FILE:${image}>)
+              -- ${BRIGADE_QEMU} ${BRIGADE_QEMU_ARGS} ${ARG_QEMU_ARGS} -smp ${n}
+                 -kernel $<TARGET_FILE:${image}>)
     # ctest's own timeout is a backstop above the harness's.
     math(EXPR backstop "${ARG_TIMEOUT} + 30")
     set_tests_properties(${test} PROPERTIES TIMEOUT ${backstop} LABELS "${BRIGADE_BOARD}")

@@ -72,8 +72,9 @@ static void print_banner(void) {
   kprintf("brigade on %s: %u core%s (hw ids", board_name, cpu_count(), cpu_count() == 1 ? "" : "s");
   for (unsigned i = 0; i < cpu_count(); i++)
     kprintf(" %lu", (unsigned long)cpu_get(i)->hw_id);
-  kprintf("), %lu MiB RAM at %p, timer %lu Hz\n", (unsigned long)(machine.ram_size >> 20),
-          (void *)(uintptr_t)machine.ram_base, (unsigned long)machine.timer_hz);
+  kprintf("), %lu MiB RAM at %p, timer %lu Hz%s\n", (unsigned long)(machine.ram_size >> 20),
+          (void *)(uintptr_t)machine.ram_base, (unsigned long)machine.timer_hz,
+          arch_timer_description());
   for (unsigned i = 0; i < machine.ncores; i++)
     if (!machine.cores[i].usable)
       kprintf("brigade: skipped hw id %lu: %s\n", (unsigned long)machine.cores[i].hw_id,

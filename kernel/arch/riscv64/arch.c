@@ -20,6 +20,10 @@ uint64_t arch_tick_hz(void) { return tick_hz; }
 
 bool arch_can_preempt(void) { return true; }
 
+const char *arch_timer_description(void) {
+  return have_sstc ? " (stimecmp, Sstc)" : " (SBI set_timer)";
+}
+
 void arch_wait_for_interrupt(void) { __asm__ volatile("wfi" ::: "memory"); }
 
 void arch_timer_set(uint64_t deadline_ticks) {

@@ -93,6 +93,8 @@ bool host_signal_preemption(void) { return HOST_SIGNAL_PREEMPTION; }
 
 bool arch_can_preempt(void) { return HOST_SIGNAL_PREEMPTION; }
 
+const char *arch_timer_description(void) { return " (POSIX timer per core)"; }
+
 /* ---- interrupts ------------------------------------------------------------- */
 
 static void dispatch(void) {

@@ -99,6 +99,9 @@ static inline uint64_t arch_now_ticks(void);
 /** @brief Ticks per second of arch_now_ticks, set by arch_time_init. */
 uint64_t arch_tick_hz(void);
 
+/** @brief How the timer compare is programmed, for the boot log (", via Sstc"). */
+const char *arch_timer_description(void);
+
 /** @brief Program this core's timer to interrupt at @p deadline_ticks (UINT64_MAX: never). */
 void arch_timer_set(uint64_t deadline_ticks);
 
