@@ -64,40 +64,11 @@ if(NOT BRIGADE_QEMU)
   set(BRIGADE_QEMU qemu-not-found)
 endif()
 
-set(BRIGADE_RUN_IMAGE ${CMAKE_SOURCE_DIR}/tests/harness/run-image.sh)
-
-# brigade_image_test(<image> [SMP n...] [EXPECT pass|fail|panic|hang]
-#                   [TIMEOUT seconds] [NAME prefix] [OUTPUT regex]
-#                   [QEMU_ARGS extra QEMU arguments...])
-# Runs <image> under QEMU once per -smp count. The harness passes a test only
-# on QEMU exit status 0 *and* a final "N passed, 0 failed" line (N > 0);
-# EXPECT other than pass inverts that for the harness's own self-test.
-function(brigade_image_test image)
-  cmake_parse_arguments(ARG "" "EXPECT;TIMEOUT;NAME;OUTPUT" "SMP;QEMU_ARGS" ${ARGN})
-  if(NOT ARG_SMP)
-    set(ARG_SMP ${BRIGADE_TEST_SMP})
-  endif()
-  if(NOT ARG_EXPECT)
-    set(ARG_EXPECT pass)
-  endif()
-  if(NOT ARG_TIMEOUT)
-    set(ARG_TIMEOUT 120)
-  endif()
-  if(NOT ARG_NAME)
-    set(ARG_NAME ${image})
-  endif()
-  foreach(n IN LISTS ARG_SMP)
-    set(test ${BRIGADE_BOARD}.${ARG_NAME}.smp${n})
-    set(output_check)
-    if(ARG_OUTPUT)
-      set(output_check --expect-output ${ARG_OUTPUT})
-    endif()
-    add_test(NAME ${test}
-      COMMAND ${BRIGADE_RUN_IMAGE} --expect ${ARG_EXPECT} --timeout ${ARG_TIMEOUT} ${output_check}
-              -- ${BRIGADE_QEMU} ${BRIGADE_QEMU_ARGS} ${ARG_QEMU_ARGS} -smp ${n}
-                 -kernel $<TARGET_FILE:${image}>)
-    # ctest's own timeout is a backstop above the harness's.
-    math(EXPR backstop "${ARG_TIMEOUT} + 30")
-    set_tests_properties(${test} PROPERTIES TIMEOUT ${backstop} LABELS "${BRIGADE_BOARD}")
-  endforeach()
+# How ctest runs an image on this board with n cores (see cmake/image_test.cmake).
+function(brigade_run_command out n image extra)
+  set(${out} ${BRIGADE_QEMU} ${BRIGADE_QEMU_ARGS} ${extra} -smp ${n} -kernel $<TARGET_FILE:${image}>
+      PARENT_SCOPE)
 endfunction()
+set(BRIGADE_TEST_LABEL ${BRIGADE_BOARD})
+set(BRIGADE_TEST_CORES_WORD smp)
+include(cmake/image_test.cmake)

@@ -361,6 +361,18 @@ static struct task *steal_work(struct sched_cpu *me) {
 /* The next task for core c, or NULL. oldest_first: after a yield, take the
  * oldest local task (round-robin) rather than the newest (depth-first).
  * *inherit is set when the task came from runnext and keeps the slice. */
+/* runnext first (it inherits the slice), then the own deque: newest first
+ * normally, oldest first after a yield. */
+static inline struct task *take_local(struct sched_cpu *c, bool oldest_first, bool *inherit) {
+  struct task *t;
+  if (__atomic_load_n(&c->runnext, __ATOMIC_RELAXED) &&
+      (t = __atomic_exchange_n(&c->runnext, NULL, __ATOMIC_ACQUIRE))) {
+    *inherit = true;
+    return t;
+  }
+  return oldest_first ? deque_steal(&c->runq) : deque_pop(&c->runq);
+}
+
 static __attribute__((noinline)) struct task *find_runnable_slow(struct sched_cpu *c,
                                                                  bool oldest_first, bool *inherit) {
   inbox_drain(c);
@@ -378,13 +390,7 @@ static __attribute__((noinline)) struct task *find_runnable_slow(struct sched_cp
       return pinned_pop(c);
   }
   for (;;) {
-    struct task *t;
-    if (__atomic_load_n(&c->runnext, __ATOMIC_RELAXED) &&
-        (t = __atomic_exchange_n(&c->runnext, NULL, __ATOMIC_ACQUIRE))) {
-      *inherit = true;
-      return t;
-    }
-    t = oldest_first ? deque_steal(&c->runq) : deque_pop(&c->runq);
+    struct task *t = take_local(c, oldest_first, inherit);
     if (t)
       return t;
     if ((t = pinned_pop(c)))
@@ -408,16 +414,8 @@ static inline struct task *find_runnable(struct sched_cpu *c, bool oldest_first,
                            c->pinned_head || __atomic_load_n(&c->inbox, __ATOMIC_RELAXED),
                        0))
     return find_runnable_slow(c, oldest_first, inherit);
-  struct task *t;
-  if (__atomic_load_n(&c->runnext, __ATOMIC_RELAXED) &&
-      (t = __atomic_exchange_n(&c->runnext, NULL, __ATOMIC_ACQUIRE))) {
-    *inherit = true;
-    return t;
-  }
-  t = oldest_first ? deque_steal(&c->runq) : deque_pop(&c->runq);
-  if (t)
-    return t;
-  return find_runnable_slow(c, oldest_first, inherit);
+  struct task *t = take_local(c, oldest_first, inherit);
+  return t ? t : find_runnable_slow(c, oldest_first, inherit);
 }
 
 static bool work_visible(struct sched_cpu *c) {

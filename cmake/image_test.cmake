@@ -1,0 +1,39 @@
+# brigade_image_test(<image> [SMP n...] [EXPECT pass|fail|panic|hang]
+#                    [TIMEOUT seconds] [NAME name] [OUTPUT regex]
+#                    [QEMU_ARGS extra QEMU arguments...])
+# Runs <image> once per core count through tests/harness/run-image.sh, which
+# passes a test only on exit status 0 *and* a final "N passed, 0 failed" line
+# (N > 0); EXPECT other than pass inverts that for the harness's own
+# self-test. The board's cmake file defines brigade_run_command and
+# BRIGADE_TEST_LABEL before including this.
+set(BRIGADE_RUN_IMAGE ${CMAKE_SOURCE_DIR}/tests/harness/run-image.sh)
+
+function(brigade_image_test image)
+  cmake_parse_arguments(ARG "" "EXPECT;TIMEOUT;NAME;OUTPUT" "SMP;QEMU_ARGS" ${ARGN})
+  if(NOT ARG_SMP)
+    set(ARG_SMP ${BRIGADE_TEST_SMP})
+  endif()
+  if(NOT ARG_EXPECT)
+    set(ARG_EXPECT pass)
+  endif()
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 120)
+  endif()
+  if(NOT ARG_NAME)
+    set(ARG_NAME ${image})
+  endif()
+  set(output_check)
+  if(ARG_OUTPUT)
+    set(output_check --expect-output ${ARG_OUTPUT})
+  endif()
+  foreach(n IN LISTS ARG_SMP)
+    set(test ${BRIGADE_TEST_LABEL}.${ARG_NAME}.${BRIGADE_TEST_CORES_WORD}${n})
+    brigade_run_command(run ${n} ${image} "${ARG_QEMU_ARGS}")
+    add_test(NAME ${test}
+      COMMAND ${BRIGADE_RUN_IMAGE} --expect ${ARG_EXPECT} --timeout ${ARG_TIMEOUT} ${output_check}
+              -- ${run})
+    # ctest's own timeout is a backstop above the harness's.
+    math(EXPR backstop "${ARG_TIMEOUT} + 30")
+    set_tests_properties(${test} PROPERTIES TIMEOUT ${backstop} LABELS "${BRIGADE_TEST_LABEL}")
+  endforeach()
+endfunction()
