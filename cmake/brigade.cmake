@@ -1,6 +1,7 @@
 # Build rules shared by every bare-metal board: the runtime object library,
 # images, and tests that run images under QEMU.
 include(cmake/newlib.cmake)
+include(cmake/portable.cmake)
 
 set(BRIGADE_WARNINGS -Wall -Wextra -Werror -Wno-unused-parameter)
 set(BRIGADE_C_FLAGS ${BRIGADE_ARCH_FLAGS} -O2 -g -std=gnu11 -ffunction-sections -fdata-sections
@@ -14,29 +15,18 @@ set(BRIGADE_RUNTIME_SOURCES
   kernel/arch/${BRIGADE_ARCH}/arch.c
   kernel/arch/${BRIGADE_ARCH}/sbi.c
   kernel/boot.c
-  kernel/console.c
-  kernel/cpu.c
   kernel/devicetree.c
   kernel/fdt.c
   kernel/heap.c
-  kernel/irq.c
-  kernel/kprintf.c
   kernel/newlib_locks.c
   kernel/newlib_reent.c
   kernel/newlib_syscalls.c
-  kernel/panic.c
-  sched/global_queue.c
-  sched/schedule.c
-  sched/task.c
-  sched/timer.c
-  sched/waitgroup.c
+  ${BRIGADE_PORTABLE_SOURCES}
   ${BRIGADE_BOARD_SOURCES})
 
 add_library(brigade_runtime OBJECT ${BRIGADE_RUNTIME_SOURCES})
 target_include_directories(brigade_runtime PUBLIC
-  ${CMAKE_SOURCE_DIR}
-  ${CMAKE_SOURCE_DIR}/kernel/include
-  ${CMAKE_SOURCE_DIR}/sched/include
+  ${BRIGADE_PORTABLE_INCLUDES}
   ${CMAKE_SOURCE_DIR}/kernel/arch/${BRIGADE_ARCH}/include)
 target_include_directories(brigade_runtime SYSTEM PUBLIC ${BRIGADE_NEWLIB_PREFIX}/include)
 target_compile_options(brigade_runtime PUBLIC

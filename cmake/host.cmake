@@ -13,24 +13,14 @@ elseif(NOT BRIGADE_SANITIZE STREQUAL "")
   message(FATAL_ERROR "BRIGADE_SANITIZE must be '', thread or address, not '${BRIGADE_SANITIZE}'")
 endif()
 
+include(cmake/portable.cmake)
 add_library(brigade_runtime OBJECT
   kernel/arch/x86_64/switch.S
   kernel/arch/x86_64/host_arch.c
-  kernel/console.c
-  kernel/cpu.c
-  kernel/irq.c
-  kernel/kprintf.c
-  kernel/panic.c
-  sched/global_queue.c
-  sched/schedule.c
-  sched/task.c
-  sched/timer.c
-  sched/waitgroup.c
+  ${BRIGADE_PORTABLE_SOURCES}
   board/host/host.c)
 target_include_directories(brigade_runtime PUBLIC
-  ${CMAKE_SOURCE_DIR}
-  ${CMAKE_SOURCE_DIR}/kernel/include
-  ${CMAKE_SOURCE_DIR}/sched/include
+  ${BRIGADE_PORTABLE_INCLUDES}
   ${CMAKE_SOURCE_DIR}/kernel/arch/x86_64/include)
 target_compile_options(brigade_runtime PUBLIC
   $<$<COMPILE_LANGUAGE:C>:${BRIGADE_C_FLAGS} ${BRIGADE_WARNINGS} ${BRIGADE_SAN_FLAGS}>)
