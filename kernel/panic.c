@@ -4,6 +4,7 @@
 #include <brigade/board.h>
 #include <brigade/cpu.h>
 #include <brigade/panic.h>
+#include <brigade/sched.h>
 
 bool panic_in_progress;
 static int panic_owner = -1;
@@ -45,7 +46,13 @@ void panic_begin(const char *fmt, ...) {
   va_end(ap);
 }
 
-void panic_end(int code) { board_exit(code); }
+void panic_end(int code) {
+  if (sched_started()) {
+    kprintf("tasks:\n");
+    sched_dump_tasks();
+  }
+  board_exit(code);
+}
 
 void panic(const char *fmt, ...) {
   va_list ap;

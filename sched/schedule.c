@@ -696,6 +696,8 @@ void sched_run_core(void) {
     __atomic_fetch_add(&nidle, 1, __ATOMIC_SEQ_CST);
     sched_full_fence();
     if (!work_visible(c)) {
+      if (__atomic_load_n(&nidle, __ATOMIC_SEQ_CST) == cpu_count())
+        sched_check_deadlock(); /* the last core to go idle: can anything still happen? */
       sched_arm_timer(c, timers_next_deadline(c));
       uint64_t t0 = arch_now_ticks();
       arch_wait_for_interrupt();

@@ -80,6 +80,9 @@ __attribute__((noreturn)) void task_entry(void *task, void *switch_arg);
 
 void task_foreach(void (*fn)(const struct task *t, void *ctx), void *ctx);
 
+/* deadlock.c */
+void sched_check_deadlock(void);
+
 /* schedule.c */
 void runq_put(struct sched_cpu *c, struct task *t);
 void wake_idle_core(void);

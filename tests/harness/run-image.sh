@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run one test image under QEMU and decide what happened.
 #
-#   run-image.sh [--expect pass|fail|panic|hang] [--timeout SECONDS]
+#   run-image.sh [--expect pass|fail|panic|hang|deadlock] [--timeout SECONDS]
 #                [--expect-output REGEX] -- <qemu command...>
 #
 # Verdicts:
@@ -9,6 +9,7 @@
 #   fail   QEMU exited non-zero after a summary with failures, or exited 0 without
 #          a trustworthy summary (QEMU exits 0 on some failure paths)
 #   panic  the output holds a "PANIC" report
+#   deadlock  the output holds "all tasks are asleep - deadlock!"
 #   hang   QEMU was still running after the timeout and was killed
 # The script exits 0 when the verdict equals --expect (default pass), so the
 # harness's own self-test can require that failing, panicking and hanging
@@ -27,7 +28,7 @@ while [ $# -gt 0 ]; do
     *) echo "run-image.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
-case "$expect" in pass|fail|panic|hang) ;; *) echo "run-image.sh: bad --expect $expect" >&2; exit 2 ;; esac
+case "$expect" in pass|fail|panic|hang|deadlock) ;; *) echo "run-image.sh: bad --expect $expect" >&2; exit 2 ;; esac
 [ $# -gt 0 ] || { echo "run-image.sh: no command after --" >&2; exit 2; }
 command -v "$1" >/dev/null || { echo "run-image.sh: $1 not found (install the Debian package that provides it; scripts/setup.sh does)" >&2; exit 2; }
 
@@ -45,6 +46,8 @@ fi
 
 if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
   verdict=hang; why="still running after ${timeout}s"
+elif grep -q 'all tasks are asleep - deadlock!' "$log" && [ "$rc" != 0 ]; then
+  verdict=deadlock; why="deadlock report, exit status $rc"
 elif grep -q 'PANIC' "$log"; then
   verdict=panic; why="panic report, exit status $rc"
 elif [ "$rc" = 0 ] && [ $summary_ok = yes ]; then

@@ -35,6 +35,21 @@ bool sched_started(void);
 /** @brief Counters of core @p core; false when there is no such core. */
 bool sched_stats(unsigned core, struct sched_stats *out);
 
+/**
+ * @brief Print every task (id, name, state, last core, wait reason, how long
+ *        it has waited) to the console, at most 64 of them, then a count by
+ *        state. Safe from panic handlers.
+ */
+void sched_dump_tasks(void);
+
+/**
+ * @brief Bracket a park that only an interrupt can end (a driver waiting for
+ *        its device). While any such wait is open, all cores idle with no
+ *        timer armed is not a deadlock: the device may still interrupt.
+ */
+void sched_irq_wait_begin(void);
+void sched_irq_wait_end(void);
+
 /** @brief Set the time slice (default 10 ms). 0 turns preemption off. */
 void sched_set_time_slice_ns(uint64_t ns);
 
