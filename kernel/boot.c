@@ -25,7 +25,11 @@ extern int main(void);
 
 static void main_task(void *arg) {
   (void)arg;
-  exit(main());
+  int rc = main();
+  /* exit() flushes only newlib's global streams; main's are its own. */
+  fflush(stdout);
+  fflush(stderr);
+  exit(rc);
 }
 
 static uintptr_t heap_limit_for(const struct machine *m) {

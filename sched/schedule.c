@@ -448,6 +448,7 @@ static inline void finish_switch_inline(void *switch_arg) {
       c->after_unlock(c->after_lock);
     break;
   case AFTER_EXIT:
+    task_release_libc_state(prev);
     task_release_stack(c, prev);
     task_free(c, prev);
     STAT_ADD(c, tasks_exited, 1);

@@ -163,6 +163,27 @@ void task_exit(void) {
   panic("a dead task was resumed");
 }
 
+static void (*libc_release)(void *state);
+
+void sched_set_libc_release(void (*release)(void *state)) {
+  __atomic_store_n(&libc_release, release, __ATOMIC_RELEASE);
+}
+
+void **sched_libc_slot(void) {
+  unsigned long irq = arch_irq_save();
+  struct cpu *cpu = this_cpu();
+  struct task *t = cpu ? cpu->sched.current : NULL;
+  arch_irq_restore(irq);
+  return t && !(t->flags & TASK_FLAG_IDLE) ? &t->libc_state : NULL;
+}
+
+void task_release_libc_state(struct task *t) {
+  void (*release)(void *) = __atomic_load_n(&libc_release, __ATOMIC_ACQUIRE);
+  if (t->libc_state && release)
+    release(t->libc_state);
+  t->libc_state = NULL;
+}
+
 task_t *task_current(void) {
   unsigned long irq = arch_irq_save();
   struct cpu *cpu = this_cpu();

@@ -8,7 +8,6 @@
 #include <brigade/cpu.h>
 #include <brigade/task.h>
 
-struct _reent;
 
 /* 96 bytes on 64-bit targets: this is all a spawned, never-run task costs. */
 struct task {
@@ -20,7 +19,7 @@ struct task {
   const char *name;
   const char *wait_reason;  /* while parked */
   uint64_t wait_since;      /* ticks, while parked */
-  struct _reent *reent;     /* newlib state, created on first use */
+  void *libc_state;         /* C library state (newlib's _reent), created on first use */
   uint32_t id;
   uint32_t stack_size;      /* bytes */
   uint32_t state;           /* enum task_state; word-sized for CAS on every ISA */
@@ -76,6 +75,7 @@ void task_free(struct sched_cpu *c, struct task *t);
 bool task_give_stack(struct sched_cpu *c, struct task *t);
 void task_release_stack(struct sched_cpu *c, struct task *t);
 void task_check_stack(const struct task *t);
+void task_release_libc_state(struct task *t);
 __attribute__((noreturn)) void task_entry(void *task, void *switch_arg);
 
 void task_foreach(void (*fn)(const struct task *t, void *ctx), void *ctx);

@@ -1,4 +1,5 @@
 /* The newlib port: heap, locks, per-core errno, console lines. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -8,6 +9,8 @@
 #include <brigade/console.h>
 #include <brigade/cpu.h>
 #include <brigade/heap.h>
+#include <brigade/sync.h>
+#include <brigade/task.h>
 
 #include "test.h"
 
@@ -200,4 +203,64 @@ TEST(snprintf_handles_c99_and_floating_point_formats) {
   snprintf(buf, sizeof buf, "%zu %lld %hhu %.3f %x", (size_t)42, -5LL, (unsigned char)300, 3.14159,
            0xbeefu);
   EXPECT_STREQ(buf, "42 -5 44 3.142 beef");
+}
+
+/* ---- per-task newlib state ----------------------------------------------- */
+
+struct errno_pair {
+  int seen_by_first, seen_by_second;
+  int step;
+  struct waitgroup done;
+};
+
+static void first_sets_edom(void *arg) {
+  struct errno_pair *p = arg;
+  errno = EDOM;
+  __atomic_store_n(&p->step, 1, __ATOMIC_RELEASE);
+  while (__atomic_load_n(&p->step, __ATOMIC_ACQUIRE) != 2)
+    task_yield(); /* the second task runs here, on this core, and sets ERANGE */
+  p->seen_by_first = errno;
+  waitgroup_done(&p->done);
+}
+
+static void second_sets_erange(void *arg) {
+  struct errno_pair *p = arg;
+  while (__atomic_load_n(&p->step, __ATOMIC_ACQUIRE) != 1)
+    task_yield();
+  errno = ERANGE;
+  __atomic_store_n(&p->step, 2, __ATOMIC_RELEASE);
+  task_yield();
+  p->seen_by_second = errno;
+  waitgroup_done(&p->done);
+}
+
+TEST(errno_set_in_one_task_is_not_seen_by_another_on_the_same_core) {
+  struct errno_pair p = {.done = WAITGROUP_INIT};
+  waitgroup_add(&p.done, 2);
+  struct task_attr attr = {.pin = (int)cpu_count() - 1};
+  ASSERT(task_spawn(NULL, first_sets_edom, &p, &attr) == 0);
+  ASSERT(task_spawn(NULL, second_sets_erange, &p, &attr) == 0);
+  waitgroup_wait(&p.done);
+  EXPECT_EQ(p.seen_by_first, EDOM);
+  EXPECT_EQ(p.seen_by_second, ERANGE);
+}
+
+static void print_partial_line(void *arg) {
+  printf("partial-line-from-an-exiting-task"); /* no newline: flushed at exit */
+  waitgroup_done(arg);
+}
+
+TEST(output_a_task_leaves_unterminated_is_flushed_when_it_exits) {
+  tap_buf = malloc(TAP_SIZE);
+  ASSERT(tap_buf);
+  tap_len = 0;
+  console_set_tap(tap);
+  struct waitgroup wg = WAITGROUP_INIT;
+  waitgroup_add(&wg, 1);
+  ASSERT(task_spawn(NULL, print_partial_line, &wg, NULL) == 0);
+  waitgroup_wait(&wg);
+  task_sleep_ns(20 * 1000 * 1000); /* the exit (and its flush) follows the done */
+  console_set_tap(NULL);
+  EXPECT(memmem(tap_buf, tap_len, "partial-line-from-an-exiting-task", 33) != NULL);
+  free(tap_buf);
 }

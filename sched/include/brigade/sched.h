@@ -50,6 +50,16 @@ void sched_dump_tasks(void);
 void sched_irq_wait_begin(void);
 void sched_irq_wait_end(void);
 
+/**
+ * @brief The calling task's C library state slot (newlib's struct _reent on
+ *        bare metal), or NULL outside a task. The kernel fills it on first
+ *        use; the scheduler only keeps it and hands it back at exit.
+ */
+void **sched_libc_slot(void);
+
+/** @brief Called with a task's C library state when the task exits. */
+void sched_set_libc_release(void (*release)(void *state));
+
 /** @brief Set the time slice (default 10 ms). 0 turns preemption off. */
 void sched_set_time_slice_ns(uint64_t ns);
 
