@@ -11,7 +11,13 @@ set(BRIGADE_PORTABLE_SOURCES
   sched/schedule.c
   sched/task.c
   sched/timer.c
-  sched/waitgroup.c)
+  sched/waitgroup.c
+  sched/mutex.c
+  sched/semaphore.c
+  sched/once.c
+  sched/cond.c
+  sched/chan.c
+  sched/chan_select.c)
 set(BRIGADE_PORTABLE_INCLUDES
   ${CMAKE_SOURCE_DIR}
   ${CMAKE_SOURCE_DIR}/kernel/include
