@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include <brigade/arch.h>
+#include <brigade/chan.h>
 #include <brigade/cpu.h>
 #include <brigade/heap.h>
 #include <brigade/machine.h>
@@ -71,6 +72,7 @@
 /* Targets of the design, and FreeRTOS on the same QEMU (M-mode, -O2 rv64gc;
  * from the project's design notes) for scale. */
 #define TARGET_SWITCH_INSTRUCTIONS 40
+#define TARGET_CHAN_HANDOFF_INSTRUCTIONS 120
 #define TARGET_SPAWN_RUN_EXIT_INSTRUCTIONS 150
 #define TARGET_PENDING_TASK_BYTES 96
 
@@ -127,6 +129,7 @@ enum {
   ROW_SLEEP0_ALONE,
   ROW_PARK_READY,
   ROW_SIGNAL,
+  ROW_CHAN_HANDOFF,
   NROWS
 };
 
@@ -146,6 +149,10 @@ static struct row rows[NROWS] = {
                         "task_park + task_ready round trip, 2 tasks on one core (2 switches)"},
     [ROW_SIGNAL] = {"signal", "semaphore hand-off round trip (spinlock + park/ready), 2 tasks "
                               "on one core (2 switches)"},
+    [ROW_CHAN_HANDOFF] = {"chan", "unbuffered channel hand-off, sender and receiver on one core "
+                                  "(per message)",
+                          .target = TARGET_CHAN_HANDOFF_INSTRUCTIONS,
+                          .freertos = "~860 (queue send to a blocked receiver)"},
 };
 
 struct heap_growth {
@@ -573,6 +580,56 @@ static bool park_batch(struct parking_lot *lot, unsigned n, size_t stack_size,
 /* Runs first, on a heap no task has yet returned memory to: heap_usage()
  * counts only what sbrk handed out, so memory freed earlier and reused
  * would hide growth. */
+/* ---- unbuffered channel hand-off ---------------------------------------- */
+
+struct chan_pair {
+  struct row *row;
+  struct chan *ch;
+  struct waitgroup finished;
+};
+
+static void chan_sender(void *arg) {
+  struct chan_pair *p = arg;
+  uint32_t value = 0;
+  for (int rep = 0; rep < REPS; rep++) {
+    uint64_t t0 = arch_instructions_retired();
+    for (unsigned i = 0; i < iters; i++)
+      chan_send(p->ch, &value);
+    p->row->instret[rep] = arch_instructions_retired() - t0;
+  }
+  chan_close(p->ch);
+  waitgroup_done(&p->finished);
+}
+
+static void chan_receiver(void *arg) {
+  struct chan_pair *p = arg;
+  uint32_t value;
+  while (chan_recv(p->ch, &value))
+    ;
+  waitgroup_done(&p->finished);
+}
+
+/* Everything the core retires while the sender's loop runs, receiver
+ * included, divided by the messages: the cost of one message moving from
+ * one task to another through an unbuffered channel. */
+static void measure_chan_handoff(struct row *r) {
+  struct chan_pair p = {.row = r, .ch = chan_make(sizeof(uint32_t), 0, "bench"),
+                        .finished = WAITGROUP_INIT};
+  if (!p.ch) {
+    cannot_measure("chan: no memory for the channel");
+    return;
+  }
+  struct task_attr attr = {.name = "chan", .pin = BENCH_PIN};
+  r->ops = iters;
+  waitgroup_add(&p.finished, 2);
+  if (task_spawn(NULL, chan_receiver, &p, &attr) || task_spawn(NULL, chan_sender, &p, &attr)) {
+    cannot_measure("chan: no memory for two tasks");
+    return;
+  }
+  waitgroup_wait(&p.finished);
+  chan_free(p.ch);
+}
+
 static void measure_memory(void) {
   size_t need = PENDING_TASKS * 2 * sizeof(struct task) +
                 PARKED_SMALL_STACK_TASKS * (TASK_STACK_MIN + 2 * sizeof(struct task)) +
@@ -620,6 +677,8 @@ static void run_all(void *wg) {
       measure_park_ready(&rows[ROW_PARK_READY]);
     if (wanted(rows[ROW_SIGNAL].key))
       measure_relay(&rows[ROW_SIGNAL]);
+    if (wanted(rows[ROW_CHAN_HANDOFF].key))
+      measure_chan_handoff(&rows[ROW_CHAN_HANDOFF]);
   }
   waitgroup_done(wg);
 }
