@@ -1,5 +1,6 @@
 /* Portable boot: from the first instruction of C on the boot core to main(),
  * with every core online. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <malloc.h>
 #include <stdlib.h>
@@ -44,6 +45,24 @@ static uintptr_t heap_limit_for(const struct machine *m) {
   return limit;
 }
 
+/* Running out of memory while booting a machine of this size means the heap
+ * bounds are wrong: say what they are. */
+static __attribute__((noreturn, format(printf, 1, 2))) void boot_oom(const char *fmt, ...) {
+  size_t used, capacity;
+  heap_usage(&used, &capacity);
+  va_list ap;
+  va_start(ap, fmt);
+  panic_begin("out of memory during boot");
+  kvprintf(fmt, ap);
+  va_end(ap);
+  extern char __heap_start[];
+  kprintf("\n  heap %p: %lu of %lu bytes used; RAM %p + %lu MiB; device tree at %p (%lu bytes)\n",
+          (void *)__heap_start, (unsigned long)used, (unsigned long)capacity,
+          (void *)(uintptr_t)machine.ram_base, (unsigned long)(machine.ram_size >> 20),
+          machine.firmware_blob, (unsigned long)machine.firmware_blob_size);
+  panic_end(EXIT_PANIC);
+}
+
 static void start_secondaries(struct cpu *boot) {
   for (unsigned i = 0; i < cpu_count(); i++) {
     struct cpu *cpu = cpu_get(i);
@@ -51,7 +70,7 @@ static void start_secondaries(struct cpu *boot) {
       continue;
     char *stack = memalign(16, BOOT_STACK_SIZE);
     if (!stack)
-      panic("out of memory for core %u's boot stack", i);
+      boot_oom("no boot stack for core %u", i);
     cpu->boot_stack_top = stack + BOOT_STACK_SIZE;
     int err = board_start_cpu(cpu);
     if (err)
@@ -95,11 +114,13 @@ void kernel_boot(uint64_t boot_hw_id, const void *firmware_arg) {
   heap_init(heap_limit_for(&machine));
   machine.cores = calloc(machine.ncores, sizeof *machine.cores);
   if (!machine.cores)
-    panic("out of memory for the core list (%u cores)", machine.ncores);
+    boot_oom("no room for the core list (%u cores)", machine.ncores);
   if (board_describe(firmware_arg, &machine) < 0)
     panic("the machine description changed between two reads");
 
   struct cpu *boot = cpus_create(&machine, boot_hw_id);
+  if (!boot)
+    boot_oom("no room for %u per-core structures", machine.ncores);
   arch_set_this_cpu(boot);
   board_cpu_init(boot);
   newlib_reent_init_cpu(boot, 1);

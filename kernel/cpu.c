@@ -33,7 +33,7 @@ struct cpu *cpus_create(const struct machine *m, uint64_t boot_hw_id) {
     usable += m->cores[i].usable;
   cpus = memalign(CACHE_LINE, usable * sizeof *cpus);
   if (!cpus)
-    panic("out of memory for %u per-core structures", usable);
+    return NULL; /* the caller reports it, with what it knows of memory */
   memset(cpus, 0, usable * sizeof *cpus);
 
   /* Core numbers follow the device tree's order, not the boot lottery, so

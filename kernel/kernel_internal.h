@@ -7,7 +7,8 @@
 struct cpu;
 struct machine;
 
-/** Allocate one struct cpu per usable core of @p m; returns the boot core's. */
+/** Allocate one struct cpu per usable core of @p m; returns the boot core's,
+ *  or NULL when there is no memory for them. */
 struct cpu *cpus_create(const struct machine *m, uint64_t boot_hw_id);
 
 void newlib_reent_init_cpu(struct cpu *cpu, int is_boot_core);

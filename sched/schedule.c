@@ -418,9 +418,14 @@ static inline struct task *find_runnable(struct sched_cpu *c, bool oldest_first,
   return t ? t : find_runnable_slow(c, oldest_first, inherit);
 }
 
+static bool local_work_waiting(struct sched_cpu *c) {
+  return __atomic_load_n(&c->runnext, __ATOMIC_RELAXED) || deque_size(&c->runq) ||
+         c->pinned_head || __atomic_load_n(&c->inbox, __ATOMIC_RELAXED) || global_size();
+}
+
+/* Anything this core could run or steal right now: the idle path's last look. */
 static bool work_visible(struct sched_cpu *c) {
-  if (__atomic_load_n(&c->runnext, __ATOMIC_RELAXED) || deque_size(&c->runq) ||
-      c->pinned_head || __atomic_load_n(&c->inbox, __ATOMIC_RELAXED) || global_size())
+  if (local_work_waiting(c))
     return true;
   if (timers_next_deadline(c) <= arch_now_ticks())
     return true;
@@ -581,11 +586,6 @@ void task_ready(task_t *t) {
 }
 
 /* ---- interrupts ------------------------------------------------------------------ */
-
-static bool local_work_waiting(struct sched_cpu *c) {
-  return __atomic_load_n(&c->runnext, __ATOMIC_RELAXED) || deque_size(&c->runq) ||
-         c->pinned_head || __atomic_load_n(&c->inbox, __ATOMIC_RELAXED) || global_size();
-}
 
 static void on_timer_interrupt(void) {
   struct sched_cpu *c = sched_self();

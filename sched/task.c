@@ -47,7 +47,6 @@ struct task *task_alloc(struct sched_cpu *c) {
       slab->tasks[i].link = c->free_tasks;
       c->free_tasks = &slab->tasks[i];
     }
-    c->nfree_tasks += TASKS_PER_SLAB;
     struct task_slab *head = __atomic_load_n(&all_slabs, __ATOMIC_RELAXED);
     do
       slab->next = head;
@@ -56,7 +55,6 @@ struct task *task_alloc(struct sched_cpu *c) {
   }
   struct task *t = c->free_tasks;
   c->free_tasks = t->link;
-  c->nfree_tasks--;
   return t;
 }
 
@@ -64,7 +62,6 @@ void task_free(struct sched_cpu *c, struct task *t) {
   __atomic_store_n(&t->state, TASK_FREE, __ATOMIC_RELAXED);
   t->link = c->free_tasks;
   c->free_tasks = t;
-  c->nfree_tasks++;
 }
 
 bool task_give_stack(struct sched_cpu *c, struct task *t) {

@@ -81,6 +81,8 @@ int main(void) {
     machine.cores[i] = (struct machine_core){.hw_id = i, .usable = true};
 
   struct cpu *boot = cpus_create(&machine, 0);
+  if (!boot)
+    panic("out of memory for %u per-core structures", machine.ncores);
   host_arch_init(cpu_count());
   arch_set_this_cpu(boot);
   host_cpu_init(boot);

@@ -1,4 +1,4 @@
-/* The newlib port: heap, locks, per-core errno, console lines. */
+/* The newlib port: heap, locks, errno per task, console lines. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdint.h>
@@ -134,7 +134,7 @@ static void set_and_check_errno(void *arg) {
     __atomic_fetch_add(&c->mismatches, 1, __ATOMIC_RELAXED);
 }
 
-TEST(errno_belongs_to_the_core_that_set_it) {
+TEST(errno_set_on_every_core_at_once_stays_with_its_task) {
   struct errno_check c = {0};
   smp_call_all(set_and_check_errno, &c);
   EXPECT_EQ(c.mismatches, 0);
@@ -151,6 +151,16 @@ static void tap(const char *buf, size_t n) {
     tap_buf[tap_len++] = buf[i];
 }
 
+/* Start recording what reaches the console; false when out of memory. */
+static bool tap_start(void) {
+  tap_buf = malloc(TAP_SIZE);
+  if (!tap_buf)
+    return false;
+  tap_len = 0;
+  console_set_tap(tap);
+  return true;
+}
+
 #define LINES_PER_CORE 40
 
 static void print_lines(void *arg) {
@@ -162,10 +172,7 @@ static void print_lines(void *arg) {
 }
 
 TEST(printf_from_every_core_at_once_never_interleaves_inside_a_line) {
-  tap_buf = malloc(TAP_SIZE);
-  ASSERT(tap_buf);
-  tap_len = 0;
-  console_set_tap(tap);
+  ASSERT(tap_start());
   smp_call_all(print_lines, NULL);
   console_set_tap(NULL);
 
@@ -251,10 +258,7 @@ static void print_partial_line(void *arg) {
 }
 
 TEST(output_a_task_leaves_unterminated_is_flushed_when_it_exits) {
-  tap_buf = malloc(TAP_SIZE);
-  ASSERT(tap_buf);
-  tap_len = 0;
-  console_set_tap(tap);
+  ASSERT(tap_start());
   struct waitgroup wg = WAITGROUP_INIT;
   waitgroup_add(&wg, 1);
   ASSERT(task_spawn(NULL, print_partial_line, &wg, NULL) == 0);

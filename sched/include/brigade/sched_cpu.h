@@ -57,7 +57,7 @@ struct sched_cpu {
   void *after_lock;
   struct task *free_tasks;  /**< recycled task structs */
   void *free_stacks;        /**< recycled default-size stacks */
-  uint32_t nfree_tasks, nfree_stacks;
+  uint32_t nfree_stacks;
   uint32_t next_id;
 
   /* Timers: a binary min-heap of deadlines, guarded by timer_lock so that
