@@ -216,6 +216,11 @@ void serial_write(struct serial_port *port, const void *buf, size_t n) {
     tx_push(port);
     if (done == n)
       break;
+    /* Park only on a full ring: the device may have taken everything just
+     * now, and then no interrupt would come to end the wait. A full ring
+     * keeps the transmit interrupt on (tx_push), so the wake-up is sure. */
+    if (SERIAL_TX_RING - tx_queued(port) >= 2)
+      continue;
     port->tx_waiter = task_current();
     sched_irq_wait_begin();
     task_park("uart write", unlock_port_after_park, &port->lock);
