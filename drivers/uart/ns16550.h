@@ -12,7 +12,9 @@
 
 struct ns16550 {
   uintptr_t base;
-  unsigned stride; /**< bytes between registers */
+  unsigned stride;   /**< bytes between registers */
+  unsigned io_width; /**< bytes per access: 4 where the bus needs 32-bit accesses
+                          (DesignWare APB, "reg-io-width = <4>"); 0 or 1: bytes */
 };
 
 /** @brief 8N1, FIFOs on, interrupts off (polled until a driver enables them). */
