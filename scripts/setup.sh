@@ -11,6 +11,9 @@ packages=(
   newlib-source                   # /usr/src/newlib/newlib-3.3.0.tar.xz
   qemu-system-misc qemu-system-data   # qemu-system-riscv64; OpenSBI firmware
   device-tree-compiler            # dtc, for the device tree tests
+  gdb-multiarch                   # GDB task awareness (gdb/brigade.py) and its tests
+  openocd                         # board JTAG configs, checked in CI; flash and gdbserver targets
+  python3-labgrid python3-pytest  # the HIL runner (hil/), under /usr/bin/python3
   xz-utils coreutils
   python3                         # tests/harness/shell_session.py drives the shell demo
 )
