@@ -5,8 +5,6 @@
 #include <brigade/board.h>
 #include <brigade/console.h>
 #include <brigade/cpu.h>
-#include <brigade/irq.h>
-#include <brigade/panic.h>
 #include <brigade/serial.h>
 
 #include "drivers/irq/plic.h"
@@ -46,20 +44,14 @@ void board_early_init(void) {
   console_attach(&console_uart);
 }
 
-static void on_external_interrupt(void) { plic_handle(&plic, this_cpu()->hw_id); }
-
 /* Readers park and the receive interrupt readies them, as on virt; writers
  * transmit by polling (the UART model has no usable transmit interrupt,
  * see drivers/uart/sifive_uart.c). */
 void board_devices_init(void) {
-  plic_init(&plic);
-  for (unsigned i = 0; i < cpu_count(); i++)
-    plic_cpu_init(&plic, cpu_get(i)->hw_id);
-  irq_set_handler(IRQ_EXTERNAL, on_external_interrupt);
-  if (irq_attach(SIFIVE_U_UART0_IRQ, sifive_uart_interrupt, &console_uart, "uart0") != 0)
-    panic("cannot attach the console UART to PLIC source %d", SIFIVE_U_UART0_IRQ);
-  /* To the boot core, as on virt: a readied reader lands on its runnext. */
-  plic_route(&plic, SIFIVE_U_UART0_IRQ, 1, this_cpu()->hw_id);
+  plic_install(&plic);
+  /* To the boot core: a readied reader lands on its runnext, as Go's
+   * netpoller readies goroutines where it polls; idle cores steal. */
+  plic_attach(&plic, SIFIVE_U_UART0_IRQ, this_cpu()->hw_id, sifive_uart_interrupt, &console_uart, "uart0");
   serial_start_interrupts(&console_uart);
 }
 
