@@ -2,6 +2,8 @@
 # Install what brigade needs from Debian's archive, only what is missing.
 # Root runs apt-get itself (after apt-get update); anyone else is told the
 # exact command. Safe to run again: it does nothing when all is present.
+# Extra package names given as arguments are wanted too (scripts/bench.sh
+# asks for Go and gnuplot this way; CI never runs the benchmarks).
 set -euo pipefail
 
 packages=(
@@ -12,6 +14,7 @@ packages=(
   qemu-system-misc qemu-system-data   # qemu-system-riscv64; OpenSBI firmware
   device-tree-compiler            # dtc, for the device tree tests
   xz-utils coreutils
+  "$@"
 )
 
 missing=()
