@@ -130,6 +130,7 @@ enum {
   ROW_PARK_READY,
   ROW_SIGNAL,
   ROW_CHAN_HANDOFF,
+  ROW_SELECT,
   NROWS
 };
 
@@ -153,6 +154,8 @@ static struct row rows[NROWS] = {
                                   "(per message)",
                           .target = TARGET_CHAN_HANDOFF_INSTRUCTIONS,
                           .freertos = "~860 (queue send to a blocked receiver)"},
+    [ROW_SELECT] = {"select", "chan_select receiving from one of two unbuffered channels, the "
+                              "sender on the same core (per message)"},
 };
 
 struct heap_growth {
@@ -630,6 +633,61 @@ static void measure_chan_handoff(struct row *r) {
   chan_free(p.ch);
 }
 
+/* ---- select over two channels ------------------------------------------- */
+
+/* The sender alternates between the two channels, so each select finds a
+ * different case ready (or waits on both); the receiver's loop is the
+ * measured one here, since select is the operation under test. */
+struct select_pair {
+  struct row *row;
+  struct chan *ch[2];
+  struct waitgroup finished;
+};
+
+static void select_sender(void *arg) {
+  struct select_pair *p = arg;
+  uint32_t value = 0;
+  for (uint64_t i = 0; i < (uint64_t)REPS * iters; i++)
+    chan_send(p->ch[i & 1], &value);
+  waitgroup_done(&p->finished);
+}
+
+static void select_receiver(void *arg) {
+  struct select_pair *p = arg;
+  uint32_t value;
+  struct chan_case cases[2] = {{.chan = p->ch[0], .dir = CHAN_RECV, .elem = &value},
+                               {.chan = p->ch[1], .dir = CHAN_RECV, .elem = &value}};
+  for (int rep = 0; rep < REPS; rep++) {
+    uint64_t t0 = arch_instructions_retired();
+    for (unsigned i = 0; i < iters; i++)
+      if (chan_select(cases, 2, false, CHAN_NO_TIMEOUT) < 0)
+        cannot_measure("select: chan_select returned no case");
+    p->row->instret[rep] = arch_instructions_retired() - t0;
+  }
+  waitgroup_done(&p->finished);
+}
+
+static void measure_select(struct row *r) {
+  struct select_pair p = {.row = r,
+                          .ch = {chan_make(sizeof(uint32_t), 0, "select a"),
+                                 chan_make(sizeof(uint32_t), 0, "select b")},
+                          .finished = WAITGROUP_INIT};
+  if (!p.ch[0] || !p.ch[1]) {
+    cannot_measure("select: no memory for two channels");
+    return;
+  }
+  struct task_attr attr = {.name = "select", .pin = BENCH_PIN};
+  r->ops = iters;
+  waitgroup_add(&p.finished, 2);
+  if (task_spawn(NULL, select_receiver, &p, &attr) || task_spawn(NULL, select_sender, &p, &attr)) {
+    cannot_measure("select: no memory for two tasks");
+    return;
+  }
+  waitgroup_wait(&p.finished);
+  chan_free(p.ch[0]);
+  chan_free(p.ch[1]);
+}
+
 static void measure_memory(void) {
   size_t need = PENDING_TASKS * 2 * sizeof(struct task) +
                 PARKED_SMALL_STACK_TASKS * (TASK_STACK_MIN + 2 * sizeof(struct task)) +
@@ -679,6 +737,8 @@ static void run_all(void *wg) {
       measure_relay(&rows[ROW_SIGNAL]);
     if (wanted(rows[ROW_CHAN_HANDOFF].key))
       measure_chan_handoff(&rows[ROW_CHAN_HANDOFF]);
+    if (wanted(rows[ROW_SELECT].key))
+      measure_select(&rows[ROW_SELECT]);
   }
   waitgroup_done(wg);
 }

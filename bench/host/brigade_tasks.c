@@ -17,6 +17,7 @@
 #include <brigade/chan.h>
 #include <brigade/cpu.h>
 #include <brigade/machine.h>
+#include <brigade/sched.h>
 #include <brigade/sync.h>
 #include <brigade/task.h>
 
@@ -92,6 +93,15 @@ static void ping_pong(uint64_t rounds) {
   waitgroup_wait(&p.done);
   printf("result round_trips_per_s=%.0f rounds=%llu\n", (double)rounds * 1e9 / (double)p.ns,
          (unsigned long long)rounds);
+  /* Where the round trips went: a pair that stays on one core needs no
+   * wake-ups; one split across cores needs one per hand-off. */
+  for (unsigned c = 0; c < cpu_count(); c++) {
+    struct sched_stats s;
+    sched_stats(c, &s);
+    fprintf(stderr, "core %u: %llu switches, %llu steals, %llu wake-ups sent\n", c,
+            (unsigned long long)s.switches, (unsigned long long)s.steals,
+            (unsigned long long)s.wakeups_sent);
+  }
 }
 
 /* ---- blocked tasks --------------------------------------------------------- */
