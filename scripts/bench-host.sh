@@ -19,6 +19,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
 runs=${BENCH_RUNS:-5}
 quick=${BENCH_QUICK:-0}
 max_rss_mib=${BENCH_MAX_RSS_MIB:-4096}
@@ -305,7 +306,7 @@ fi
   done
   printf '\n\n# largest N within the budget: system, N\n'
   for s in "${blocked_systems[@]}"; do
-    echo "\"${names[$s]}\" $(fig maxn.$s)"
+    echo "${s/brigade-2k/brigade-2KiB} $(fig maxn.$s)"
   done
   printf '\n\n# fib speedup: system fine coarse\n'
   for s in "${systems[@]}"; do
@@ -334,7 +335,8 @@ generated=$(
   echo "Measured $(date -u +%Y-%m-%d) by \`${BENCH_ENTRY:-scripts/bench-host.sh}\` on $(nproc) x" \
     "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), Linux $(uname -r)," \
     "$(gcc --version | head -n 1) (-O2), $(go version | cut -d' ' -f3)."
-  echo "Load average when the run began: $(cut -d' ' -f1-3 /proc/loadavg) — the machine's 2 cores are"
+  echo "Load average when the run began: $load_at_start; when it ended: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "(blocked threads count in it). The machine's 2 cores are"
   echo "shared with other engineers' builds, so wall-clock figures carry their noise; min and max show it."
   echo "Each figure: median of $runs runs (each a fresh process) after 1 warm-up run, (min .. max)."
   echo "Cores: every system runs under \`taskset\` on the first 1 or 2 CPUs, with BRIGADE_CORES or"

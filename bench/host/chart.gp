@@ -30,6 +30,8 @@ plot datafile index 1 using 2:xtic(1) notitle lc rgb brigade
 
 set title "(c) blocked: resident bytes per task (log scale, lower is better)"
 set xlabel "tasks blocked at once"
+set key top right horizontal maxcols 2 font ",10"
+set yrange [1000:30000]
 plot datafile index 2 using 2:xtic(1) title "brigade, 16 KiB stacks" lc rgb brigade, \
      '' index 2 using 3 title "brigade, 2 KiB stacks" lc rgb brigade2, \
      '' index 2 using 4 title "Go" lc rgb golang, \
@@ -37,6 +39,8 @@ plot datafile index 2 using 2:xtic(1) title "brigade, 16 KiB stacks" lc rgb brig
 
 set title sprintf("(d) largest N blocked within %s MiB (higher is better)", budget)
 unset logscale y
+unset yrange
+set key top left vertical
 set xlabel ""
 plot datafile index 3 using 2:xtic(1) notitle lc rgb golang
 
