@@ -14,6 +14,7 @@ packages=(
   qemu-system-misc qemu-system-data   # qemu-system-riscv64; OpenSBI firmware
   device-tree-compiler            # dtc, for the device tree tests
   xz-utils coreutils
+  python3                         # tests/harness/shell_session.py drives the shell demo
   "$@"
 )
 
