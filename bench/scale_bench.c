@@ -16,11 +16,13 @@
  * that would be a panic, not a count). Each probe then lets all its tasks
  * finish and checks that they did.
  *
- * Per-core instruction counts are not measured: QEMU 7.2 counts
+ * Per-core instruction counts come from outside: QEMU 7.2 counts
  * instructions in instret only under -icount, and with a fixed -icount
- * shift it never starts a second hart (see sched_bench.c); without it
- * instret reads the host's timestamp counter on every hart alike. Busy time
- * (wall time minus the core's idle time) and tasks run stand in for it.
+ * shift it never starts a second hart (see sched_bench.c). Each measured
+ * fork-join is bracketed by instruction marks (instruction_mark.h), and
+ * the instruction_marks QEMU plugin, when loaded, writes down every hart's
+ * count at each. Busy time (wall time minus the core's idle time) and
+ * tasks run are printed too.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -35,6 +37,7 @@
 #include <brigade/sync.h>
 #include <brigade/task.h>
 
+#include "instruction_mark.h"
 #include "task_internal.h" /* sizeof(struct task), to size the probes' batches */
 
 #define PROBE_BATCH 1000u
@@ -237,6 +240,8 @@ static void forkjoin(void) {
     wake_every_core();
     for (unsigned c = 0; c < ncores; c++)
       sched_stats(c, &before[c]);
+    if (rep >= FORKJOIN_WARMUP)
+      BENCH_MARK(MARK_FORKJOIN_START);
     t0 = task_now_ns();
     struct node root = {.depth = depth, .done = WAITGROUP_INIT};
     waitgroup_add(&root.done, 1);
@@ -246,6 +251,8 @@ static void forkjoin(void) {
     }
     waitgroup_wait(&root.done);
     t1 = task_now_ns();
+    if (rep >= FORKJOIN_WARMUP)
+      BENCH_MARK(MARK_FORKJOIN_END);
     us[rep] = (t1 - t0) / 1000;
     if (root.sum == 0 || root.sum > tasks) {
       fail("fork-join: the tree's sum is not between 1 and its leaf count");
