@@ -62,7 +62,7 @@ function(brigade_image name)
     # ELF's loadable bytes from the load address on, header first.
     add_custom_command(TARGET ${name} POST_BUILD
       COMMAND ${CMAKE_OBJCOPY} -O binary $<TARGET_FILE:${name}> $<TARGET_FILE_DIR:${name}>/${name}.img
-      BYPRODUCTS $<TARGET_FILE_DIR:${name}>/${name}.img)
+      VERBATIM)
   endif()
 endfunction()
 

@@ -73,6 +73,9 @@ int board_describe(const void *firmware_arg, struct machine *m) {
   }
   if (!m->cores)
     gicv2_init(&gic);
+  else
+    kprintf("brigade: entered at EL%lu, device tree at %p%s\n", (unsigned long)aarch64_boot_el,
+            dtb, firmware_arg ? " (from x0)" : " (QEMU's place for an ELF kernel)");
   return 0;
 }
 
