@@ -13,7 +13,8 @@ set(BRIGADE_ARCH_SOURCES_aarch64
   kernel/arch/aarch64/exit.c
   kernel/arch/aarch64/mmu.c
   kernel/arch/aarch64/psci.c
-  kernel/arch/aarch64/semihosting.c)
+  kernel/arch/aarch64/semihosting.c
+  kernel/arch/aarch64/spin_table.c)
 
 set(BRIGADE_RUNTIME_SOURCES
   boot/${BRIGADE_ARCH}/start.S
@@ -66,7 +67,9 @@ function(brigade_image name)
   endif()
 endfunction()
 
-if(NOT BRIGADE_QEMU)
+if(BRIGADE_NO_QEMU_MACHINE)
+  message(STATUS "${BRIGADE_BOARD}: images are built, not run: ${BRIGADE_NO_QEMU_MACHINE}")
+elseif(NOT BRIGADE_QEMU)
   message(WARNING "QEMU for ${BRIGADE_BOARD} not found: install the Debian package "
                   "${BRIGADE_QEMU_PACKAGE}; tests cannot run until then")
   set(BRIGADE_QEMU qemu-not-found)

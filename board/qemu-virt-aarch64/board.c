@@ -4,11 +4,10 @@
 #include <brigade/cpu.h>
 #include <brigade/devicetree.h>
 #include <brigade/fdt.h>
-#include <brigade/irq.h>
 #include <brigade/machine.h>
 #include <brigade/panic.h>
 
-#include "drivers/irq/gicv2.h"
+#include "drivers/irq/gicv2_cpu_irqs.h"
 #include "drivers/uart/pl011.h"
 #include "kernel/arch/aarch64/aarch64.h"
 
@@ -21,9 +20,6 @@
 #define VIRT_ELF_DTB VIRT_RAM_BASE
 #define VIRT_RAM_MAPPED (8UL << 30) /* RAM the identity map covers */
 
-/* Interrupt ids (GICv2 numbering: SGIs 0-15, PPIs 16-31, SPIs 32+). */
-#define IRQ_ID_WAKE_SGI 0
-#define IRQ_ID_TIMER 30 /* PPI 14: the EL1 physical timer (non-secure) */
 
 const char board_name[] = "qemu-virt-aarch64";
 
@@ -36,8 +32,10 @@ const struct mmu_region board_mmu_regions[] = {
 const unsigned board_mmu_nregions = sizeof board_mmu_regions / sizeof board_mmu_regions[0];
 
 static const struct pl011 uart0 = {.base = VIRT_UART0_BASE};
-static const struct gicv2 gic = {.dist = VIRT_GICD_BASE, .cpu = VIRT_GICC_BASE};
-static uint8_t gic_target[256]; /* CPU interface mask by core index */
+/* Interrupt ids: SGIs 0-15, PPIs 16-31; the timer is PPI 14, the EL1
+ * physical timer (non-secure). */
+static const struct gicv2_cpu_irqs irqs = {
+    .gic = {.dist = VIRT_GICD_BASE, .cpu = VIRT_GICC_BASE}, .timer_id = 30, .wake_sgi = 0};
 
 void board_early_init(void) { pl011_init(&uart0); }
 
@@ -72,7 +70,7 @@ int board_describe(const void *firmware_arg, struct machine *m) {
     m->ram_size = VIRT_RAM_MAPPED;
   }
   if (!m->cores)
-    gicv2_init(&gic);
+    gicv2_cpu_irqs_init(&irqs);
   else
     kprintf("brigade: entered at EL%lu, device tree at %p%s\n", (unsigned long)aarch64_boot_el,
             dtb, firmware_arg ? " (from x0)" : " (QEMU's place for an ELF kernel)");
@@ -107,35 +105,12 @@ void board_diagnose_cpu(const struct cpu *cpu) {
 
 void board_cpu_init(struct cpu *cpu) {
   aarch64_cpu_init();
-  if (cpu->index < sizeof gic_target)
-    gic_target[cpu->index] = gicv2_cpu_init(&gic);
-  gicv2_enable(&gic, IRQ_ID_WAKE_SGI);
-  gicv2_enable(&gic, IRQ_ID_TIMER);
+  if (gicv2_cpu_irqs_init_core(&irqs, cpu->index) != 0)
+    panic("core %u: a GICv2 serves at most %d cores", cpu->index, GICV2_MAX_CORES);
 }
 
-void board_irq_dispatch(void) {
-  uint32_t iar = gicv2_acknowledge(&gic);
-  unsigned id = iar & 0x3ff;
-  if (id == GICV2_SPURIOUS)
-    return; /* withdrawn before we looked (a level that dropped) */
-  enum irq_class cls;
-  if (id == IRQ_ID_TIMER)
-    cls = IRQ_TIMER;
-  else if (id == IRQ_ID_WAKE_SGI)
-    cls = IRQ_IPI;
-  else
-    panic("interrupt %u from the GIC: nothing handles it", id);
-  irq_handler_fn fn = irq_handler(cls);
-  if (!fn)
-    panic("%s interrupt (GIC id %u) with no handler installed", irq_class_name(cls), id);
-  fn();
-  /* End it on this core before irq_exit may switch tasks: the CPU interface
-   * is per core. */
-  gicv2_end(&gic, iar);
-}
+void board_irq_dispatch(void) { gicv2_cpu_irqs_dispatch(&irqs); }
 
-void board_send_ipi(const struct cpu *target) {
-  gicv2_send_sgi(&gic, gic_target[target->index], IRQ_ID_WAKE_SGI);
-}
+void board_send_ipi(const struct cpu *target) { gicv2_cpu_irqs_send_wake(&irqs, target->index); }
 
-void board_clear_ipi(void) { gicv2_clear_sgi(&gic, IRQ_ID_WAKE_SGI); }
+void board_clear_ipi(void) { gicv2_cpu_irqs_clear_wake(&irqs); }

@@ -5,6 +5,7 @@ set(BRIGADE_BARE_METAL ON)
 set(BRIGADE_BOARD_SOURCES
   board/qemu-virt-aarch64/board.c
   drivers/irq/gicv2.c
+  drivers/irq/gicv2_cpu_irqs.c
   drivers/uart/pl011.c)
 set(BRIGADE_LINKER_SCRIPT ${CMAKE_SOURCE_DIR}/linker/aarch64.ld)
 set(BRIGADE_RAM_BASE 0x40000000)

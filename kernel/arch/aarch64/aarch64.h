@@ -41,9 +41,6 @@ void board_irq_dispatch(void);
 void board_send_ipi(const struct cpu *target);
 void board_clear_ipi(void);
 
-/** Per-core interrupt controller set-up: timer and IPI enabled on this core. */
-void board_irq_cpu_init(const struct cpu *cpu);
-
 /* ---- what arch code provides to boards -------------------------------------- */
 
 /** Build the page tables for board_mmu_regions. MMU off; boot core only.
@@ -83,6 +80,18 @@ __attribute__((noreturn)) void aarch64_exit(int code);
  *  MPIDR Aff0 (spin tables pass nothing). */
 extern char _secondary_start[], _secondary_spin_start[];
 extern struct cpu *aarch64_spin_cpus[AARCH64_SPIN_CORES];
+
+/**
+ * Release core @p cpu from an arm64 spin table (enable-method "spin-table"):
+ * store _secondary_spin_start in its slot, table_va + 8 * MPIDR Aff0 (the
+ * slot as the boot core can write it: page 0 is reached through an alias),
+ * push it out of the cache and send an event.
+ * @return 0, or -1 when the core has no slot.
+ */
+int spin_table_release(struct cpu *cpu, uintptr_t table_va);
+
+/** What a core that never left its spin-table slot @p table_va had there. */
+void spin_table_diagnose(const struct cpu *cpu, uintptr_t table_va, uintptr_t table_pa);
 
 /** The exception level the boot core entered brigade at (1, 2 or 3). */
 extern uint64_t aarch64_boot_el;
