@@ -72,6 +72,9 @@
 	mov	x0, #CPTR_EL2_RES1
 	msr	cptr_el2, x0
 	msr	hstr_el2, xzr
+	mrs	x0, pmcr_el0		/* EL1 may use every PMU counter, untrapped */
+	ubfx	x0, x0, #11, #5		/* PMCR_EL0.N -> MDCR_EL2.HPMN; TPM, TPMCR clear */
+	msr	mdcr_el2, x0
 	/* At EL1, MIDR and MPIDR read the virtual copies: make them the real ones
 	 * (their reset values are UNKNOWN on hardware). */
 	mrs	x0, midr_el1

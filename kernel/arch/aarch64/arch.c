@@ -53,6 +53,7 @@ void aarch64_cpu_init(void) {
   sysreg_write(pmevtyper0_el0, PMU_EVENT_INST_RETIRED);
   sysreg_write(pmcntenset_el0, 1UL << 0);
   sysreg_write(pmcr_el0, sysreg_read(pmcr_el0) | PMCR_E | PMCR_P);
+  sysreg_write(tpidrro_el0, 0); /* arch_instructions_retired's 64-bit extension */
   isb();
 }
 

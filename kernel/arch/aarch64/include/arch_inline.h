@@ -50,14 +50,29 @@ static inline uint64_t arch_now_ticks(void) {
   return t;
 }
 
-/* PMU event counter 0 counts INST_RETIRED (set up per core by arch code).
- * It is 32 bits wide on ARMv8.0 cores: differences over fewer than 2^32
- * instructions are exact when taken modulo 2^32, which is all a benchmark
- * repetition needs; see aarch64_pmu_init. */
+/* PMU event counter 0 counts INST_RETIRED (set up per core by
+ * aarch64_cpu_init), but ARMv8.0 event counters are 32 bits wide: at a
+ * billion instructions a second they wrap every few seconds. This core's
+ * last reading, extended to 64 bits, is kept in TPIDRRO_EL0 (free: EL0
+ * never runs), and a reading below it means one wrap since. So the count
+ * is exact as long as a core reads it at least once per 2^32 instructions
+ * between two readings it subtracts, which a benchmark repetition does.
+ * Interrupts are masked so a task cannot move to another core between the
+ * two registers. */
 static inline uint64_t arch_instructions_retired(void) {
-  uint64_t n;
-  __asm__ volatile("mrs %0, pmevcntr0_el0" : "=r"(n));
-  return n;
+  uint64_t daif, last, low;
+  __asm__ volatile("mrs %0, daif\n\t"
+                   "msr daifset, #2\n\t"
+                   "mrs %1, tpidrro_el0\n\t"
+                   "mrs %2, pmevcntr0_el0"
+                   : "=r"(daif), "=r"(last), "=r"(low)::"memory");
+  uint64_t now = (last & ~(uint64_t)0xffffffff) | (low & 0xffffffff);
+  if (now < last)
+    now += (uint64_t)1 << 32;
+  __asm__ volatile("msr tpidrro_el0, %0\n\t"
+                   "msr daif, %1" ::"r"(now), "r"(daif)
+                   : "memory");
+  return now;
 }
 
 static inline void arch_switch_hint(void *next_stack_lo, size_t size) {
