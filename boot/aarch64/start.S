@@ -40,6 +40,20 @@
 	cmp	x21, #3
 	b.ne	.Lnot_el3\@
 	msr	cptr_el3, xzr		/* FP/SIMD not trapped to EL3 */
+	/* Entered at EL3 there was no firmware stub to set CPUECTLR_EL1.SMPEN,
+	 * without which a Cortex-A53/A72 core's caches stay out of coherency
+	 * (the Pi's armstub sets it before dropping to EL2). */
+	mrs	x0, midr_el1
+	ubfx	x0, x0, #4, #12		/* PartNum */
+	cmp	x0, #0xd03		/* Cortex-A53 */
+	b.eq	.Lsmpen\@
+	cmp	x0, #0xd08		/* Cortex-A72 */
+	b.ne	.Lsmpen_done\@
+.Lsmpen\@:
+	mrs	x0, s3_1_c15_c2_1	/* CPUECTLR_EL1 */
+	orr	x0, x0, #(1 << 6)	/* SMPEN */
+	msr	s3_1_c15_c2_1, x0
+.Lsmpen_done\@:
 	mrs	x0, id_aa64pfr0_el1
 	ubfx	x0, x0, #8, #4		/* EL2 implemented? */
 	cbz	x0, .Lel3_to_el1\@
