@@ -6,6 +6,7 @@ set(BRIGADE_PORTABLE_SOURCES
   kernel/irq.c
   kernel/kprintf.c
   kernel/panic.c
+  kernel/serial.c
   sched/deadlock.c
   sched/global_queue.c
   sched/schedule.c

@@ -129,6 +129,7 @@ void kernel_boot(uint64_t boot_hw_id, const void *firmware_arg) {
 
   start_secondaries(boot);
   print_banner();
+  board_devices_init();
 
   /* main() is the first task; from here on this core is a scheduler like
    * every other. */

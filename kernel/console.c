@@ -2,10 +2,20 @@
 
 #include <brigade/board.h>
 #include <brigade/console.h>
+#include <brigade/serial.h>
 #include <brigade/spinlock.h>
 
+/* Guards the polled path (no port) and the tap. */
 static spinlock_t console_lock = SPINLOCK_INIT;
 static void (*console_tap)(const char *buf, size_t n);
+static struct serial_port *port;
+
+void console_attach(struct serial_port *p) {
+  p->onlcr = true;
+  __atomic_store_n(&port, p, __ATOMIC_RELEASE);
+}
+
+struct serial_port *console_port(void) { return __atomic_load_n(&port, __ATOMIC_ACQUIRE); }
 
 void console_set_tap(void (*tap)(const char *buf, size_t n)) {
   unsigned long flags = spin_lock_irqsave(&console_lock);
@@ -22,17 +32,25 @@ static void put_bytes(const char *buf, size_t n) {
 }
 
 void console_write(const char *buf, size_t n) {
+  struct serial_port *p = console_port();
   unsigned long flags = spin_lock_irqsave(&console_lock);
   if (console_tap)
     console_tap(buf, n);
-  put_bytes(buf, n);
+  if (!p)
+    put_bytes(buf, n);
   spin_unlock_irqrestore(&console_lock, flags);
+  if (p)
+    serial_write(p, buf, n);
 }
 
 void console_write_urgent(const char *buf, size_t n) {
   /* A panic may come from inside console_write on this very core, or while a
    * core that has since stopped holds the lock: wait a bounded time, then
-   * write anyway. A garbled line beats a silent hang. */
+   * write anyway. A garbled line beats a silent hang. Bytes already queued
+   * for the port go first, so the report follows what led to it. */
+  struct serial_port *p = console_port();
+  if (p)
+    serial_flush_polled(p, true);
   unsigned long flags = arch_irq_save();
   bool locked = false;
   for (long spins = 0; spins < 2000000; spins++) {
@@ -48,9 +66,31 @@ void console_write_urgent(const char *buf, size_t n) {
   arch_irq_restore(flags);
 }
 
-int console_getc(void) {
+size_t console_read(void *buf, size_t n) {
+  struct serial_port *p = console_port();
+  if (p)
+    return serial_read(p, buf, n);
+  if (n == 0)
+    return 0;
+  char *out = buf;
   int c;
   while ((c = board_console_getc()) < 0)
     arch_cpu_relax();
+  size_t got = 0;
+  out[got++] = (char)c;
+  while (got < n && (c = board_console_getc()) >= 0)
+    out[got++] = (char)c;
+  return got;
+}
+
+int console_getc(void) {
+  unsigned char c;
+  console_read(&c, 1);
   return c;
+}
+
+void console_flush(void) {
+  struct serial_port *p = console_port();
+  if (p)
+    serial_flush_polled(p, false);
 }

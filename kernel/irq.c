@@ -1,6 +1,11 @@
+#include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 
+#include <brigade/cpu.h>
 #include <brigade/irq.h>
+#include <brigade/panic.h>
+#include <brigade/spinlock.h>
 
 static irq_handler_fn handlers[IRQ_CLASSES];
 static irq_handler_fn exit_handler;
@@ -26,4 +31,66 @@ irq_handler_fn irq_handler(enum irq_class cls) {
 const char *irq_class_name(enum irq_class cls) {
   static const char *const names[] = {"timer", "inter-core (IPI)", "external"};
   return cls < IRQ_CLASSES ? names[cls] : "unknown";
+}
+
+/* ---- device lines -------------------------------------------------------- */
+
+/* The table is allocated at the first attach, sized for the highest line
+ * seen so far rounded up, since controllers range from a few dozen lines
+ * (PLIC on virt: 96) to a thousand (GIC). */
+struct irq_line {
+  void (*fn)(void *arg);
+  void *arg;
+  const char *name;
+  uint64_t count;
+};
+
+static struct irq_line *lines;
+static unsigned nlines;
+static spinlock_t lines_lock = SPINLOCK_INIT;
+
+int irq_attach(unsigned line, void (*fn)(void *arg), void *arg, const char *name) {
+  if (line >= IRQ_LINES || !fn)
+    return -EINVAL;
+  unsigned long flags = spin_lock_irqsave(&lines_lock);
+  if (line >= nlines) {
+    unsigned want = (line + 64) & ~63u;
+    struct irq_line *grown = calloc(want, sizeof *grown);
+    if (!grown) {
+      spin_unlock_irqrestore(&lines_lock, flags);
+      return -ENOMEM;
+    }
+    for (unsigned i = 0; i < nlines; i++)
+      grown[i] = lines[i];
+    /* The old table is never freed: another core may be dispatching a line
+     * through it right now. Growth happens a handful of times per boot. */
+    __atomic_store_n(&lines, grown, __ATOMIC_RELEASE);
+    __atomic_store_n(&nlines, want, __ATOMIC_RELEASE);
+  }
+  if (lines[line].fn) {
+    spin_unlock_irqrestore(&lines_lock, flags);
+    return -EBUSY;
+  }
+  lines[line].arg = arg;
+  lines[line].name = name;
+  __atomic_store_n(&lines[line].fn, fn, __ATOMIC_RELEASE);
+  spin_unlock_irqrestore(&lines_lock, flags);
+  return 0;
+}
+
+void irq_dispatch(unsigned line) {
+  unsigned n = __atomic_load_n(&nlines, __ATOMIC_ACQUIRE);
+  struct irq_line *table = __atomic_load_n(&lines, __ATOMIC_ACQUIRE);
+  void (*fn)(void *) = line < n ? __atomic_load_n(&table[line].fn, __ATOMIC_ACQUIRE) : NULL;
+  if (!fn)
+    panic("device interrupt line %u fired on core %u, but no driver is attached to it", line,
+          cpu_index());
+  __atomic_fetch_add(&table[line].count, 1, __ATOMIC_RELAXED);
+  fn(table[line].arg);
+}
+
+uint64_t irq_line_count(unsigned line) {
+  unsigned n = __atomic_load_n(&nlines, __ATOMIC_ACQUIRE);
+  struct irq_line *table = __atomic_load_n(&lines, __ATOMIC_ACQUIRE);
+  return line < n ? __atomic_load_n(&table[line].count, __ATOMIC_RELAXED) : 0;
 }

@@ -29,19 +29,15 @@ int _read(int fd, void *buf, size_t n) {
     errno = EBADF;
     return -1;
   }
-  if (n == 0)
-    return 0;
-  /* Block for the first byte, then take whatever else has already arrived. */
-  char *p = buf;
-  size_t got = 0;
-  p[got++] = (char)console_getc();
-  int c;
-  while (got < n && p[got - 1] != '\n' && (c = board_console_getc()) >= 0)
-    p[got++] = (char)c;
-  return (int)got;
+  /* Waits for the first byte (a task parks on the UART), then takes what
+   * else has arrived: a terminal in raw mode. */
+  return (int)console_read(buf, n);
 }
 
-void _exit(int code) { board_exit(code); }
+void _exit(int code) {
+  console_flush(); /* the last lines may still sit in the transmit ring */
+  board_exit(code);
+}
 
 int _fstat(int fd, struct stat *st) {
   if (!is_console(fd)) {

@@ -2,6 +2,7 @@
 #include <stdbool.h>
 
 #include <brigade/board.h>
+#include <brigade/console.h>
 #include <brigade/cpu.h>
 #include <brigade/panic.h>
 #include <brigade/sched.h>
@@ -51,6 +52,7 @@ void panic_end(int code) {
     kprintf("tasks:\n");
     sched_dump_tasks();
   }
+  console_write_urgent("", 0); /* pushes out what is still queued for the UART */
   board_exit(code);
 }
 

@@ -704,6 +704,12 @@ void sched_run_core(void) {
       arch_wait_for_interrupt();
       STAT_ADD(c, idle_ns, ticks_to_ns(arch_now_ticks() - t0));
     }
+    /* The interrupt window: whatever woke us (a device, the timer, an IPI)
+     * is taken here, in the idle context, so device handlers run and ready
+     * their tasks into this core's runnext. The scheduler never holds a lock
+     * at this point, so every handler is safe to run. */
+    arch_irq_enable();
+    arch_irq_save();
     uint32_t one = 1;
     if (__atomic_compare_exchange_n(&c->idle, &one, 0, false, __ATOMIC_SEQ_CST,
                                     __ATOMIC_RELAXED))

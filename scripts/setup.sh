@@ -15,6 +15,7 @@ packages=(
   openocd                         # the boards' JTAG configurations are parsed in the tests
   device-tree-compiler            # dtc, for the device tree tests
   xz-utils coreutils
+  python3                         # tests/harness/shell_session.py drives the shell demo
 )
 
 missing=()

@@ -101,3 +101,4 @@ int main(void) {
     panic("out of memory for the main task");
   sched_run_core();
 }
+void board_devices_init(void) {} /* no devices: the console is the process's stdout */

@@ -51,8 +51,9 @@ void board_cpu_init(struct cpu *cpu) {
    * and the context switch save FP registers. */
   csr_clear(sstatus, SSTATUS_FS_MASK);
   csr_set(sstatus, SSTATUS_FS_INITIAL);
-  /* The wake-up IPI and the timer. sstatus.SIE stays clear in the scheduler
+  /* The wake-up IPI, the timer and device interrupts (the PLIC only raises
+   * those the board routed here). sstatus.SIE stays clear in the scheduler
    * loop, where they only end a wfi; tasks run with it set. */
-  csr_write(sie, SIE_SSIE | SIE_STIE);
+  csr_write(sie, SIE_SSIE | SIE_STIE | SIE_SEIE);
   arch_timer_set(UINT64_MAX);
 }

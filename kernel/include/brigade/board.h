@@ -33,6 +33,13 @@ void board_diagnose_cpu(const struct cpu *cpu);
 /** @brief Per-core set-up on each core as it comes up (traps, FPU, timers). */
 void board_cpu_init(struct cpu *cpu);
 
+/**
+ * @brief Attach device interrupts (irq_attach), route them at the interrupt
+ *        controller and switch drivers to interrupt mode. Called once on the
+ *        boot core after every core is up and before the first task runs.
+ */
+void board_devices_init(void);
+
 /** @brief Put one byte on the console UART, polling. */
 void board_console_putc(char c);
 

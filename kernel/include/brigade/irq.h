@@ -1,13 +1,19 @@
 /**
  * @file irq.h
- * @brief Where the arch trap handler sends each class of interrupt.
+ * @brief Where interrupts go: classes from the arch trap handler, and
+ *        device lines from the interrupt controller driver.
  *
- * The scheduler installs the timer and IPI handlers, interrupt controller
- * drivers the external one. A class with no handler is an unexpected
- * interrupt and panics with a report.
+ * The scheduler installs the timer and IPI handlers, the interrupt
+ * controller driver the external one. The controller driver then asks which
+ * device line fired and calls irq_dispatch; device drivers attach a handler
+ * to their line with irq_attach. Which device sits on which line is the
+ * board's knowledge, never the driver's. A class or line with no handler is
+ * an unexpected interrupt and panics with a report naming it.
  */
 #ifndef BRIGADE_IRQ_H
 #define BRIGADE_IRQ_H
+
+#include <stdint.h>
 
 enum irq_class { IRQ_TIMER, IRQ_IPI, IRQ_EXTERNAL, IRQ_CLASSES };
 
@@ -31,5 +37,30 @@ void irq_exit(void);
 
 /** @brief Name of an interrupt class, for reports. */
 const char *irq_class_name(enum irq_class cls);
+
+/* ---- device lines -------------------------------------------------------- */
+
+/** Highest device line number + 1 that irq_attach accepts. */
+#define IRQ_LINES 1024
+
+/**
+ * @brief Call @p fn(@p arg) when device line @p line fires. One handler per
+ *        line; @p name shows in reports and statistics.
+ * @retval 0        attached
+ * @retval -EINVAL  line out of range or @p fn NULL
+ * @retval -EBUSY   the line already has a handler
+ * @retval -ENOMEM  no memory for the line table
+ */
+int irq_attach(unsigned line, void (*fn)(void *arg), void *arg, const char *name);
+
+/**
+ * @brief Run the handler of @p line (called by the interrupt controller
+ *        driver in interrupt context). Panics naming the line if nothing is
+ *        attached: a device interrupting without a driver is a board bug.
+ */
+void irq_dispatch(unsigned line);
+
+/** @brief Times @p line was dispatched (0 for unknown lines). */
+uint64_t irq_line_count(unsigned line);
 
 #endif

@@ -14,6 +14,7 @@
 #define SIE_SSIE (1UL << 1) /* software (IPI) */
 #define SIE_STIE (1UL << 5) /* timer */
 #define SIE_SEIE (1UL << 9) /* external (PLIC) */
+#define SIE_SEIE (1UL << 9) /* external (PLIC) */
 
 #define SCAUSE_INTERRUPT (1UL << 63)
 #define IRQ_S_SOFT 1

@@ -1,0 +1,288 @@
+/* Interrupt-driven serial ports (see serial.h for the model).
+ *
+ * Locking: one spinlock per port guards both rings, the waiters and the
+ * counters. It is only ever taken with interrupts masked, because the
+ * device's interrupt handler takes it too, and held for a bounded copy.
+ * A task that must wait parks with the lock still held and task_park drops
+ * it after the switch, so the interrupt (on any core) can only find the
+ * waiter once it is fully parked: no lost wake-up.
+ *
+ * Rings are free-running u32 indices (tail - head = bytes queued), so "full"
+ * and "empty" need no spare slot.
+ */
+#include <brigade/arch.h>
+#include <brigade/sched.h>
+#include <brigade/serial.h>
+#include <brigade/task.h>
+
+_Static_assert((SERIAL_RX_RING & (SERIAL_RX_RING - 1)) == 0, "RX ring size is a power of two");
+_Static_assert((SERIAL_TX_RING & (SERIAL_TX_RING - 1)) == 0, "TX ring size is a power of two");
+
+/* A parked reader, on its own stack for the length of its wait. */
+struct serial_reader {
+  struct serial_reader *next;
+  struct task *task;
+};
+
+void serial_init(struct serial_port *port, const char *name, const struct serial_hw *hw,
+                 void *dev) {
+  *port = (struct serial_port){.name = name, .hw = hw, .dev = dev};
+  port->lock = (spinlock_t)SPINLOCK_INIT;
+  port->write_lock = (struct mutex)MUTEX_INIT;
+}
+
+/* Waiting means parking, which only a task with interrupts enabled may do:
+ * an interrupt handler, the idle loop, boot code or a holder of an
+ * interrupt-masking lock has no way to give its core away. */
+static bool may_park(const struct serial_port *port) {
+  return port->interrupts && arch_irq_enabled() && task_current() != NULL;
+}
+
+/* ---- receive ------------------------------------------------------------- */
+
+static uint32_t rx_queued(const struct serial_port *p) { return p->rx_tail - p->rx_head; }
+
+/* Move bytes from the device into the ring until either runs out. A full
+ * ring with the interrupt on would interrupt forever (the device keeps its
+ * line raised while it holds data), so it switches reception off instead;
+ * the next read that makes room switches it back on. */
+static void rx_fill(struct serial_port *p) {
+  while (rx_queued(p) < SERIAL_RX_RING) {
+    int c = p->hw->rx_byte(p->dev);
+    if (c < 0)
+      break;
+    p->rx[p->rx_tail++ & (SERIAL_RX_RING - 1)] = (uint8_t)c;
+    p->stats.rx_bytes++;
+  }
+  if (p->hw->take_overruns)
+    p->stats.rx_dropped += p->hw->take_overruns(p->dev);
+  if (p->interrupts && !p->rx_stopped && rx_queued(p) == SERIAL_RX_RING) {
+    p->hw->rx_irq(p->dev, false);
+    p->rx_stopped = true;
+    p->stats.rx_throttled++;
+  }
+}
+
+static size_t rx_take(struct serial_port *p, uint8_t *out, size_t n) {
+  size_t got = 0;
+  while (got < n && rx_queued(p) > 0)
+    out[got++] = p->rx[p->rx_head++ & (SERIAL_RX_RING - 1)];
+  if (got && p->rx_stopped) {
+    /* Room again: first take what piled up in the device, then let it
+     * interrupt again if that did not fill the ring. */
+    p->rx_stopped = false;
+    rx_fill(p);
+    if (!p->rx_stopped)
+      p->hw->rx_irq(p->dev, true);
+  }
+  return got;
+}
+
+static struct task *pop_reader(struct serial_port *p) {
+  struct serial_reader *r = p->readers;
+  if (!r)
+    return NULL;
+  p->readers = r->next;
+  if (!p->readers)
+    p->readers_tail = NULL;
+  return r->task; /* copied out: the record dies once its task runs */
+}
+
+size_t serial_read_nowait(struct serial_port *port, void *buf, size_t n) {
+  unsigned long irq = spin_lock_irqsave(&port->lock);
+  if (!port->interrupts)
+    rx_fill(port);
+  size_t got = rx_take(port, buf, n);
+  spin_unlock_irqrestore(&port->lock, irq);
+  return got;
+}
+
+static void unlock_port_after_park(void *lock) { spin_unlock_raw(lock); }
+
+size_t serial_read(struct serial_port *port, void *buf, size_t n) {
+  if (n == 0)
+    return 0;
+  if (!may_park(port)) {
+    size_t got;
+    while ((got = serial_read_nowait(port, buf, n)) == 0) {
+      if (port->interrupts) {
+        /* Interrupt-driven but unable to park: the ring is filled by the
+         * interrupt, possibly on this very core, so poll the device too. */
+        unsigned long irq = spin_lock_irqsave(&port->lock);
+        rx_fill(port);
+        spin_unlock_irqrestore(&port->lock, irq);
+      }
+      arch_cpu_relax();
+    }
+    return got;
+  }
+
+  unsigned long irq = spin_lock_irqsave(&port->lock);
+  while (rx_queued(port) == 0) {
+    struct serial_reader me = {.next = NULL, .task = task_current()};
+    if (port->readers_tail)
+      port->readers_tail->next = &me;
+    else
+      port->readers = &me;
+    port->readers_tail = &me;
+    /* Only the device can end this wait: not a deadlock while it lasts. */
+    sched_irq_wait_begin();
+    task_park("uart read", unlock_port_after_park, &port->lock);
+    sched_irq_wait_end();
+    spin_lock_raw(&port->lock); /* interrupts are still masked from the save above */
+  }
+  size_t got = rx_take(port, buf, n);
+  /* Several readers may wait: one wake-up per batch, so pass it on when this
+   * reader left bytes behind. */
+  struct task *next = rx_queued(port) ? pop_reader(port) : NULL;
+  spin_unlock_irqrestore(&port->lock, irq);
+  if (next)
+    task_ready(next);
+  return got;
+}
+
+/* ---- transmit ------------------------------------------------------------ */
+
+static uint32_t tx_queued(const struct serial_port *p) { return p->tx_tail - p->tx_head; }
+
+/* Hand the device what it takes now; keep the transmit interrupt on exactly
+ * while bytes are left, so an idle port takes no interrupts. */
+static void tx_push(struct serial_port *p) {
+  while (tx_queued(p) && p->hw->tx_ready(p->dev)) {
+    p->hw->tx_byte(p->dev, p->tx[p->tx_head++ & (SERIAL_TX_RING - 1)]);
+    p->stats.tx_bytes++;
+  }
+  if (p->interrupts)
+    p->hw->tx_irq(p->dev, tx_queued(p) != 0);
+}
+
+/* Make room for one byte by waiting on the device: the path for writers
+ * that cannot park, and for every writer before interrupts start. */
+static void tx_push_one_polled(struct serial_port *p) {
+  while (!p->hw->tx_ready(p->dev))
+    arch_cpu_relax();
+  p->hw->tx_byte(p->dev, p->tx[p->tx_head++ & (SERIAL_TX_RING - 1)]);
+  p->stats.tx_bytes++;
+}
+
+static void tx_put(struct serial_port *p, uint8_t byte) {
+  p->tx[p->tx_tail++ & (SERIAL_TX_RING - 1)] = byte;
+}
+
+/* Queue as many of buf's bytes as fit (a "\n" under ONLCR needs two slots
+ * and is never split); returns how many were consumed. */
+static size_t tx_copy_in(struct serial_port *p, const uint8_t *buf, size_t n) {
+  size_t i = 0;
+  for (; i < n; i++) {
+    uint32_t room = SERIAL_TX_RING - tx_queued(p);
+    bool crlf = p->onlcr && buf[i] == '\n';
+    if (room < (crlf ? 2u : 1u))
+      break;
+    if (crlf)
+      tx_put(p, '\r');
+    tx_put(p, buf[i]);
+  }
+  return i;
+}
+
+static void write_without_parking(struct serial_port *port, const uint8_t *buf, size_t n) {
+  unsigned long irq = spin_lock_irqsave(&port->lock);
+  size_t done = 0;
+  while (done < n) {
+    done += tx_copy_in(port, buf + done, n - done);
+    if (done < n)
+      tx_push_one_polled(port); /* oldest byte out first: order is kept */
+  }
+  if (port->interrupts) {
+    tx_push(port);
+  } else {
+    while (tx_queued(port))
+      tx_push_one_polled(port);
+  }
+  spin_unlock_irqrestore(&port->lock, irq);
+}
+
+void serial_write(struct serial_port *port, const void *buf, size_t n) {
+  const uint8_t *bytes = buf;
+  if (!may_park(port)) {
+    write_without_parking(port, bytes, n);
+    return;
+  }
+  mutex_lock(&port->write_lock);
+  unsigned long irq = spin_lock_irqsave(&port->lock);
+  size_t done = 0;
+  for (;;) {
+    done += tx_copy_in(port, bytes + done, n - done);
+    tx_push(port);
+    if (done == n)
+      break;
+    port->tx_waiter = task_current();
+    sched_irq_wait_begin();
+    task_park("uart write", unlock_port_after_park, &port->lock);
+    sched_irq_wait_end();
+    spin_lock_raw(&port->lock);
+  }
+  spin_unlock_irqrestore(&port->lock, irq);
+  mutex_unlock(&port->write_lock);
+}
+
+void serial_flush_polled(struct serial_port *port, bool bounded) {
+  unsigned long irq = arch_irq_save();
+  bool locked = false;
+  for (long spins = 0; !locked; spins++) {
+    locked = spin_trylock_raw(&port->lock);
+    if (!locked && bounded && spins > 2000000)
+      break; /* a stopped core holds it: better garbled than silent */
+    if (!locked)
+      arch_cpu_relax();
+  }
+  while (tx_queued(port))
+    tx_push_one_polled(port);
+  if (port->interrupts)
+    port->hw->tx_irq(port->dev, false);
+  if (locked)
+    spin_unlock_raw(&port->lock);
+  arch_irq_restore(irq);
+}
+
+/* ---- interrupt ----------------------------------------------------------- */
+
+void serial_interrupt(struct serial_port *port) {
+  spin_lock_raw(&port->lock); /* interrupt context: already masked */
+  port->stats.interrupts++;
+  rx_fill(port);
+  struct task *reader = rx_queued(port) ? pop_reader(port) : NULL;
+  tx_push(port);
+  /* Wake the writer only once half the ring is free: it then copies a large
+   * batch per wake-up instead of a byte or two. */
+  struct task *writer = NULL;
+  if (port->tx_waiter && tx_queued(port) <= SERIAL_TX_RING / 2) {
+    writer = port->tx_waiter;
+    port->tx_waiter = NULL;
+  }
+  if (reader)
+    port->stats.reader_wakes++;
+  if (writer)
+    port->stats.writer_wakes++;
+  spin_unlock_raw(&port->lock);
+  if (reader)
+    task_ready(reader);
+  if (writer)
+    task_ready(writer);
+}
+
+void serial_start_interrupts(struct serial_port *port) {
+  unsigned long irq = spin_lock_irqsave(&port->lock);
+  port->interrupts = true;
+  rx_fill(port);
+  if (!port->rx_stopped)
+    port->hw->rx_irq(port->dev, true);
+  tx_push(port);
+  spin_unlock_irqrestore(&port->lock, irq);
+}
+
+void serial_get_stats(struct serial_port *port, struct serial_stats *out) {
+  unsigned long irq = spin_lock_irqsave(&port->lock);
+  *out = port->stats;
+  spin_unlock_irqrestore(&port->lock, irq);
+}
