@@ -1,11 +1,14 @@
 /* QEMU "virt" AArch64 with GICv2: devices at the addresses QEMU 7.2's
  * hw/arm/virt.c gives them. RAM size and cores come from the device tree. */
 #include <brigade/board.h>
+#include <brigade/console.h>
 #include <brigade/cpu.h>
 #include <brigade/devicetree.h>
 #include <brigade/fdt.h>
 #include <brigade/machine.h>
+#include <brigade/irq.h>
 #include <brigade/panic.h>
+#include <brigade/serial.h>
 
 #include "drivers/irq/gicv2_cpu_irqs.h"
 #include "drivers/uart/pl011.h"
@@ -14,6 +17,7 @@
 #define VIRT_GICD_BASE 0x08000000UL
 #define VIRT_GICC_BASE 0x08010000UL
 #define VIRT_UART0_BASE 0x09000000UL
+#define VIRT_UART0_IRQ 33 /* SPI 1 */
 #define VIRT_RAM_BASE 0x40000000UL
 /* For an ELF -kernel QEMU puts the device tree at the start of RAM and
  * passes no pointer (x0 = 0); a raw image gets it in x0. */
@@ -31,13 +35,27 @@ const struct mmu_region board_mmu_regions[] = {
 };
 const unsigned board_mmu_nregions = sizeof board_mmu_regions / sizeof board_mmu_regions[0];
 
-static const struct pl011 uart0 = {.base = VIRT_UART0_BASE};
+static struct pl011 uart0 = {.base = VIRT_UART0_BASE};
+static struct serial_port console_uart;
 /* Interrupt ids: SGIs 0-15, PPIs 16-31; the timer is PPI 14, the EL1
  * physical timer (non-secure). */
 static const struct gicv2_cpu_irqs irqs = {
     .gic = {.dist = VIRT_GICD_BASE, .cpu = VIRT_GICC_BASE}, .timer_id = 30, .wake_sgi = 0};
 
-void board_early_init(void) { pl011_init(&uart0); }
+void board_early_init(void) {
+  pl011_init(&uart0);
+  serial_init(&console_uart, "uart0", &pl011_serial_hw, &uart0);
+  console_attach(&console_uart);
+}
+
+void board_devices_init(void) {
+  if (irq_attach(VIRT_UART0_IRQ, pl011_interrupt, &console_uart, "uart0") != 0)
+    panic("cannot attach the console UART to GIC interrupt %d", VIRT_UART0_IRQ);
+  /* Device interrupts go to the boot core, as on every board: a readied
+   * task lands on that core's runnext and idle cores steal from there. */
+  gicv2_cpu_irqs_route(&irqs, VIRT_UART0_IRQ, this_cpu()->index);
+  serial_start_interrupts(&console_uart);
+}
 
 void board_console_putc(char c) { pl011_putc(&uart0, c); }
 

@@ -5,12 +5,15 @@
  * four cores at the entry at EL3 instead, and boot/aarch64/start.S parks
  * cores 1-3 on the same spin table. */
 #include <brigade/board.h>
+#include <brigade/console.h>
 #include <brigade/cpu.h>
 #include <brigade/irq.h>
 #include <brigade/panic.h>
+#include <brigade/serial.h>
 
 #include "board/raspberrypi/firmware.h"
 #include "drivers/gpio/bcm2835_gpio.h"
+#include "drivers/irq/bcm2835_armctrl.h"
 #include "drivers/irq/bcm2836_local.h"
 #include "drivers/uart/pl011.h"
 #include "kernel/arch/aarch64/aarch64.h"
@@ -18,6 +21,8 @@
 #define PERIPHERAL_BASE 0x3f000000UL
 #define GPIO_BASE (PERIPHERAL_BASE + 0x200000)
 #define UART0_BASE (PERIPHERAL_BASE + 0x201000)
+#define UART0_IRQ 57 /* GPU interrupt line */
+#define ARMCTRL_BASE (PERIPHERAL_BASE + 0xb200)
 #define VC_MAILBOX_BASE (PERIPHERAL_BASE + 0xb880)
 #define LOCAL_INTC_BASE 0x40000000UL
 #define WAKE_MAILBOX 0
@@ -34,7 +39,9 @@ const unsigned board_mmu_nregions = sizeof board_mmu_regions / sizeof board_mmu_
 
 /* UART0 on GPIO 14/15 (ALT0), 115200 8N1 from the 48 MHz UART clock the
  * firmware sets up (the README's config.txt). */
-static const struct pl011 uart0 = {.base = UART0_BASE, .clock_hz = 48000000, .baud = 115200};
+static struct pl011 uart0 = {.base = UART0_BASE, .clock_hz = 48000000, .baud = 115200};
+static struct serial_port console_uart;
+static const struct bcm2835_armctrl armctrl = {.base = ARMCTRL_BASE};
 static const struct bcm2836_local local = {.base = LOCAL_INTC_BASE};
 static const struct bcm2835_mailbox vc_mailbox = {.base = VC_MAILBOX_BASE,
                                                   .bus_offset = 0xc0000000};
@@ -43,6 +50,19 @@ void board_early_init(void) {
   bcm2835_gpio_set_function(GPIO_BASE, 14, BCM2835_GPIO_ALT0);
   bcm2835_gpio_set_function(GPIO_BASE, 15, BCM2835_GPIO_ALT0);
   pl011_init(&uart0);
+  serial_init(&console_uart, "uart0", &pl011_serial_hw, &uart0);
+  console_attach(&console_uart);
+}
+
+void board_devices_init(void) {
+  bcm2835_armctrl_init(&armctrl);
+  if (irq_attach(UART0_IRQ, pl011_interrupt, &console_uart, "uart0") != 0)
+    panic("cannot attach the console UART to GPU interrupt %d", UART0_IRQ);
+  bcm2835_armctrl_enable(&armctrl, UART0_IRQ);
+  /* Every GPU interrupt goes to the boot core, as device interrupts do on
+   * every board: readied tasks land on its runnext, idle cores steal. */
+  bcm2836_local_route_gpu(&local, (unsigned)this_cpu()->hw_id);
+  serial_start_interrupts(&console_uart);
 }
 
 void board_console_putc(char c) { pl011_putc(&uart0, c); }
@@ -88,7 +108,9 @@ void board_irq_dispatch(void) {
   }
   if (pending & BCM2836_SRC_CNTPNS)
     run(IRQ_TIMER);
-  if (pending & ~(BCM2836_SRC_MAILBOX(WAKE_MAILBOX) | BCM2836_SRC_CNTPNS))
+  if (pending & BCM2836_SRC_GPU)
+    bcm2835_armctrl_handle(&armctrl);
+  if (pending & ~(BCM2836_SRC_MAILBOX(WAKE_MAILBOX) | BCM2836_SRC_CNTPNS | BCM2836_SRC_GPU))
     panic("interrupt source %#x on core %u: nothing handles it", pending, core);
 }
 

@@ -7,6 +7,7 @@ set(BRIGADE_BOARD_SOURCES
   board/raspi3b/board.c
   board/raspberrypi/firmware.c
   drivers/gpio/bcm2835_gpio.c
+  drivers/irq/bcm2835_armctrl.c
   drivers/irq/bcm2836_local.c
   drivers/misc/bcm2835_mailbox.c
   drivers/uart/pl011.c)

@@ -5,9 +5,12 @@
  * Peripherals in the default "low peripheral" map (0xfe000000). QEMU 7.2
  * has no raspi4b machine: this board is built and checked, not run, here. */
 #include <brigade/board.h>
+#include <brigade/console.h>
 #include <brigade/cpu.h>
+#include <brigade/irq.h>
 #include <brigade/machine.h>
 #include <brigade/panic.h>
+#include <brigade/serial.h>
 
 #include "board/raspberrypi/firmware.h"
 #include "drivers/gpio/bcm2835_gpio.h"
@@ -21,6 +24,7 @@
 #define VC_MAILBOX_BASE (PERIPHERAL_BASE + 0xb880)
 #define GICD_BASE 0xff841000UL
 #define GICC_BASE 0xff842000UL
+#define UART0_IRQ 153 /* GIC SPI 121: VideoCore interrupt 57 */
 /* RAM brigade maps: the first GiB, which every Pi 4 has (its firmware
  * device tree's first memory range lies inside it). */
 #define RAM_MAPPED_END 0x40000000UL
@@ -34,7 +38,8 @@ const struct mmu_region board_mmu_regions[] = {
 };
 const unsigned board_mmu_nregions = sizeof board_mmu_regions / sizeof board_mmu_regions[0];
 
-static const struct pl011 uart0 = {.base = UART0_BASE, .clock_hz = 48000000, .baud = 115200};
+static struct pl011 uart0 = {.base = UART0_BASE, .clock_hz = 48000000, .baud = 115200};
+static struct serial_port console_uart;
 static const struct bcm2835_mailbox vc_mailbox = {.base = VC_MAILBOX_BASE,
                                                   .bus_offset = 0xc0000000};
 /* The same ids as on QEMU virt: the EL1 physical timer is PPI 14 (id 30). */
@@ -45,6 +50,15 @@ void board_early_init(void) {
   bcm2835_gpio_set_function(GPIO_BASE, 14, BCM2835_GPIO_ALT0);
   bcm2835_gpio_set_function(GPIO_BASE, 15, BCM2835_GPIO_ALT0);
   pl011_init(&uart0);
+  serial_init(&console_uart, "uart0", &pl011_serial_hw, &uart0);
+  console_attach(&console_uart);
+}
+
+void board_devices_init(void) {
+  if (irq_attach(UART0_IRQ, pl011_interrupt, &console_uart, "uart0") != 0)
+    panic("cannot attach the console UART to GIC interrupt %d", UART0_IRQ);
+  gicv2_cpu_irqs_route(&irqs, UART0_IRQ, this_cpu()->index);
+  serial_start_interrupts(&console_uart);
 }
 
 void board_console_putc(char c) { pl011_putc(&uart0, c); }

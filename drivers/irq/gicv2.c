@@ -8,6 +8,7 @@
 #define GICD_ICPENDR 0x280
 #define GICD_IPRIORITYR 0x400
 #define GICD_ITARGETSR 0x800
+#define GICD_ICFGR 0xc00
 #define GICD_SGIR 0xf00
 #define GICD_CPENDSGIR 0xf10
 
@@ -51,12 +52,23 @@ uint8_t gicv2_cpu_init(const struct gicv2 *g) {
   *cpuif(g, GICC_PMR) = 0xf0;
   *cpuif(g, GICC_BPR) = 0;
   *cpuif(g, GICC_CTLR) = 1;
-  /* The first ITARGETSR bytes read as the calling core's own interface. */
-  return (uint8_t)(*dist(g, GICD_ITARGETSR) & 0xff);
+  /* The first ITARGETSR bytes read as the calling core's own interface,
+   * except on a GIC with one CPU interface, where they read as zero (and
+   * targets do not matter): that one is interface 0. */
+  uint8_t self = (uint8_t)(*dist(g, GICD_ITARGETSR) & 0xff);
+  return self ? self : 1;
 }
 
 void gicv2_enable(const struct gicv2 *g, unsigned id) {
   *dist(g, GICD_ISENABLER + 4 * (id / 32)) = 1u << (id % 32);
+}
+
+void gicv2_route(const struct gicv2 *g, unsigned id, uint8_t targets) {
+  volatile uint8_t *target = (volatile uint8_t *)(g->dist + GICD_ITARGETSR + id);
+  *target = targets;
+  /* Two bits per interrupt; the upper one set means edge-triggered. */
+  *dist(g, GICD_ICFGR + 4 * (id / 16)) &= ~(2u << (2 * (id % 16)));
+  gicv2_enable(g, id);
 }
 
 uint32_t gicv2_acknowledge(const struct gicv2 *g) { return *cpuif(g, GICC_IAR); }

@@ -33,6 +33,10 @@ uint8_t gicv2_cpu_init(const struct gicv2 *g);
 /** @brief Enable interrupt @p id (SGIs and PPIs: on the calling core only). */
 void gicv2_enable(const struct gicv2 *g, unsigned id);
 
+/** @brief Deliver shared (SPI) interrupt @p id, level-sensitive, to the CPU
+ *  interfaces in @p targets, and enable it. */
+void gicv2_route(const struct gicv2 *g, unsigned id, uint8_t targets);
+
 /** @brief Acknowledge the highest pending interrupt; the value for gicv2_end.
  *  Its low 10 bits are the interrupt id (GICV2_SPURIOUS when none). */
 uint32_t gicv2_acknowledge(const struct gicv2 *g);

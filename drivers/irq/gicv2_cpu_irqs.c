@@ -23,20 +23,30 @@ void gicv2_cpu_irqs_dispatch(const struct gicv2_cpu_irqs *c) {
   unsigned id = iar & 0x3ff;
   if (id == GICV2_SPURIOUS)
     return; /* withdrawn before we looked (a level that dropped) */
-  enum irq_class cls;
-  if (id == c->timer_id)
-    cls = IRQ_TIMER;
-  else if (id == c->wake_sgi)
-    cls = IRQ_IPI;
-  else
-    panic("interrupt %u from the GIC: nothing handles it", id);
-  irq_handler_fn fn = irq_handler(cls);
-  if (!fn)
-    panic("%s interrupt (GIC id %u) with no handler installed", irq_class_name(cls), id);
-  fn();
+  if (id >= 32) {
+    irq_dispatch(id); /* a device: panics naming the line if nothing is attached */
+  } else {
+    enum irq_class cls;
+    if (id == c->timer_id)
+      cls = IRQ_TIMER;
+    else if (id == c->wake_sgi)
+      cls = IRQ_IPI;
+    else
+      panic("interrupt %u from the GIC: nothing handles it", id);
+    irq_handler_fn fn = irq_handler(cls);
+    if (!fn)
+      panic("%s interrupt (GIC id %u) with no handler installed", irq_class_name(cls), id);
+    fn();
+  }
   /* End it on this core before irq_exit may switch tasks: the CPU
    * interface is per core. */
   gicv2_end(&c->gic, iar);
+}
+
+void gicv2_cpu_irqs_route(const struct gicv2_cpu_irqs *c, unsigned id, unsigned core_index) {
+  if (id < 32 || core_index >= GICV2_MAX_CORES || !target_by_core[core_index])
+    panic("gicv2: cannot route interrupt %u to core %u", id, core_index);
+  gicv2_route(&c->gic, id, target_by_core[core_index]);
 }
 
 void gicv2_cpu_irqs_send_wake(const struct gicv2_cpu_irqs *c, unsigned core_index) {

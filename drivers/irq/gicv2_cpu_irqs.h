@@ -29,7 +29,12 @@ void gicv2_cpu_irqs_init(const struct gicv2_cpu_irqs *c);
  *  @return 0, or -1 when @p core_index is beyond GICV2_MAX_CORES. */
 int gicv2_cpu_irqs_init_core(const struct gicv2_cpu_irqs *c, unsigned core_index);
 
-/** @brief Handle one IRQ exception: acknowledge, run the class handler, end. */
+/** @brief Send device interrupt @p id (an SPI, level-sensitive) to core
+ *  @p core_index; irq_attach(@p id, ...) names its handler. */
+void gicv2_cpu_irqs_route(const struct gicv2_cpu_irqs *c, unsigned id, unsigned core_index);
+
+/** @brief Handle one IRQ exception: acknowledge, run the class handler (or,
+ *  for a device, irq_dispatch with the interrupt id as the line), end. */
 void gicv2_cpu_irqs_dispatch(const struct gicv2_cpu_irqs *c);
 
 /** @brief Wake core @p core_index / drop this core's pending wake-up. */

@@ -71,13 +71,15 @@ void *arch_init_stack(void *stack_lo, size_t size, void (*entry)(void *arg, void
 }
 
 /* Called by start.S, MMU still off, when the board's memory map cannot be
- * built: nothing else works yet, so say it with the polled console and stop. */
+ * built. Nothing else works yet (no locks, no memset: everything is Device
+ * memory), so say it through the UART as the firmware left it, and stop. */
 void aarch64_mmu_failed(void) {
-  board_early_init();
   for (const char *s = "\nPANIC during early boot: the board's memory map (board_mmu_regions) is "
                        "misaligned, overlaps, or needs more tables than kernel/arch/aarch64/mmu.c "
                        "has\n";
        *s; s++)
     board_console_putc(*s);
-  board_exit(3);
+  semihosting_exit(3);
+  for (;;)
+    __asm__ volatile("wfe");
 }
