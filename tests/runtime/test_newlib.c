@@ -1,6 +1,7 @@
 /* The newlib port: heap, locks, errno per task, console lines. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -267,4 +268,60 @@ TEST(output_a_task_leaves_unterminated_is_flushed_when_it_exits) {
   console_set_tap(NULL);
   EXPECT(memmem(tap_buf, tap_len, "partial-line-from-an-exiting-task", 33) != NULL);
   free(tap_buf);
+}
+
+/* stdio holds a FILE's lock across the FILE's write function (for the
+ * console that is _write, which parks on the UART), so FILE locks must be
+ * task locks: a second task wanting the FILE parks and the holder gets its
+ * core back. A core-owned spinlock here would spin forever with interrupts
+ * masked on a one-core machine. The FILE below parks in its write function
+ * the way the UART does when its ring is full. */
+struct slow_file {
+  char log[64];
+  size_t len;
+  int step;
+  struct waitgroup done;
+};
+
+static int slow_write(void *cookie, const char *buf, int n) {
+  struct slow_file *f = cookie;
+  bool first = f->len == 0;
+  if (first) {
+    __atomic_store_n(&f->step, 1, __ATOMIC_RELEASE);
+    task_sleep_ns(20 * 1000 * 1000); /* parks inside stdio, holding the FILE lock */
+  }
+  for (int i = 0; i < n && f->len < sizeof f->log - 1; i++)
+    f->log[f->len++] = buf[i];
+  return n;
+}
+
+static FILE *slow_fp;
+
+static void write_first(void *arg) {
+  struct slow_file *f = arg;
+  fputs("first ", slow_fp);
+  waitgroup_done(&f->done);
+}
+
+static void write_second(void *arg) {
+  struct slow_file *f = arg;
+  while (__atomic_load_n(&f->step, __ATOMIC_ACQUIRE) != 1)
+    task_yield();
+  fputs("second ", slow_fp); /* takes the FILE lock: parks until the first write ends */
+  waitgroup_done(&f->done);
+}
+
+TEST(a_task_waiting_for_a_file_lock_parks_instead_of_spinning) {
+  static struct slow_file f;
+  f = (struct slow_file){.done = WAITGROUP_INIT};
+  slow_fp = funopen(&f, NULL, slow_write, NULL, NULL);
+  ASSERT(slow_fp != NULL);
+  setvbuf(slow_fp, NULL, _IONBF, 0);
+  waitgroup_add(&f.done, 2);
+  struct task_attr attr = {.pin = (int)cpu_count() - 1};
+  ASSERT(task_spawn(NULL, write_first, &f, &attr) == 0);
+  ASSERT(task_spawn(NULL, write_second, &f, &attr) == 0);
+  waitgroup_wait(&f.done);
+  fclose(slow_fp);
+  EXPECT_STREQ(f.log, "first second ");
 }

@@ -1,0 +1,336 @@
+/* The serial core (kernel/serial.c) against a UART made of memory: the test
+ * plays the device and raises its "interrupt" by calling serial_interrupt
+ * with interrupts masked, exactly as a driver's handler does. So parking,
+ * wake-ups, flow control and ordering are checked on every board, the host
+ * under ThreadSanitizer included, without depending on QEMU's timing. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <brigade/cpu.h>
+#include <brigade/serial.h>
+#include <brigade/sync.h>
+#include <brigade/task.h>
+
+#include "test.h"
+
+#define FIFO 16
+#define MS (1000ull * 1000)
+
+struct fake_uart {
+  uint8_t rx_fifo[FIFO];
+  unsigned rx_head, rx_len;
+  bool rx_irq_on, tx_irq_on;
+  unsigned tx_space; /* bytes the "line" takes before the device is busy */
+  uint8_t *wire;     /* everything transmitted, in order */
+  size_t wire_len, wire_cap;
+  unsigned overruns;
+};
+
+static int fake_rx_byte(void *dev) {
+  struct fake_uart *u = dev;
+  if (u->rx_len == 0)
+    return -1;
+  uint8_t c = u->rx_fifo[u->rx_head];
+  u->rx_head = (u->rx_head + 1) % FIFO;
+  u->rx_len--;
+  return c;
+}
+
+static bool fake_tx_ready(void *dev) { return ((struct fake_uart *)dev)->tx_space > 0; }
+
+static void fake_tx_byte(void *dev, uint8_t byte) {
+  struct fake_uart *u = dev;
+  if (u->wire_len < u->wire_cap)
+    u->wire[u->wire_len] = byte;
+  u->wire_len++;
+  u->tx_space--;
+}
+
+static void fake_rx_irq(void *dev, bool on) { ((struct fake_uart *)dev)->rx_irq_on = on; }
+static void fake_tx_irq(void *dev, bool on) { ((struct fake_uart *)dev)->tx_irq_on = on; }
+
+static unsigned fake_take_overruns(void *dev) {
+  struct fake_uart *u = dev;
+  unsigned n = u->overruns;
+  u->overruns = 0;
+  return n;
+}
+
+static const struct serial_hw fake_hw = {
+    .rx_byte = fake_rx_byte,
+    .tx_ready = fake_tx_ready,
+    .tx_byte = fake_tx_byte,
+    .rx_irq = fake_rx_irq,
+    .tx_irq = fake_tx_irq,
+    .take_overruns = fake_take_overruns,
+};
+
+static struct fake_uart uart;
+static struct serial_port port;
+
+static void setup(size_t wire_cap) {
+  free(uart.wire);
+  uart = (struct fake_uart){.wire = malloc(wire_cap), .wire_cap = wire_cap};
+  serial_init(&port, "fake", &fake_hw, &uart);
+  serial_start_interrupts(&port);
+}
+
+/* The device's interrupt line, as the interrupt controller would raise it. */
+static void interrupt(void) {
+  unsigned long irq = arch_irq_save();
+  serial_interrupt(&port);
+  arch_irq_restore(irq);
+}
+
+/* Bytes arriving on the line; the device FIFO takes what fits. The device
+ * state is shared with the core, so it changes under the port lock as it
+ * would in hardware (atomically with respect to the driver). */
+static size_t arrive(const uint8_t *bytes, size_t n) {
+  unsigned long irq = spin_lock_irqsave(&port.lock);
+  size_t taken = 0;
+  while (taken < n && uart.rx_len < FIFO) {
+    uart.rx_fifo[(uart.rx_head + uart.rx_len) % FIFO] = bytes[taken++];
+    uart.rx_len++;
+  }
+  bool raise = uart.rx_irq_on && uart.rx_len > 0;
+  spin_unlock_irqrestore(&port.lock, irq);
+  if (raise)
+    interrupt();
+  return taken;
+}
+
+static bool rx_irq_on(void) {
+  unsigned long irq = spin_lock_irqsave(&port.lock);
+  bool on = uart.rx_irq_on;
+  spin_unlock_irqrestore(&port.lock, irq);
+  return on;
+}
+
+/* ---- readers ------------------------------------------------------------- */
+
+struct reader {
+  size_t want, got;
+  uint8_t buf[64];
+  int finished;
+  struct waitgroup *done;
+};
+
+static void reader_task(void *arg) {
+  struct reader *r = arg;
+  r->got = serial_read(&port, r->buf, r->want);
+  __atomic_store_n(&r->finished, 1, __ATOMIC_RELEASE);
+  waitgroup_done(r->done);
+}
+
+TEST(a_reader_parks_on_an_empty_port_until_the_receive_interrupt) {
+  setup(64);
+  struct waitgroup wg = WAITGROUP_INIT;
+  struct reader r = {.want = sizeof r.buf, .done = &wg};
+  waitgroup_add(&wg, 1);
+  ASSERT(task_spawn(NULL, reader_task, &r, NULL) == 0);
+  task_sleep_ns(20 * MS);
+  EXPECT_EQ(__atomic_load_n(&r.finished, __ATOMIC_ACQUIRE), 0); /* nothing arrived yet */
+  EXPECT(rx_irq_on());
+  ASSERT(arrive((const uint8_t *)"hello", 5) == 5);
+  waitgroup_wait(&wg);
+  EXPECT_EQ(r.got, 5u);
+  EXPECT(memcmp(r.buf, "hello", 5) == 0);
+  struct serial_stats st;
+  serial_get_stats(&port, &st);
+  EXPECT_EQ(st.reader_wakes, 1u);
+  EXPECT_EQ(st.rx_bytes, 5u);
+}
+
+TEST(several_readers_wait_at_once_and_share_one_burst) {
+  setup(64);
+  enum { READERS = 4 };
+  struct waitgroup wg = WAITGROUP_INIT;
+  struct reader r[READERS];
+  waitgroup_add(&wg, READERS);
+  for (int i = 0; i < READERS; i++) {
+    r[i] = (struct reader){.want = 1, .done = &wg};
+    ASSERT(task_spawn(NULL, reader_task, &r[i], NULL) == 0);
+  }
+  task_sleep_ns(20 * MS); /* all four park */
+  ASSERT(arrive((const uint8_t *)"wxyz", 4) == 4); /* one interrupt for all four bytes */
+  waitgroup_wait(&wg);
+  unsigned seen = 0;
+  for (int i = 0; i < READERS; i++) {
+    EXPECT_EQ(r[i].got, 1u);
+    if (r[i].buf[0] >= 'w' && r[i].buf[0] <= 'z')
+      seen |= 1u << (r[i].buf[0] - 'w');
+  }
+  EXPECT_EQ(seen, 0xfu); /* each byte went to exactly one reader */
+}
+
+TEST(a_full_receive_ring_switches_the_interrupt_off_and_loses_nothing) {
+  setup(64);
+  size_t total = SERIAL_RX_RING + 3 * FIFO;
+  uint8_t *sent = malloc(total), *got = malloc(total);
+  ASSERT(sent && got);
+  for (size_t i = 0; i < total; i++)
+    sent[i] = (uint8_t)(i * 7 + 3);
+  /* Nobody reads: the ring fills, the interrupt goes off, the device FIFO
+   * fills and then refuses more (the line's flow control). */
+  size_t offered = 0;
+  while (offered < total) {
+    size_t n = arrive(sent + offered, total - offered);
+    if (n == 0)
+      break;
+    offered += n;
+  }
+  EXPECT(!rx_irq_on());
+  EXPECT_EQ(offered, (size_t)SERIAL_RX_RING + FIFO);
+  /* Reading makes room: the core first empties the device, then turns the
+   * interrupt back on, and the rest arrives in order. */
+  size_t have = 0;
+  while (have < total) {
+    size_t n = serial_read_nowait(&port, got + have, total - have);
+    have += n;
+    if (offered < total)
+      offered += arrive(sent + offered, total - offered);
+    if (n == 0 && offered == total && have < total)
+      break;
+  }
+  EXPECT_EQ(have, total);
+  EXPECT(memcmp(sent, got, total) == 0);
+  EXPECT(rx_irq_on());
+  struct serial_stats st;
+  serial_get_stats(&port, &st);
+  EXPECT(st.rx_throttled >= 1);
+  EXPECT_EQ(st.rx_dropped, 0u);
+  free(sent);
+  free(got);
+}
+
+TEST(bytes_the_device_reports_lost_are_counted_as_drops) {
+  setup(64);
+  unsigned long irq = spin_lock_irqsave(&port.lock);
+  uart.overruns = 3;
+  spin_unlock_irqrestore(&port.lock, irq);
+  ASSERT(arrive((const uint8_t *)"x", 1) == 1);
+  uint8_t c;
+  EXPECT_EQ(serial_read(&port, &c, 1), 1u);
+  struct serial_stats st;
+  serial_get_stats(&port, &st);
+  EXPECT_EQ(st.rx_dropped, 3u);
+}
+
+/* ---- writers ------------------------------------------------------------- */
+
+struct writer {
+  const uint8_t *data;
+  size_t len;
+  int finished;
+  struct waitgroup *done;
+};
+
+static void writer_task(void *arg) {
+  struct writer *w = arg;
+  serial_write(&port, w->data, w->len);
+  __atomic_store_n(&w->finished, 1, __ATOMIC_RELEASE);
+  waitgroup_done(w->done);
+}
+
+/* The line takes @p n more bytes; the device interrupts for room. */
+static void line_drains(unsigned n) {
+  unsigned long irq = spin_lock_irqsave(&port.lock);
+  uart.tx_space += n;
+  bool raise = uart.tx_irq_on;
+  spin_unlock_irqrestore(&port.lock, irq);
+  if (raise)
+    interrupt();
+}
+
+static size_t wire_len(void) {
+  unsigned long irq = spin_lock_irqsave(&port.lock);
+  size_t n = uart.wire_len;
+  spin_unlock_irqrestore(&port.lock, irq);
+  return n;
+}
+
+TEST(a_writer_parks_on_a_full_ring_and_the_transmit_interrupt_resumes_it) {
+  size_t len = SERIAL_TX_RING + 1000;
+  setup(len);
+  uint8_t *data = malloc(len);
+  ASSERT(data);
+  for (size_t i = 0; i < len; i++)
+    data[i] = (uint8_t)('a' + i % 26);
+  struct waitgroup wg = WAITGROUP_INIT;
+  struct writer w = {.data = data, .len = len, .done = &wg};
+  waitgroup_add(&wg, 1);
+  ASSERT(task_spawn(NULL, writer_task, &w, NULL) == 0);
+  task_sleep_ns(20 * MS);
+  /* The device is busy: the ring is full and the writer waits for room. */
+  EXPECT_EQ(__atomic_load_n(&w.finished, __ATOMIC_ACQUIRE), 0);
+  EXPECT_EQ(wire_len(), 0u);
+  while (!__atomic_load_n(&w.finished, __ATOMIC_ACQUIRE) || wire_len() < len) {
+    line_drains(FIFO);
+    task_yield();
+  }
+  waitgroup_wait(&wg);
+  EXPECT_EQ(wire_len(), len);
+  EXPECT(memcmp(uart.wire, data, len) == 0);
+  struct serial_stats st;
+  serial_get_stats(&port, &st);
+  EXPECT(st.writer_wakes >= 1);
+  free(data);
+}
+
+TEST(writes_from_two_tasks_never_interleave) {
+  size_t len = SERIAL_TX_RING * 2;
+  setup(2 * len);
+  uint8_t *a = malloc(len), *b = malloc(len);
+  ASSERT(a && b);
+  memset(a, 'a', len);
+  memset(b, 'b', len);
+  struct waitgroup wg = WAITGROUP_INIT;
+  struct writer wa = {.data = a, .len = len, .done = &wg};
+  struct writer wb = {.data = b, .len = len, .done = &wg};
+  waitgroup_add(&wg, 2);
+  ASSERT(task_spawn(NULL, writer_task, &wa, NULL) == 0);
+  ASSERT(task_spawn(NULL, writer_task, &wb, NULL) == 0);
+  while (wire_len() < 2 * len) {
+    line_drains(FIFO);
+    task_yield();
+  }
+  waitgroup_wait(&wg);
+  /* One block of each: exactly one change of letter on the wire. */
+  int changes = 0;
+  for (size_t i = 1; i < 2 * len; i++)
+    changes += uart.wire[i] != uart.wire[i - 1];
+  EXPECT_EQ(changes, 1);
+  free(a);
+  free(b);
+}
+
+TEST(onlcr_writes_newline_as_cr_lf) {
+  setup(64);
+  port.onlcr = true;
+  line_drains(64);
+  serial_write(&port, "a\nb\n", 4);
+  while (wire_len() < 6)
+    task_yield();
+  EXPECT_EQ(wire_len(), 6u);
+  EXPECT(memcmp(uart.wire, "a\r\nb\r\n", 6) == 0);
+}
+
+TEST(code_that_cannot_park_writes_by_polling_and_keeps_order) {
+  size_t len = SERIAL_TX_RING * 3;
+  setup(len);
+  uint8_t *data = malloc(len);
+  ASSERT(data);
+  for (size_t i = 0; i < len; i++)
+    data[i] = (uint8_t)(i % 251);
+  unsigned long irq = spin_lock_irqsave(&port.lock);
+  uart.tx_space = (unsigned)len; /* the device keeps up; nothing can interrupt */
+  spin_unlock_irqrestore(&port.lock, irq);
+  irq = arch_irq_save(); /* as an interrupt handler or the idle loop would be */
+  serial_write(&port, data, len);
+  arch_irq_restore(irq);
+  EXPECT_EQ(wire_len(), len);
+  EXPECT(memcmp(uart.wire, data, len) == 0);
+  free(data);
+}
