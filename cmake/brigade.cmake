@@ -33,7 +33,16 @@ set(BRIGADE_RUNTIME_SOURCES
   ${BRIGADE_PORTABLE_SOURCES}
   ${BRIGADE_BOARD_SOURCES})
 
+# RAM base of the board: the boot image header's text_offset is the load
+# address relative to it (U-Boot's booti places the image there).
+if(NOT DEFINED BRIGADE_RAM_BASE)
+  set(BRIGADE_RAM_BASE 0x80000000)
+endif()
+math(EXPR BRIGADE_TEXT_OFFSET "${BRIGADE_LOAD_ADDR} - ${BRIGADE_RAM_BASE}" OUTPUT_FORMAT HEXADECIMAL)
+
 add_library(brigade_runtime OBJECT ${BRIGADE_RUNTIME_SOURCES})
+set_source_files_properties(boot/${BRIGADE_ARCH}/start.S PROPERTIES
+  COMPILE_DEFINITIONS BRIGADE_TEXT_OFFSET=${BRIGADE_TEXT_OFFSET})
 target_include_directories(brigade_runtime PUBLIC
   ${BRIGADE_PORTABLE_INCLUDES}
   ${CMAKE_SOURCE_DIR}/kernel/arch/${BRIGADE_ARCH}/include)
@@ -46,46 +55,58 @@ target_compile_options(brigade_runtime PUBLIC
 target_link_options(brigade_runtime PUBLIC
   ${BRIGADE_ARCH_FLAGS} -nostdlib -nostartfiles -static
   -T ${BRIGADE_LINKER_SCRIPT} -Wl,--defsym=BRIGADE_LOAD_ADDR=${BRIGADE_LOAD_ADDR}
-  $<$<BOOL:${BRIGADE_RAM_BASE}>:-Wl,--defsym=BRIGADE_RAM_BASE=${BRIGADE_RAM_BASE}>
+  -Wl,--defsym=BRIGADE_RAM_BASE=${BRIGADE_RAM_BASE}
   -Wl,--gc-sections -Wl,--build-id=none)
 target_link_libraries(brigade_runtime PUBLIC
   -Wl,--start-group ${BRIGADE_NEWLIB_PREFIX}/lib/libc.a ${BRIGADE_NEWLIB_PREFIX}/lib/libm.a
   -lgcc -Wl,--end-group)
 
-# brigade_image(<name> <sources...>): an ELF that boots on the board.
+# brigade_image(<name> <sources...>): an ELF that boots on the board, and
+# next to it <name>.bin, the flat image a boot loader loads (U-Boot's
+# booti: start.S begins with the boot image header it checks).
 function(brigade_image name)
   add_executable(${name} ${ARGN})
   set_target_properties(${name} PROPERTIES SUFFIX ".elf" LINK_DEPENDS ${BRIGADE_LINKER_SCRIPT})
   target_link_libraries(${name} PRIVATE brigade_runtime)
   target_link_options(${name} PRIVATE -Wl,-Map=$<TARGET_FILE_DIR:${name}>/${name}.map)
-  if(BRIGADE_BOOT_IMAGE)
-    # The raw image firmware loads (e.g. a Raspberry Pi's kernel8.img): the
-    # ELF's loadable bytes from the load address on, header first.
-    add_custom_command(TARGET ${name} POST_BUILD
-      COMMAND ${CMAKE_OBJCOPY} -O binary $<TARGET_FILE:${name}> $<TARGET_FILE_DIR:${name}>/${name}.img
-      VERBATIM)
-  endif()
+  add_custom_command(TARGET ${name} POST_BUILD
+    COMMAND ${CMAKE_OBJCOPY} -O binary $<TARGET_FILE:${name}> $<TARGET_FILE_DIR:${name}>/${name}.bin
+    VERBATIM)
 endfunction()
 
-if(BRIGADE_NO_QEMU_MACHINE)
-  message(STATUS "${BRIGADE_BOARD}: images are built, not run: ${BRIGADE_NO_QEMU_MACHINE}")
+if(BRIGADE_HARDWARE_ONLY)
+  # No QEMU model of this board: images are built (and checked), not run.
+  set(BRIGADE_QEMU qemu-has-no-model-of-${BRIGADE_BOARD})
 elseif(NOT BRIGADE_QEMU)
   message(WARNING "QEMU for ${BRIGADE_BOARD} not found: install the Debian package "
                   "${BRIGADE_QEMU_PACKAGE}; tests cannot run until then")
   set(BRIGADE_QEMU qemu-not-found)
 endif()
 
+
+# Harts QEMU must create beyond the n cores brigade runs on (sifive_u's
+# E51, which has no S-mode). Tests then name core counts ("cores4"), not
+# QEMU's -smp.
+if(NOT DEFINED BRIGADE_QEMU_EXTRA_HARTS)
+  set(BRIGADE_QEMU_EXTRA_HARTS 0)
+endif()
+
 # How ctest runs an image on this board with n cores (see cmake/image_test.cmake).
 # Boards whose firmware loads a raw image (BRIGADE_QEMU_BOOTS_IMAGE) boot that
 # under QEMU too, so tests take the real boot path.
 function(brigade_run_command out n image extra)
+  math(EXPR harts "${n} + ${BRIGADE_QEMU_EXTRA_HARTS}")
   set(kernel $<TARGET_FILE:${image}>)
   if(BRIGADE_QEMU_BOOTS_IMAGE)
-    set(kernel $<TARGET_FILE_DIR:${image}>/${image}.img)
+    set(kernel $<TARGET_FILE_DIR:${image}>/${image}.bin)
   endif()
-  set(${out} ${BRIGADE_QEMU} ${BRIGADE_QEMU_ARGS} ${extra} -smp ${n} -kernel ${kernel}
+  set(${out} ${BRIGADE_QEMU} ${BRIGADE_QEMU_ARGS} ${extra} -smp ${harts} -kernel ${kernel}
       PARENT_SCOPE)
 endfunction()
 set(BRIGADE_TEST_LABEL ${BRIGADE_BOARD})
-set(BRIGADE_TEST_CORES_WORD smp)
+if(BRIGADE_QEMU_EXTRA_HARTS EQUAL 0)
+  set(BRIGADE_TEST_CORES_WORD smp)
+else()
+  set(BRIGADE_TEST_CORES_WORD cores)
+endif()
 include(cmake/image_test.cmake)

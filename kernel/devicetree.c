@@ -37,10 +37,13 @@ static void end_cpu(struct dt_state *st) {
   if (!st->cpu_is_cpu || !st->cpu_has_reg)
     return;
   const char *why_not = NULL;
-  if (st->cpu_disabled)
+  /* No S-mode is the reason that holds on every firmware; a firmware that
+   * knows it (OpenSBI on sifive_u) also marks the hart disabled. */
+  if (st->cpu_has_isa && !st->cpu_has_mmu)
+    why_not = st->cpu_disabled ? "no MMU in the device tree (no S-mode); status is not \"okay\""
+                               : "no MMU in the device tree (no S-mode)";
+  else if (st->cpu_disabled)
     why_not = "status is not \"okay\"";
-  else if (st->cpu_has_isa && !st->cpu_has_mmu)
-    why_not = "no MMU in the device tree (no S-mode)";
   if (!why_not && st->cpu_has_isa) {
     /* Sstc counts only if every hart brigade will run on has it. */
     st->all_sstc = (st->any_isa ? st->all_sstc : true) && st->cpu_has_sstc;

@@ -145,6 +145,10 @@ size_t serial_read(struct serial_port *port, void *buf, size_t n) {
 
 static uint32_t tx_queued(const struct serial_port *p) { return p->tx_tail - p->tx_head; }
 
+/* A device without a usable transmit interrupt (hw->tx_irq NULL) still
+ * receives by interrupt; its writers transmit by polling. */
+static bool tx_by_interrupt(const struct serial_port *p) { return p->interrupts && p->hw->tx_irq; }
+
 /* Hand the device what it takes now; keep the transmit interrupt on exactly
  * while bytes are left, so an idle port takes no interrupts. */
 static void tx_push(struct serial_port *p) {
@@ -152,7 +156,7 @@ static void tx_push(struct serial_port *p) {
     p->hw->tx_byte(p->dev, p->tx[p->tx_head++ & (SERIAL_TX_RING - 1)]);
     p->stats.tx_bytes++;
   }
-  if (p->interrupts)
+  if (tx_by_interrupt(p))
     p->hw->tx_irq(p->dev, tx_queued(p) != 0);
 }
 
@@ -193,7 +197,7 @@ static void write_without_parking(struct serial_port *port, const uint8_t *buf, 
     if (done < n)
       tx_push_one_polled(port); /* oldest byte out first: order is kept */
   }
-  if (port->interrupts) {
+  if (tx_by_interrupt(port)) {
     tx_push(port);
   } else {
     while (tx_queued(port))
@@ -204,7 +208,7 @@ static void write_without_parking(struct serial_port *port, const uint8_t *buf, 
 
 void serial_write(struct serial_port *port, const void *buf, size_t n) {
   const uint8_t *bytes = buf;
-  if (!may_park(port)) {
+  if (!may_park(port) || !tx_by_interrupt(port)) {
     write_without_parking(port, bytes, n);
     return;
   }
@@ -216,6 +220,11 @@ void serial_write(struct serial_port *port, const void *buf, size_t n) {
     tx_push(port);
     if (done == n)
       break;
+    /* Park only on a full ring: the device may have taken everything just
+     * now, and then no interrupt would come to end the wait. A full ring
+     * keeps the transmit interrupt on (tx_push), so the wake-up is sure. */
+    if (SERIAL_TX_RING - tx_queued(port) >= 2)
+      continue;
     port->tx_waiter = task_current();
     sched_irq_wait_begin();
     task_park("uart write", unlock_port_after_park, &port->lock);
@@ -238,7 +247,7 @@ void serial_flush_polled(struct serial_port *port, bool bounded) {
   }
   while (tx_queued(port))
     tx_push_one_polled(port);
-  if (port->interrupts)
+  if (tx_by_interrupt(port))
     port->hw->tx_irq(port->dev, false);
   if (locked)
     spin_unlock_raw(&port->lock);

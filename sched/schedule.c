@@ -279,8 +279,12 @@ void wake_idle_core(void) {
   if (!__atomic_compare_exchange_n(&nspinning, &zero, 1, false, __ATOMIC_SEQ_CST,
                                    __ATOMIC_RELAXED))
     return; /* another waker is already on it */
+  /* Never this core: if it is marked idle, the caller is an interrupt
+   * handler in its idle loop's interrupt window, and the loop looks for work
+   * right after the window. An IPI to itself would cost an SBI call (~900
+   * instructions on the UART wake-up path) and tell it nothing. */
   unsigned n = cpu_count(), me = this_cpu()->index;
-  for (unsigned i = 1; i <= n; i++) {
+  for (unsigned i = 1; i < n; i++) {
     unsigned v = (me + i) % n;
     struct sched_cpu *c = sched_of(v);
     uint32_t one = 1;

@@ -195,6 +195,10 @@ uint32_t task_id(const task_t *t) { return t->id; }
 
 const char *task_name(const task_t *t) { return t->name ? t->name : ""; }
 
+enum task_state task_state(const task_t *t) {
+  return (enum task_state)__atomic_load_n(&t->state, __ATOMIC_ACQUIRE);
+}
+
 void task_foreach(void (*fn)(const struct task *t, void *ctx), void *ctx) {
   for (struct task_slab *s = __atomic_load_n(&all_slabs, __ATOMIC_ACQUIRE); s; s = s->next)
     for (int i = 0; i < TASKS_PER_SLAB; i++)

@@ -31,31 +31,27 @@ qemu_line=$(sed -n 's/^bench: //p' <<<"$output" | head -n 1 | sed "s|$PWD/||g")
 tables=$(sed -n '/^### /,/^[0-9]* passed, [0-9]* failed$/p' <<<"$output" | sed '$d')
 echo "$tables"
 
-# The UART row: bench/uart_read_bench.py types one byte per blocking read.
-uart=$(timeout 300 cmake --build --preset qemu-virt-aarch64 --target bench-uart 2>&1 |
+# The UART row: the bench-uart-wake target types one byte at a time.
+uart=$(timeout 300 cmake --build --preset qemu-virt-aarch64 --target bench-uart-wake 2>&1 |
   tr -d '\r') || {
   echo "$uart"
   echo "bench-aarch64.sh: the UART benchmark failed" >&2
   exit 1
 }
-uart_row=$(grep '^| UART read' <<<"$uart" || true)
-uart_skipped=$(sed -n 's/^reads that did not park (not counted): //p' <<<"$uart")
+uart_row=$(grep '^| UART RX interrupt' <<<"$uart" || true)
 if [ -z "$uart_row" ] || ! grep -qx '1 passed, 0 failed' <<<"$uart"; then
   echo "$uart"
   echo "bench-aarch64.sh: the UART benchmark did not produce its figure" >&2
   exit 1
 fi
-uart_line=$(sed -n 's/^bench: //p' <<<"$uart" | head -n 1 | sed "s|$PWD/||g")
 tables="$tables
 
-Instructions retired per blocking one-byte UART read on the reader's core (the
-wait itself costs none: the core sleeps in wfi), median, min and max over the
-reads that parked ($uart_skipped did not and are not counted). Command:
-\`cmake --build --preset qemu-virt-aarch64 --target bench-uart\`, which runs
-\`bench/uart_read_bench.py -- $uart_line\`.
+Instructions from the trap handler's C entry (\`aarch64_trap\`) to the task
+parked reading the UART running again, median, min and max of 9 one-byte
+reads: \`cmake --build --preset qemu-virt-aarch64 --target bench-uart-wake\`.
 
-| operation | reads | median | min | max |
-|---|---|---|---|---|
+| operation | median | min | max |
+|---|---|---|---|
 $uart_row"
 echo "$uart_row"
 

@@ -14,6 +14,9 @@ packages=(
   qemu-system-arm                 # qemu-system-aarch64 (virt, raspi3b)
   openocd                         # the boards' JTAG configurations are parsed in the tests
   device-tree-compiler            # dtc, for the device tree tests
+  gdb-multiarch                   # GDB task awareness (gdb/brigade.py) and its tests
+  openocd                         # board JTAG configs, checked in CI; flash and gdbserver targets
+  python3-labgrid python3-pytest  # the HIL runner (hil/), under /usr/bin/python3
   xz-utils coreutils
   python3                         # tests/harness/shell_session.py drives the shell demo
 )

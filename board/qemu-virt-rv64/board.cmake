@@ -15,7 +15,7 @@ set(BRIGADE_QEMU_PACKAGE qemu-system-misc)
 find_program(BRIGADE_QEMU qemu-system-riscv64)
 # QEMU command without -smp and -kernel (added per run).
 set(BRIGADE_QEMU_ARGS -M virt -m 128M -bios default -display none -serial stdio -monitor none)
-# What test_boot expects of the machine QEMU describes (-m 128M, CLINT timebase).
-set(BRIGADE_TEST_RAM_BASE 0x80000000)
-set(BRIGADE_TEST_RAM_SIZE 0x8000000)
+# QEMU arguments for harts without Sstc (tests of the SBI set_timer path).
+set(BRIGADE_QEMU_WITHOUT_SSTC -cpu rv64,sstc=off)
+# What test_boot checks the device tree against (QEMU's CLINT timebase).
 set(BRIGADE_TEST_TIMER_HZ 10000000)

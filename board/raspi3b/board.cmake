@@ -1,5 +1,5 @@
 # Board raspi3b: Raspberry Pi 3 Model B (BCM2837, 4x Cortex-A53). The image
-# is kernel8.img (<image>.img beside each ELF): an arm64 Image the Pi
+# is kernel8.img (<image>.bin beside each ELF): an arm64 Image the Pi
 # firmware and QEMU's raspi3b loader both place at 0x80000.
 set(BRIGADE_BOARD_ARCH aarch64)
 set(BRIGADE_BARE_METAL ON)
@@ -17,7 +17,6 @@ set(BRIGADE_LOAD_ADDR 0x80000)
 # Loaded as an ELF, every core enters _start; start.S holds cores 1-3 on the
 # same spin table the firmware uses.
 set(BRIGADE_BOARD_DEFINES BRIGADE_SPIN_TABLE_BASE=0xd8)
-set(BRIGADE_BOOT_IMAGE ON)
 set(BRIGADE_QEMU_BOOTS_IMAGE ON)
 # QEMU's raspi3b always has four cores (-smp 4, nothing else) and 1 GiB.
 set(BRIGADE_TEST_SMP 4)
@@ -30,3 +29,4 @@ set(BRIGADE_QEMU_ARGS -M raspi3b -display none -serial stdio -monitor none -semi
 set(BRIGADE_TEST_RAM_BASE 0x0)
 set(BRIGADE_TEST_RAM_SIZE 0x3c000000)
 set(BRIGADE_TEST_TIMER_HZ 62500000)
+set(BRIGADE_OPENOCD_CFG ${CMAKE_SOURCE_DIR}/board/raspi3b/openocd.cfg)

@@ -7,6 +7,29 @@
 	.section .text.boot, "ax"
 	.global _start
 _start:
+	/* The first 64 bytes are a RISC-V Linux "Image" header, so U-Boot's
+	 * booti can start the flat image (objcopy -O binary) on real boards
+	 * (visionfive2): booti checks the magic, moves the image to RAM base
+	 * + text_offset if it is elsewhere, and enters here with a0 = hart id
+	 * and a1 = device tree, as OpenSBI does. Its first instruction jumps
+	 * over the rest, so nothing else changes for firmware that enters the
+	 * ELF directly. Layout: Documentation/riscv/boot-image-header.rst. */
+	.option push
+	.option norvc
+	j	_image_entry		/* code0 (code1 is the pad below) */
+	.balign 8
+	.quad	BRIGADE_TEXT_OFFSET	/* load address - RAM base (cmake/brigade.cmake) */
+	.quad	__image_end - _start	/* image_size: what booti must copy */
+	.quad	0			/* flags: little endian */
+	.word	2			/* header version 0.2 */
+	.word	0			/* res1 */
+	.quad	0			/* res2 */
+	.ascii	"RISCV\0\0\0"		/* magic (deprecated, still checked) */
+	.ascii	"RSC\x05"		/* magic2 */
+	.word	0			/* res3 */
+	.option pop
+	.global _image_entry
+_image_entry:
 	.option push
 	.option norelax
 	la	gp, __global_pointer$

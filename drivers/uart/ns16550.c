@@ -8,27 +8,40 @@ enum { RBR_THR = 0, IER = 1, IIR_FCR = 2, LCR = 3, MCR = 4, LSR = 5 };
 #define LSR_THR_EMPTY 0x20
 #define FIFO_DEPTH 16 /* 16550A; the DesignWare parts have at least this */
 
-static volatile uint8_t *reg(const struct ns16550 *u, unsigned r) {
-  return (volatile uint8_t *)(u->base + (uintptr_t)r * u->stride);
+static uintptr_t reg_addr(const struct ns16550 *u, unsigned r) {
+  return u->base + (uintptr_t)r * u->stride;
+}
+
+static uint8_t rd(const struct ns16550 *u, unsigned r) {
+  if (u->io_width == 4)
+    return (uint8_t)*(volatile uint32_t *)reg_addr(u, r);
+  return *(volatile uint8_t *)reg_addr(u, r);
+}
+
+static void wr(const struct ns16550 *u, unsigned r, uint8_t v) {
+  if (u->io_width == 4)
+    *(volatile uint32_t *)reg_addr(u, r) = v;
+  else
+    *(volatile uint8_t *)reg_addr(u, r) = v;
 }
 
 void ns16550_init(struct ns16550 *u) {
   u->ier = 0;
   u->tx_room = 0;
   u->overruns = 0;
-  *reg(u, IER) = 0x00;
-  *reg(u, LCR) = 0x03;     /* 8 data bits, no parity, 1 stop bit */
+  wr(u, IER, 0x00);
+  wr(u, LCR, 0x03);     /* 8 data bits, no parity, 1 stop bit */
   /* FIFOs on and reset, receive interrupt at 8 bytes: one interrupt per
    * burst instead of per byte, half a FIFO of slack before an overrun, and
    * the receive timeout still reports a lone keystroke after 4 character
    * times. (QEMU also feeds input in pieces of the trigger level.) */
-  *reg(u, IIR_FCR) = 0x87;
-  *reg(u, MCR) = 0x0b;     /* DTR, RTS, OUT2: OUT2 gates the interrupt line on PC-style boards */
+  wr(u, IIR_FCR, 0x87);
+  wr(u, MCR, 0x0b);     /* DTR, RTS, OUT2: OUT2 gates the interrupt line on PC-style boards */
 }
 
 /* LSR reads clear the overrun flag, so every read of it notes an overrun. */
 static uint8_t read_lsr(struct ns16550 *u) {
-  uint8_t lsr = *reg(u, LSR);
+  uint8_t lsr = rd(u, LSR);
   if (lsr & LSR_OVERRUN)
     u->overruns++;
   return lsr;
@@ -37,14 +50,14 @@ static uint8_t read_lsr(struct ns16550 *u) {
 void ns16550_putc(struct ns16550 *u, char c) {
   while (!(read_lsr(u) & LSR_THR_EMPTY))
     ;
-  *reg(u, RBR_THR) = (uint8_t)c;
+  wr(u, RBR_THR, (uint8_t)c);
   u->tx_room = 0; /* the polled path does not track the FIFO */
 }
 
 int ns16550_getc(struct ns16550 *u) {
   if (!(read_lsr(u) & LSR_DATA_READY))
     return -1;
-  return *reg(u, RBR_THR);
+  return rd(u, RBR_THR);
 }
 
 /* ---- serial core operations --------------------------------------------- */
@@ -62,7 +75,7 @@ static bool hw_tx_ready(void *dev) {
 
 static void hw_tx_byte(void *dev, uint8_t byte) {
   struct ns16550 *u = dev;
-  *reg(u, RBR_THR) = byte;
+  wr(u, RBR_THR, byte);
   u->tx_room--;
 }
 
@@ -70,7 +83,7 @@ static void set_ier_bit(struct ns16550 *u, uint8_t bit, bool on) {
   uint8_t ier = on ? (uint8_t)(u->ier | bit) : (uint8_t)(u->ier & ~bit);
   if (ier != u->ier) {
     u->ier = ier;
-    *reg(u, IER) = ier;
+    wr(u, IER, ier);
   }
 }
 
@@ -98,6 +111,6 @@ void ns16550_interrupt(void *port) {
   struct serial_port *p = port;
   /* Reading IIR acknowledges a pending "transmitter empty" interrupt; the
    * serial core then deals with every condition, whichever one fired. */
-  (void)*reg(p->dev, IIR_FCR);
+  (void)rd(p->dev, IIR_FCR);
   serial_interrupt(p);
 }

@@ -16,7 +16,9 @@
 
 struct ns16550 {
   uintptr_t base;
-  unsigned stride; /**< bytes between registers */
+  unsigned stride;   /**< bytes between registers */
+  unsigned io_width; /**< bytes per access: 4 where the bus needs 32-bit accesses
+                          (DesignWare APB, "reg-io-width = <4>"); 0 or 1: bytes */
   /* driver state */
   uint8_t ier;       /**< shadow of the interrupt enable register */
   unsigned tx_room;  /**< bytes the transmit FIFO is known to take */

@@ -100,6 +100,10 @@ static void __attribute__((noreturn)) trap_panic(const struct trap_frame *tf, in
 
 void aarch64_trap(struct trap_frame *tf, int kind) {
   if (kind == TRAP_IRQ) {
+    /* For the interrupt-to-task benchmark (cpu.h). Recorded on every IRQ:
+     * which ones are devices only the board's controller knows, and the
+     * benchmark reads it after a device interrupt. */
+    this_cpu()->device_irq_instret = arch_instructions_retired();
     board_irq_dispatch();
     irq_exit();
     return;

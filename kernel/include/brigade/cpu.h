@@ -24,6 +24,10 @@ struct cpu {
   uint64_t hw_id;   /**< hart id (RISC-V) or MPIDR affinity (AArch64) */
   struct _reent *reent; /**< newlib state for code running outside tasks */
   unsigned online;      /**< set once the core has reported in */
+  /** Instructions retired when the arch trap handler took the last device
+   *  interrupt here (0 where the arch does not record it): the start of the
+   *  "device interrupt to parked task running" benchmark. */
+  uint64_t device_irq_instret;
   struct sched_cpu sched; /**< the scheduler's state for this core */
 } __attribute__((aligned(CACHE_LINE)));
 

@@ -42,7 +42,8 @@ struct serial_hw {
   void (*tx_byte)(void *dev, uint8_t byte);
   /** Switch the receive interrupt on or off. */
   void (*rx_irq)(void *dev, bool on);
-  /** Switch the transmit-room interrupt on or off. */
+  /** Switch the transmit-room interrupt on or off. NULL: the device has no
+   *  usable one; writers then transmit by polling, reads still park. */
   void (*tx_irq)(void *dev, bool on);
   /** Bytes the device lost since the last call (overruns); may be NULL. */
   unsigned (*take_overruns)(void *dev);

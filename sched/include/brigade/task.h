@@ -76,6 +76,13 @@ uint32_t task_id(const task_t *t);
 /** @brief Name of @p t ("" when it has none). */
 const char *task_name(const task_t *t);
 
+/**
+ * @brief State of @p t right now (it may change at once unless the caller
+ *        owns what @p t waits for). For tests and debuggers: a test waits
+ *        until a task is parked before inspecting it.
+ */
+enum task_state task_state(const task_t *t);
+
 /** @brief Monotonic time in nanoseconds since boot. */
 uint64_t task_now_ns(void);
 

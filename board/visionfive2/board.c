@@ -1,0 +1,63 @@
+/* StarFive VisionFive 2 (JH7110): 4x U74 (harts 1-4) + 1x S7 (hart 0, no
+ * S-mode, skipped by the device-tree reader), under OpenSBI and U-Boot.
+ * Console: UART0, a DesignWare 8250 at 0x10000000 with 4-byte register
+ * stride and 32-bit accesses (the JH7110 device tree's reg-shift = <2>,
+ * reg-io-width = <4>); U-Boot has already set its baud rate (115200).
+ * Not run here: see README.md, "visionfive2". */
+#include <brigade/board.h>
+#include <brigade/console.h>
+#include <brigade/cpu.h>
+#include <brigade/irq.h>
+#include <brigade/panic.h>
+#include <brigade/serial.h>
+
+#include "drivers/irq/plic.h"
+#include "drivers/uart/ns16550.h"
+
+#define JH7110_UART0_BASE 0x10000000UL
+#define JH7110_UART0_IRQ 32
+#define JH7110_PLIC_BASE 0x0c000000UL
+#define JH7110_PLIC_SOURCES (136 + 1) /* riscv,ndev = 136 */
+
+const char board_name[] = "visionfive2";
+
+static struct ns16550 uart0 = {.base = JH7110_UART0_BASE, .stride = 4, .io_width = 4};
+static struct serial_port console_uart;
+
+/* Hart 0 (S7) has only an M-mode context (0); U74 hart h has M-mode 2h-1
+ * and S-mode 2h, as on the FU540. */
+static unsigned jh7110_s_context(uint64_t hart_id) { return 2 * (unsigned)hart_id; }
+
+static const struct plic plic = {
+    .base = JH7110_PLIC_BASE, .sources = JH7110_PLIC_SOURCES, .s_context = jh7110_s_context};
+
+void board_early_init(void) {
+  ns16550_init(&uart0);
+  serial_init(&console_uart, "uart0", &ns16550_serial_hw, &uart0);
+  console_attach(&console_uart);
+}
+
+static void on_external_interrupt(void) { plic_handle(&plic, this_cpu()->hw_id); }
+
+void board_devices_init(void) {
+  plic_init(&plic);
+  for (unsigned i = 0; i < cpu_count(); i++)
+    plic_cpu_init(&plic, cpu_get(i)->hw_id);
+  irq_set_handler(IRQ_EXTERNAL, on_external_interrupt);
+  if (irq_attach(JH7110_UART0_IRQ, ns16550_interrupt, &console_uart, "uart0") != 0)
+    panic("cannot attach the console UART to PLIC source %d", JH7110_UART0_IRQ);
+  plic_route(&plic, JH7110_UART0_IRQ, 1, this_cpu()->hw_id);
+  serial_start_interrupts(&console_uart);
+}
+
+void board_console_putc(char c) { ns16550_putc(&uart0, c); }
+
+int board_console_getc(void) { return ns16550_getc(&uart0); }
+
+/* No machine to leave: the summary line is the verdict (the HIL runner
+ * reads it from the console). Stop every interrupt and sleep. */
+void board_exit(int code) {
+  (void)code;
+  for (;;)
+    __asm__ volatile("csrw sie, zero; wfi");
+}
