@@ -7,6 +7,7 @@ set(BRIGADE_BOARD_SOURCES
   board/qemu-sifive-u/board.c
   kernel/arch/riscv64/sbi_board.c
   drivers/uart/sifive_uart.c
+  drivers/irq/plic.c
   drivers/misc/riscv_semihosting.c)
 set(BRIGADE_LINKER_SCRIPT ${CMAKE_SOURCE_DIR}/linker/riscv64-sbi.ld)
 set(BRIGADE_LOAD_ADDR 0x80200000)

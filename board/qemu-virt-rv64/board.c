@@ -4,8 +4,6 @@
 #include <brigade/board.h>
 #include <brigade/console.h>
 #include <brigade/cpu.h>
-#include <brigade/irq.h>
-#include <brigade/panic.h>
 #include <brigade/serial.h>
 
 #include "drivers/irq/plic.h"
@@ -35,20 +33,11 @@ void board_early_init(void) {
   console_attach(&console_uart);
 }
 
-static void on_external_interrupt(void) { plic_handle(&plic, this_cpu()->hw_id); }
-
-
 void board_devices_init(void) {
-  plic_init(&plic);
-  for (unsigned i = 0; i < cpu_count(); i++)
-    plic_cpu_init(&plic, cpu_get(i)->hw_id);
-  irq_set_handler(IRQ_EXTERNAL, on_external_interrupt);
-  if (irq_attach(VIRT_UART0_IRQ, ns16550_interrupt, &console_uart, "uart0") != 0)
-    panic("cannot attach the console UART to PLIC source %d", VIRT_UART0_IRQ);
-  /* Device interrupts go to the boot core, as Go's netpoller runs where it
-   * is polled: a readied task lands on that core's runnext and idle cores
-   * steal from there. */
-  plic_route(&plic, VIRT_UART0_IRQ, 1, this_cpu()->hw_id);
+  plic_install(&plic);
+  /* To the boot core: a readied reader lands on its runnext, as Go's
+   * netpoller readies goroutines where it polls; idle cores steal. */
+  plic_attach(&plic, VIRT_UART0_IRQ, this_cpu()->hw_id, ns16550_interrupt, &console_uart, "uart0");
   serial_start_interrupts(&console_uart);
 }
 

@@ -3,6 +3,7 @@
  * pair per context. */
 #include "plic.h"
 
+#include <brigade/cpu.h>
 #include <brigade/irq.h>
 #include <brigade/panic.h>
 
@@ -46,4 +47,27 @@ void plic_handle(const struct plic *p, uint64_t hart_id) {
     irq_dispatch(source);
     *reg(p, CLAIM(ctx)) = source;
   }
+}
+
+static const struct plic *installed;
+
+static void on_external_interrupt(void) { plic_handle(installed, this_cpu()->hw_id); }
+
+void plic_install(const struct plic *p) {
+  if (installed && installed != p)
+    panic("plic_install: a second PLIC at %p (the first is at %p)", (void *)p->base,
+          (void *)installed->base);
+  installed = p;
+  plic_init(p);
+  for (unsigned i = 0; i < cpu_count(); i++)
+    plic_cpu_init(p, cpu_get(i)->hw_id);
+  irq_set_handler(IRQ_EXTERNAL, on_external_interrupt);
+}
+
+void plic_attach(const struct plic *p, unsigned source, uint64_t hart_id, void (*fn)(void *arg),
+                 void *arg, const char *name) {
+  int err = irq_attach(source, fn, arg, name);
+  if (err != 0)
+    panic("cannot attach %s to PLIC source %u (error %d)", name, source, err);
+  plic_route(p, source, 1, hart_id);
 }

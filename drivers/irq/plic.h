@@ -36,6 +36,23 @@ void plic_cpu_init(const struct plic *p, uint64_t hart_id);
 void plic_route(const struct plic *p, unsigned source, unsigned priority, uint64_t hart_id);
 
 /**
+ * @brief Make @p p the machine's external interrupt controller: plic_init,
+ *        every core's S-mode context open, and the external-interrupt class
+ *        handled by claiming from @p p. Once, on the boot core (from
+ *        board_devices_init, after every core is up). One PLIC per machine.
+ */
+void plic_install(const struct plic *p);
+
+/**
+ * @brief Attach @p fn(@p arg) to @p source (irq_attach) and deliver the
+ *        source to @p hart_id only. Panics, naming the source and @p name,
+ *        if the line cannot be attached: a console without its interrupt
+ *        would leave every reader parked for good.
+ */
+void plic_attach(const struct plic *p, unsigned source, uint64_t hart_id, void (*fn)(void *arg),
+                 void *arg, const char *name);
+
+/**
  * @brief The external-interrupt handler body: claim each pending source,
  *        irq_dispatch it, complete it, until none is left.
  */

@@ -188,8 +188,10 @@ static int cmd_stats(int argc, char **argv) {
     struct serial_stats s;
     serial_get_stats(port, &s);
     printf("uart %s: rx %" PRIu64 " bytes, tx %" PRIu64 " bytes, drops %" PRIu64
-           ", interrupts %" PRIu64 ", rx throttled %" PRIu64 "\n",
-           port->name, s.rx_bytes, s.tx_bytes, s.rx_dropped, s.interrupts, s.rx_throttled);
+           ", interrupts %" PRIu64 ", parked readers woken %" PRIu64 ", rx throttled %" PRIu64
+           "\n",
+           port->name, s.rx_bytes, s.tx_bytes, s.rx_dropped, s.interrupts, s.reader_wakes,
+           s.rx_throttled);
   } else {
     printf("uart: none (console is the host's stdout)\n");
   }
@@ -259,7 +261,7 @@ static const struct command commands[] = {
     {"sleep", "MS", "sleep MS milliseconds", cmd_sleep},
     {"spawn", "N", "N tasks that each sleep 10..49 ms and report (N <= 1000)", cmd_spawn},
     {"ps", "", "every task: id, name, state, core, wait reason, waiting time", cmd_ps},
-    {"stats", "", "per-core scheduler counters and UART counters (drops)", cmd_stats},
+    {"stats", "", "per-core scheduler counters; UART drops, interrupts, readers woken", cmd_stats},
     {"cat", "N", "copy the next N raw input bytes to the output, then their CRC-32", NULL},
     {"exit", "[CODE]", "stop the machine (under QEMU: exit with CODE)", cmd_exit},
 };

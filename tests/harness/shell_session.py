@@ -135,6 +135,16 @@ def main():
           lambda: s.command("ps", r"task +\d+ +main +running.*\d+ tasks: "))
     check("stats shows per-core counters and UART drops",
           lambda: s.command("stats", r"core +tasks-run.*\n +0 +\d+.*(uart \S+: rx \d+ bytes, tx \d+ bytes, drops \d+|uart: none)"))
+
+    def reader_parks():
+        # Every command so far was read by the shell task waiting at the
+        # prompt. On a UART console that wait is a park ("uart read") ended
+        # by the receive interrupt, never a polling loop.
+        m = s.command("stats", r"(uart \S+: .*interrupts (\d+), parked readers woken (\d+)|uart: none)")
+        if m.group(2) is not None:
+            assert int(m.group(2)) > 0, "no UART interrupt taken: the console is polled"
+            assert int(m.group(3)) > 0, "no parked reader was woken by the UART interrupt"
+    check("the shell parks reading the UART and its interrupt wakes it", reader_parks)
     check("an unknown command is named and the shell goes on",
           lambda: s.command("frobnicate now", r"unknown command 'frobnicate'"))
     check("a bad argument gets a clear error",
