@@ -256,11 +256,19 @@ static void measure_calibration(struct row *r) {
     unsigned long irq = arch_irq_save();
     unsigned long left = iters;
     uint64_t t0 = arch_instructions_retired();
+#if defined(__aarch64__)
+    __asm__ volatile("1:\n"
+                     " nop\n nop\n nop\n nop\n nop\n nop\n nop\n nop\n nop\n nop\n"
+                     " subs %0, %0, #1\n"
+                     " b.ne 1b"
+                     : "+r"(left)::"cc");
+#else
     __asm__ volatile("1:\n"
                      " nop\n nop\n nop\n nop\n nop\n nop\n nop\n nop\n nop\n nop\n"
                      " addi %0, %0, -1\n"
                      " bnez %0, 1b"
                      : "+r"(left));
+#endif
     r->instret[rep] = arch_instructions_retired() - t0;
     arch_irq_restore(irq);
   }

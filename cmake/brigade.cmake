@@ -7,13 +7,22 @@ set(BRIGADE_WARNINGS -Wall -Wextra -Werror -Wno-unused-parameter)
 set(BRIGADE_C_FLAGS ${BRIGADE_ARCH_FLAGS} -O2 -g -std=gnu11 -ffunction-sections -fdata-sections
     -fno-common -D__DYNAMIC_REENT__)
 
+# What each architecture adds to the five files every one has.
+set(BRIGADE_ARCH_SOURCES_riscv64 kernel/arch/riscv64/sbi.c)
+set(BRIGADE_ARCH_SOURCES_aarch64
+  kernel/arch/aarch64/exit.c
+  kernel/arch/aarch64/mmu.c
+  kernel/arch/aarch64/psci.c
+  kernel/arch/aarch64/semihosting.c
+  kernel/arch/aarch64/spin_table.c)
+
 set(BRIGADE_RUNTIME_SOURCES
   boot/${BRIGADE_ARCH}/start.S
   kernel/arch/${BRIGADE_ARCH}/trap_entry.S
   kernel/arch/${BRIGADE_ARCH}/switch.S
   kernel/arch/${BRIGADE_ARCH}/trap.c
   kernel/arch/${BRIGADE_ARCH}/arch.c
-  kernel/arch/${BRIGADE_ARCH}/sbi.c
+  ${BRIGADE_ARCH_SOURCES_${BRIGADE_ARCH}}
   kernel/boot.c
   kernel/devicetree.c
   kernel/fdt.c
@@ -38,12 +47,15 @@ target_include_directories(brigade_runtime PUBLIC
   ${BRIGADE_PORTABLE_INCLUDES}
   ${CMAKE_SOURCE_DIR}/kernel/arch/${BRIGADE_ARCH}/include)
 target_include_directories(brigade_runtime SYSTEM PUBLIC ${BRIGADE_NEWLIB_PREFIX}/include)
+# Board facts that boot code needs at assembly time (e.g. a spin table).
+target_compile_definitions(brigade_runtime PRIVATE ${BRIGADE_BOARD_DEFINES})
 target_compile_options(brigade_runtime PUBLIC
   $<$<COMPILE_LANGUAGE:C>:${BRIGADE_C_FLAGS} ${BRIGADE_WARNINGS}>
   $<$<COMPILE_LANGUAGE:ASM>:${BRIGADE_ARCH_FLAGS}>)
 target_link_options(brigade_runtime PUBLIC
   ${BRIGADE_ARCH_FLAGS} -nostdlib -nostartfiles -static
   -T ${BRIGADE_LINKER_SCRIPT} -Wl,--defsym=BRIGADE_LOAD_ADDR=${BRIGADE_LOAD_ADDR}
+  -Wl,--defsym=BRIGADE_RAM_BASE=${BRIGADE_RAM_BASE}
   -Wl,--gc-sections -Wl,--build-id=none)
 target_link_libraries(brigade_runtime PUBLIC
   -Wl,--start-group ${BRIGADE_NEWLIB_PREFIX}/lib/libc.a ${BRIGADE_NEWLIB_PREFIX}/lib/libm.a
@@ -80,10 +92,16 @@ if(NOT DEFINED BRIGADE_QEMU_EXTRA_HARTS)
 endif()
 
 # How ctest runs an image on this board with n cores (see cmake/image_test.cmake).
+# Boards whose firmware loads a raw image (BRIGADE_QEMU_BOOTS_IMAGE) boot that
+# under QEMU too, so tests take the real boot path.
 function(brigade_run_command out n image extra)
   math(EXPR harts "${n} + ${BRIGADE_QEMU_EXTRA_HARTS}")
-  set(${out} ${BRIGADE_QEMU} ${BRIGADE_QEMU_ARGS} ${extra} -smp ${harts}
-      -kernel $<TARGET_FILE:${image}> PARENT_SCOPE)
+  set(kernel $<TARGET_FILE:${image}>)
+  if(BRIGADE_QEMU_BOOTS_IMAGE)
+    set(kernel $<TARGET_FILE_DIR:${image}>/${image}.bin)
+  endif()
+  set(${out} ${BRIGADE_QEMU} ${BRIGADE_QEMU_ARGS} ${extra} -smp ${harts} -kernel ${kernel}
+      PARENT_SCOPE)
 endfunction()
 set(BRIGADE_TEST_LABEL ${BRIGADE_BOARD})
 if(BRIGADE_QEMU_EXTRA_HARTS EQUAL 0)

@@ -5,7 +5,8 @@
 # passes a test only on exit status 0 *and* a final "N passed, 0 failed" line
 # (N > 0); EXPECT other than pass inverts that for the harness's own
 # self-test. The board's cmake file defines brigade_run_command and
-# BRIGADE_TEST_LABEL before including this.
+# BRIGADE_TEST_LABEL before including this, and BRIGADE_FIXED_CORES when its
+# machine has only one core count.
 set(BRIGADE_RUN_IMAGE ${CMAKE_SOURCE_DIR}/tests/harness/run-image.sh)
 
 function(brigade_image_test image)
@@ -15,6 +16,11 @@ function(brigade_image_test image)
   cmake_parse_arguments(ARG "" "EXPECT;TIMEOUT;NAME;OUTPUT" "SMP;QEMU_ARGS" ${ARGN})
   if(NOT ARG_SMP)
     set(ARG_SMP ${BRIGADE_TEST_SMP})
+  endif()
+  # A machine with a fixed core count (QEMU raspi3b: always 4) runs each
+  # test once, at that count.
+  if(BRIGADE_FIXED_CORES)
+    set(ARG_SMP ${BRIGADE_FIXED_CORES})
   endif()
   if(NOT ARG_EXPECT)
     set(ARG_EXPECT pass)
@@ -53,6 +59,9 @@ function(brigade_session_test image)
   cmake_parse_arguments(ARG "" "SCRIPT;TIMEOUT;NAME" "SMP" ${ARGN})
   if(NOT ARG_SMP)
     set(ARG_SMP ${BRIGADE_TEST_SMP})
+  endif()
+  if(BRIGADE_FIXED_CORES)
+    set(ARG_SMP ${BRIGADE_FIXED_CORES})
   endif()
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 60)

@@ -65,7 +65,18 @@ RISCV64 = SwitchFrame(
     core_reg="tp",
 )
 
-SWITCH_FRAMES = {"riscv:rv64": RISCV64}
+# kernel/arch/aarch64/switch.S: x19-x28, x29 (fp), x30 (lr), d8-d15 in 20
+# words; the task resumes at x30. QEMU's gdbstub shows TPIDR_EL1, the core
+# pointer, among its system registers.
+AARCH64 = SwitchFrame(
+    size=20 * 8,
+    pc_word=11,
+    words=dict([("x%d" % (19 + i), i) for i in range(10)] + [("x29", 10), ("x30", 11)]),
+    sp_reg="sp",
+    core_reg="TPIDR_EL1",
+)
+
+SWITCH_FRAMES = {"riscv:rv64": RISCV64, "aarch64": AARCH64}
 
 # Source directories of the runtime itself; the WHERE column shows the
 # first frame outside them.

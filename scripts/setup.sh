@@ -10,8 +10,11 @@ packages=(
   cmake make gcc libc6-dev        # CMake 3.25 and the host compiler (host board)
   libasan8 libubsan1 libtsan2     # sanitizer runtimes for host-asan, host-tsan
   gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf
+  gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu   # used freestanding for the AArch64 boards
   newlib-source                   # /usr/src/newlib/newlib-3.3.0.tar.xz
   qemu-system-misc qemu-system-data   # qemu-system-riscv64; OpenSBI firmware
+  qemu-system-arm                 # qemu-system-aarch64 (virt, raspi3b)
+  openocd                         # the boards' JTAG configurations are parsed in the tests
   device-tree-compiler            # dtc, for the device tree tests
   gdb-multiarch                   # GDB task awareness (gdb/brigade.py) and its tests
   openocd                         # board JTAG configs, checked in CI; flash and gdbserver targets

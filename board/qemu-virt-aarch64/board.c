@@ -1,0 +1,134 @@
+/* QEMU "virt" AArch64 with GICv2: devices at the addresses QEMU 7.2's
+ * hw/arm/virt.c gives them. RAM size and cores come from the device tree. */
+#include <brigade/board.h>
+#include <brigade/console.h>
+#include <brigade/cpu.h>
+#include <brigade/devicetree.h>
+#include <brigade/fdt.h>
+#include <brigade/machine.h>
+#include <brigade/irq.h>
+#include <brigade/panic.h>
+#include <brigade/serial.h>
+
+#include "drivers/irq/gicv2_cpu_irqs.h"
+#include "drivers/uart/pl011.h"
+#include "kernel/arch/aarch64/aarch64.h"
+
+#define VIRT_GICD_BASE 0x08000000UL
+#define VIRT_GICC_BASE 0x08010000UL
+#define VIRT_UART0_BASE 0x09000000UL
+#define VIRT_UART0_IRQ 33 /* SPI 1 */
+#define VIRT_RAM_BASE 0x40000000UL
+/* For an ELF -kernel QEMU puts the device tree at the start of RAM and
+ * passes no pointer (x0 = 0); a raw image gets it in x0. */
+#define VIRT_ELF_DTB VIRT_RAM_BASE
+#define VIRT_RAM_MAPPED (8UL << 30) /* RAM the identity map covers */
+
+
+const char board_name[] = "qemu-virt-aarch64";
+
+const struct mmu_region board_mmu_regions[] = {
+    /* GIC, UART, RTC, GPIO, fw_cfg, virtio-mmio: everything QEMU puts below
+     * 256 MiB except the flash at 0, which stays unmapped with page 0. */
+    {0x08000000UL, 0x08000000UL, 0x08000000UL, MMU_DEVICE, "devices"},
+    {VIRT_RAM_BASE, VIRT_RAM_BASE, VIRT_RAM_MAPPED, MMU_NORMAL, "RAM"},
+};
+const unsigned board_mmu_nregions = sizeof board_mmu_regions / sizeof board_mmu_regions[0];
+
+static struct pl011 uart0 = {.base = VIRT_UART0_BASE};
+static struct serial_port console_uart;
+/* Interrupt ids: SGIs 0-15, PPIs 16-31; the timer is PPI 14, the EL1
+ * physical timer (non-secure). */
+static const struct gicv2_cpu_irqs irqs = {
+    .gic = {.dist = VIRT_GICD_BASE, .cpu = VIRT_GICC_BASE}, .timer_id = 30, .wake_sgi = 0};
+
+void board_early_init(void) {
+  pl011_init(&uart0);
+  serial_init(&console_uart, "uart0", &pl011_serial_hw, &uart0);
+  console_attach(&console_uart);
+}
+
+void board_devices_init(void) {
+  if (irq_attach(VIRT_UART0_IRQ, pl011_interrupt, &console_uart, "uart0") != 0)
+    panic("cannot attach the console UART to GIC interrupt %d", VIRT_UART0_IRQ);
+  /* Device interrupts go to the boot core, as on every board: a readied
+   * task lands on that core's runnext and idle cores steal from there. */
+  gicv2_cpu_irqs_route(&irqs, VIRT_UART0_IRQ, this_cpu()->index);
+  serial_start_interrupts(&console_uart);
+}
+
+void board_console_putc(char c) { pl011_putc(&uart0, c); }
+
+int board_console_getc(void) { return pl011_getc(&uart0); }
+
+void board_exit(int code) { aarch64_exit(code); }
+
+int board_describe(const void *firmware_arg, struct machine *m) {
+  const void *dtb = firmware_arg ? firmware_arg : (const void *)VIRT_ELF_DTB;
+  const char *missing = "?";
+  m->timer_hz = aarch64_timer_frequency(); /* ARM device trees carry no timebase */
+  int err = dt_describe_machine(dtb, m, &missing);
+  if (err == -100) {
+    kprintf("brigade: the device tree at %p has no %s\n", dtb, missing);
+    return -1;
+  }
+  if (err) {
+    kprintf("brigade: device tree at %p: %s\n", dtb, fdt_strerror(err));
+    return -1;
+  }
+  if (m->ram_base != VIRT_RAM_BASE) {
+    kprintf("brigade: RAM at %p, but the memory map expects it at %p\n",
+            (void *)(uintptr_t)m->ram_base, (void *)VIRT_RAM_BASE);
+    return -1;
+  }
+  if (m->ram_size > VIRT_RAM_MAPPED) {
+    if (m->cores) /* say it once, on the second pass */
+      kprintf("brigade: using %lu of %lu MiB of RAM (the identity map covers no more)\n",
+              VIRT_RAM_MAPPED >> 20, (unsigned long)(m->ram_size >> 20));
+    m->ram_size = VIRT_RAM_MAPPED;
+  }
+  if (!m->cores)
+    gicv2_cpu_irqs_init(&irqs);
+  else
+    kprintf("brigade: entered at EL%lu, device tree at %p%s\n", (unsigned long)aarch64_boot_el,
+            dtb, firmware_arg ? " (from x0)" : " (QEMU's place for an ELF kernel)");
+  return 0;
+}
+
+/* QEMU answers PSCI itself: by HVC when it emulates no EL2 (brigade then
+ * starts at EL1), by SMC when it does (virtualization=on starts us at EL2). */
+static enum psci_conduit conduit(void) { return aarch64_boot_el >= 2 ? PSCI_SMC : PSCI_HVC; }
+
+int board_start_cpu(struct cpu *cpu) {
+  if (aarch64_boot_el == 3) {
+    kprintf("brigade: started at EL3 (secure=on): QEMU leaves PSCI to firmware, and there is "
+            "none; run without secure=on\n");
+    return -1;
+  }
+  long err = psci_cpu_on(conduit(), cpu->hw_id, (uintptr_t)_secondary_start, (uintptr_t)cpu);
+  if (err) {
+    kprintf("brigade: PSCI CPU_ON(%#lx) failed: %s\n", (unsigned long)cpu->hw_id,
+            psci_error_name(err));
+    return -1;
+  }
+  return 0;
+}
+
+void board_diagnose_cpu(const struct cpu *cpu) {
+  static const char *const states[] = {"on", "off", "on pending"};
+  long st = psci_affinity_info(conduit(), cpu->hw_id);
+  kprintf("  core %u (MPIDR %#lx): PSCI affinity state %s\n", cpu->index,
+          (unsigned long)cpu->hw_id, st >= 0 && st < 3 ? states[st] : psci_error_name(st));
+}
+
+void board_cpu_init(struct cpu *cpu) {
+  aarch64_cpu_init();
+  if (gicv2_cpu_irqs_init_core(&irqs, cpu->index) != 0)
+    panic("core %u: a GICv2 serves at most %d cores", cpu->index, GICV2_MAX_CORES);
+}
+
+void board_irq_dispatch(void) { gicv2_cpu_irqs_dispatch(&irqs); }
+
+void board_send_ipi(const struct cpu *target) { gicv2_cpu_irqs_send_wake(&irqs, target->index); }
+
+void board_clear_ipi(void) { gicv2_cpu_irqs_clear_wake(&irqs); }

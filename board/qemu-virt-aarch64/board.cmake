@@ -1,0 +1,26 @@
+# Board qemu-virt-aarch64: QEMU "virt", Cortex-A53 cores at EL1, GICv2
+# (the GIC-400 programming model of the Raspberry Pi 4), PSCI, PL011.
+set(BRIGADE_BOARD_ARCH aarch64)
+set(BRIGADE_BARE_METAL ON)
+set(BRIGADE_BOARD_SOURCES
+  board/qemu-virt-aarch64/board.c
+  drivers/irq/gicv2.c
+  drivers/irq/gicv2_cpu_irqs.c
+  drivers/uart/pl011.c)
+set(BRIGADE_LINKER_SCRIPT ${CMAKE_SOURCE_DIR}/linker/aarch64.ld)
+set(BRIGADE_RAM_BASE 0x40000000)
+# 2 MiB in: QEMU puts the device tree of an ELF -kernel at the RAM base.
+set(BRIGADE_LOAD_ADDR 0x40200000)
+# The -smp counts the runtime tests run at by default.
+set(BRIGADE_TEST_SMP 1 2 4 8)
+set(BRIGADE_QEMU_PACKAGE qemu-system-arm)
+find_program(BRIGADE_QEMU qemu-system-aarch64)
+# QEMU command without -smp and -kernel (added per run). -semihosting carries
+# the exit status (kernel/arch/aarch64/semihosting.c).
+set(BRIGADE_QEMU_ARGS -M virt,gic-version=2 -cpu cortex-a53 -m 128M -nic none -display none -serial stdio
+    -monitor none -semihosting)
+# What test_boot expects of the machine QEMU describes (-m 128M; QEMU's
+# generic timer runs at 62.5 MHz).
+set(BRIGADE_TEST_RAM_BASE 0x40000000)
+set(BRIGADE_TEST_RAM_SIZE 0x8000000)
+set(BRIGADE_TEST_TIMER_HZ 62500000)

@@ -1,0 +1,85 @@
+/* AArch64 (EL1) implementation of the out-of-line arch contract. The
+ * interrupt controller differs per board (GICv2, BCM2836 local), so IPIs go
+ * through the board (aarch64.h); the timer is the ARM generic timer's EL1
+ * physical timer on every board. */
+#include <stddef.h>
+#include <stdint.h>
+
+#include <brigade/arch.h>
+#include <brigade/board.h>
+#include <brigade/cpu.h>
+
+#include "aarch64.h"
+#include "sysreg.h"
+
+#define PMCR_E (1UL << 0)  /* counters on */
+#define PMCR_P (1UL << 1)  /* reset event counters */
+#define PMU_EVENT_INST_RETIRED 0x08
+
+uint64_t aarch64_boot_el;
+struct cpu *aarch64_spin_cpus[AARCH64_SPIN_CORES];
+
+uint64_t aarch64_timer_frequency(void) { return sysreg_read(cntfrq_el0); }
+
+uint64_t arch_tick_hz(void) { return sysreg_read(cntfrq_el0); }
+
+bool arch_can_preempt(void) { return true; }
+
+const char *arch_timer_description(void) { return " (generic timer, EL1 physical)"; }
+
+void arch_wait_for_interrupt(void) {
+  /* wfi wakes on a pending IRQ even with PSTATE.I set, which is what the
+   * contract asks: the caller keeps interrupts masked and re-checks. */
+  __asm__ volatile("dsb sy\n\twfi" ::: "memory");
+}
+
+void arch_timer_set(uint64_t deadline_ticks) {
+  /* The timer condition is CNTPCT >= CVAL, so UINT64_MAX never fires: no
+   * need to toggle the enable bit. Writing CVAL also lowers the level-
+   * triggered interrupt of a deadline that has passed. */
+  sysreg_write(cntp_cval_el0, deadline_ticks);
+  isb();
+}
+
+void arch_send_ipi(const struct cpu *target) { board_send_ipi(target); }
+
+void arch_clear_ipi(void) { board_clear_ipi(); }
+
+void aarch64_cpu_init(void) {
+  sysreg_write(cntp_cval_el0, UINT64_MAX);
+  sysreg_write(cntp_ctl_el0, CNTP_CTL_ENABLE);
+  /* Event counter 0 counts instructions retired at EL1 (the filter's
+   * default), for benchmarks. Under QEMU it counts only with -icount. */
+  sysreg_write(pmevtyper0_el0, PMU_EVENT_INST_RETIRED);
+  sysreg_write(pmcntenset_el0, 1UL << 0);
+  sysreg_write(pmcr_el0, sysreg_read(pmcr_el0) | PMCR_E | PMCR_P);
+  sysreg_write(tpidrro_el0, 0); /* arch_instructions_retired's 64-bit extension */
+  isb();
+}
+
+void *arch_init_stack(void *stack_lo, size_t size, void (*entry)(void *arg, void *switch_arg),
+                      void *arg) {
+  extern void arch_task_trampoline(void);
+  uintptr_t top = ((uintptr_t)stack_lo + size) & ~(uintptr_t)15;
+  unsigned long *frame = (unsigned long *)top - 20; /* switch.S's FRAME */
+  for (int i = 0; i < 20; i++)
+    frame[i] = 0;
+  frame[0] = (unsigned long)entry;                 /* x19 */
+  frame[1] = (unsigned long)arg;                   /* x20 */
+  frame[11] = (unsigned long)arch_task_trampoline; /* x30 */
+  return frame;
+}
+
+/* Called by start.S, MMU still off, when the board's memory map cannot be
+ * built. Nothing else works yet (no locks, no memset: everything is Device
+ * memory), so say it through the UART as the firmware left it, and stop. */
+void aarch64_mmu_failed(void) {
+  for (const char *s = "\nPANIC during early boot: the board's memory map (board_mmu_regions) is "
+                       "misaligned, overlaps, or needs more tables than kernel/arch/aarch64/mmu.c "
+                       "has\n";
+       *s; s++)
+    board_console_putc(*s);
+  semihosting_exit(3);
+  for (;;)
+    __asm__ volatile("wfe");
+}

@@ -1,0 +1,88 @@
+/* AArch64 implementations of the inline part of the arch contract.
+ * Included only by <brigade/arch.h>. */
+#ifndef BRIGADE_AARCH64_ARCH_INLINE_H
+#define BRIGADE_AARCH64_ARCH_INLINE_H
+
+#include "sysreg.h"
+
+/* TPIDR_EL1 holds the per-core structure. The compiler never touches it
+ * (freestanding: no TLS), and neither a context switch nor a trap saves or
+ * restores it, so it stays with the core while tasks move between cores.
+ * Code must therefore not keep the result of arch_this_cpu() across a point
+ * where the task may switch. */
+static inline struct cpu *arch_this_cpu(void) {
+  struct cpu *cpu;
+  __asm__ volatile("mrs %0, tpidr_el1" : "=r"(cpu));
+  return cpu;
+}
+
+static inline void arch_set_this_cpu(struct cpu *cpu) {
+  __asm__ volatile("msr tpidr_el1, %0" ::"r"(cpu) : "memory");
+}
+
+/* The token is 1 when IRQs were unmasked, as on every other arch. */
+static inline unsigned long arch_irq_save(void) {
+  unsigned long daif;
+  __asm__ volatile("mrs %0, daif\n\tmsr daifset, #2" : "=r"(daif)::"memory");
+  return (daif & DAIF_I) ? 0 : 1;
+}
+
+static inline void arch_irq_restore(unsigned long token) {
+  if (token)
+    __asm__ volatile("msr daifclr, #2" ::: "memory");
+}
+
+static inline void arch_irq_enable(void) { __asm__ volatile("msr daifclr, #2" ::: "memory"); }
+
+static inline bool arch_irq_enabled(void) {
+  unsigned long daif;
+  __asm__ volatile("mrs %0, daif" : "=r"(daif));
+  return (daif & DAIF_I) == 0;
+}
+
+static inline void arch_cpu_relax(void) { __asm__ volatile("yield" ::: "memory"); }
+
+/* The isb keeps the counter read from being hoisted above earlier code
+ * (reads of CNTPCT are not ordered by themselves). */
+static inline uint64_t arch_now_ticks(void) {
+  uint64_t t;
+  __asm__ volatile("isb\n\tmrs %0, cntpct_el0" : "=r"(t)::"memory");
+  return t;
+}
+
+/* PMU event counter 0 counts INST_RETIRED (set up per core by
+ * aarch64_cpu_init), but ARMv8.0 event counters are 32 bits wide: at a
+ * billion instructions a second they wrap every few seconds. This core's
+ * last reading, extended to 64 bits, is kept in TPIDRRO_EL0 (free: EL0
+ * never runs), and a reading below it means one wrap since. So the count
+ * is exact as long as a core reads it at least once per 2^32 instructions
+ * between two readings it subtracts, which a benchmark repetition does.
+ * Interrupts are masked so a task cannot move to another core between the
+ * two registers. */
+static inline uint64_t arch_instructions_retired(void) {
+  uint64_t daif, last, low;
+  __asm__ volatile("mrs %0, daif\n\t"
+                   "msr daifset, #2\n\t"
+                   "mrs %1, tpidrro_el0\n\t"
+                   "mrs %2, pmevcntr0_el0"
+                   : "=r"(daif), "=r"(last), "=r"(low)::"memory");
+  uint64_t now = (last & ~(uint64_t)0xffffffff) | (low & 0xffffffff);
+  if (now < last)
+    now += (uint64_t)1 << 32;
+  __asm__ volatile("msr tpidrro_el0, %0\n\t"
+                   "msr daif, %1" ::"r"(now), "r"(daif)
+                   : "memory");
+  return now;
+}
+
+static inline void arch_switch_hint(void *next_stack_lo, size_t size) {
+  (void)next_stack_lo;
+  (void)size;
+}
+
+static inline void arch_stack_release(void *stack_lo, size_t size) {
+  (void)stack_lo;
+  (void)size;
+}
+
+#endif

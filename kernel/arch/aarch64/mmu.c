@@ -1,0 +1,88 @@
+/* The identity map every AArch64 board runs on (4 KiB granule, 39-bit
+ * virtual addresses, walks from level 1).
+ *
+ * Why the MMU is on at all, before anything else: with it off every data
+ * access is Device-nGnRnE, and on a real Cortex-A53 load/store-exclusive
+ * only works on Normal cacheable memory, so the first spinlock would hang.
+ * Caches come on with it, which makes cores coherent.
+ *
+ * mmu_build runs on the boot core with the MMU still off (called from
+ * boot/aarch64/start.S), so this file must do nothing that Device memory
+ * forbids: no unaligned accesses (the tree is built with -mstrict-align),
+ * no exclusives, no DC ZVA (no memset). The tables live in .bss, already
+ * zero. Each region gets the largest blocks its alignment allows (1 GiB,
+ * 2 MiB, else 4 KiB pages); anything not listed stays unmapped, page 0
+ * included, so a NULL dereference faults.
+ */
+#include <stdint.h>
+
+#include "aarch64.h"
+
+#define TABLE_ENTRIES 512
+#define MMU_TABLES 16 /* a root and 15 next-level tables: plenty for every board's map */
+
+#define DESC_VALID (1UL << 0)
+#define DESC_TABLE (1UL << 1) /* levels 1-2: next table; level 3: page */
+#define DESC_ATTR(idx) ((uint64_t)(idx) << 2)
+#define DESC_SH_INNER (3UL << 8)
+#define DESC_AF (1UL << 10)
+#define DESC_PXN (1UL << 53)
+#define DESC_UXN (1UL << 54)
+#define DESC_ADDR_MASK 0x0000fffffffff000UL
+
+/* MAIR_EL1 indexes; boot/aarch64/start.S programs MAIR to match. */
+#define MAIR_IDX_DEVICE 0 /* 0x00: Device-nGnRnE */
+#define MAIR_IDX_NORMAL 1 /* 0xff: Normal, write-back read/write-allocate */
+
+uint64_t mmu_tables[MMU_TABLES][TABLE_ENTRIES] __attribute__((aligned(4096)));
+static unsigned tables_used = 1; /* mmu_tables[0] is the root (level 1) */
+
+static uint64_t *new_table(void) {
+  return tables_used < MMU_TABLES ? mmu_tables[tables_used++] : 0;
+}
+
+static uint64_t attributes(enum mmu_kind kind) {
+  if (kind == MMU_DEVICE)
+    return DESC_ATTR(MAIR_IDX_DEVICE) | DESC_AF | DESC_PXN | DESC_UXN;
+  /* EL0 never runs, so nothing is executable there. */
+  return DESC_ATTR(MAIR_IDX_NORMAL) | DESC_SH_INNER | DESC_AF | DESC_UXN;
+}
+
+static int map(uint64_t va, uint64_t pa, uint64_t size, uint64_t attrs) {
+  while (size) {
+    uint64_t *table = mmu_tables[0];
+    for (unsigned level = 1;; level++) {
+      unsigned shift = 39 - 9 * level; /* 30, 21, 12 */
+      uint64_t span = 1UL << shift;
+      uint64_t *slot = &table[(va >> shift) % TABLE_ENTRIES];
+      if (level == 3 || ((va | pa) % span == 0 && size >= span)) {
+        *slot = pa | attrs | DESC_VALID | (level == 3 ? DESC_TABLE : 0);
+        va += span;
+        pa += span;
+        size -= span;
+        break;
+      }
+      if (!(*slot & DESC_VALID)) {
+        uint64_t *next = new_table();
+        if (!next)
+          return -1;
+        *slot = (uint64_t)(uintptr_t)next | DESC_TABLE | DESC_VALID;
+      } else if (!(*slot & DESC_TABLE)) {
+        return -1; /* overlaps a block of an earlier region: the board's map is wrong */
+      }
+      table = (uint64_t *)(uintptr_t)(*slot & DESC_ADDR_MASK);
+    }
+  }
+  return 0;
+}
+
+int mmu_build(void) {
+  for (unsigned i = 0; i < board_mmu_nregions; i++) {
+    const struct mmu_region *r = &board_mmu_regions[i];
+    if ((r->va | r->pa | r->size) % 4096 != 0 || r->va + r->size > (1UL << 39))
+      return -1;
+    if (map(r->va, r->pa, r->size, attributes(r->kind)) != 0)
+      return -1;
+  }
+  return 0;
+}

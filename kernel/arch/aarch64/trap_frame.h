@@ -1,0 +1,39 @@
+/* The register frame trap_entry.S saves on the interrupted stack. The asm
+ * uses the TF_* offsets below; the static asserts in trap.c tie them to this
+ * struct, so the two cannot drift apart. */
+#ifndef BRIGADE_AARCH64_TRAP_FRAME_H
+#define BRIGADE_AARCH64_TRAP_FRAME_H
+
+#define TF_X(n) ((n) * 8) /* x0..x30 */
+#define TF_SP (31 * 8)
+#define TF_ELR (32 * 8)
+#define TF_SPSR (33 * 8)
+#define TF_ESR (34 * 8)
+#define TF_FAR (35 * 8)
+#define TF_FPCR (36 * 8)
+#define TF_FPSR (37 * 8)
+#define TF_Q(n) (38 * 8 + (n) * 16) /* q0..q31, 16-byte aligned */
+#define TF_SIZE (38 * 8 + 32 * 16)  /* 816, a multiple of 16 */
+
+/* Which vector was taken (the second argument of aarch64_trap). */
+#define TRAP_SYNC 0
+#define TRAP_IRQ 1
+#define TRAP_FIQ 2
+#define TRAP_SERROR 3
+#define TRAP_UNEXPECTED_VECTOR 4 /* from EL0 or with SP_EL0: brigade never runs there */
+
+#ifndef __ASSEMBLER__
+struct trap_frame {
+  unsigned long x[31];
+  unsigned long sp;
+  unsigned long elr;
+  unsigned long spsr;
+  unsigned long esr;
+  unsigned long far;
+  unsigned long fpcr;
+  unsigned long fpsr;
+  __uint128_t q[32];
+};
+#endif
+
+#endif
