@@ -24,7 +24,12 @@ target_include_directories(brigade_runtime PUBLIC
   ${CMAKE_SOURCE_DIR}/kernel/arch/x86_64/include)
 target_compile_options(brigade_runtime PUBLIC
   $<$<COMPILE_LANGUAGE:C>:${BRIGADE_C_FLAGS} ${BRIGADE_WARNINGS} ${BRIGADE_SAN_FLAGS}>)
-target_link_options(brigade_runtime PUBLIC ${BRIGADE_SAN_FLAGS})
+# Bind every library call at load time (BIND_NOW). Lazily bound, the first
+# call through each PLT slot runs the dynamic linker's resolver on whatever
+# stack is current, and on x86-64 that resolver saves the whole vector
+# register file (about 3 KiB with AVX-512) there: from a task's 2 KiB stack
+# it overran into the neighbouring task's saved context.
+target_link_options(brigade_runtime PUBLIC ${BRIGADE_SAN_FLAGS} -Wl,-z,now)
 find_package(Threads REQUIRED)
 target_link_libraries(brigade_runtime PUBLIC Threads::Threads)
 

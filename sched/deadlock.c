@@ -66,12 +66,23 @@ static void dump(bool parked_only) {
 
 void sched_dump_tasks(void) { dump(false); }
 
+/* Every core idle is not enough: a core sets its idle flag before its last
+ * look for work, and one that is slow to take that look (a vCPU thread the
+ * host has not scheduled for a millisecond, under QEMU on a busy machine)
+ * still has work queued for it: a pinned task in its inbox, or a task in
+ * its deque or runnext. Work queued anywhere means something will run. */
+static bool work_queued(struct sched_cpu *c) {
+  return __atomic_load_n(&c->inbox, __ATOMIC_SEQ_CST) ||
+         __atomic_load_n(&c->runnext, __ATOMIC_SEQ_CST) || deque_size(&c->runq) > 0;
+}
+
 static bool nothing_can_happen(void) {
   if (__atomic_load_n(&irq_waiters, __ATOMIC_SEQ_CST) != 0)
     return false;
   for (unsigned i = 0; i < cpu_count(); i++) {
     struct sched_cpu *c = sched_of(i);
-    if (!__atomic_load_n(&c->idle, __ATOMIC_SEQ_CST) || timers_next_deadline(c) != UINT64_MAX)
+    if (!__atomic_load_n(&c->idle, __ATOMIC_SEQ_CST) || timers_next_deadline(c) != UINT64_MAX ||
+        work_queued(c))
       return false;
   }
   return global_size() == 0;

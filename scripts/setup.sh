@@ -2,6 +2,8 @@
 # Install what brigade needs from Debian's archive, only what is missing.
 # Root runs apt-get itself (after apt-get update); anyone else is told the
 # exact command. Safe to run again: it does nothing when all is present.
+# Extra package names given as arguments are wanted too (scripts/bench.sh
+# asks for Go and gnuplot this way; CI never runs the benchmarks).
 set -euo pipefail
 
 packages=(
@@ -19,6 +21,7 @@ packages=(
   python3-labgrid python3-pytest  # the HIL runner (hil/), under /usr/bin/python3
   xz-utils coreutils
   python3                         # tests/harness/shell_session.py drives the shell demo
+  "$@"
 )
 
 missing=()

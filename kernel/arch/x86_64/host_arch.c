@@ -72,7 +72,7 @@ static __thread size_t next_stack_size;
 
 uint64_t arch_tick_hz(void) { return 1000000000u; }
 
-static struct host_cpu *me(void) { return &host_cpus[host_core.cpu->index]; }
+static struct host_cpu *me(void) { return &host_cpus[arch_this_cpu()->index]; }
 
 void host_arch_init(unsigned ncpus) {
   host_cpus = calloc(ncpus, sizeof *host_cpus);
@@ -149,7 +149,7 @@ static void retry_soon(void) {
 static void on_timer_signal(int sig, siginfo_t *info, void *uc_) {
   (void)sig;
   (void)info;
-  if (!host_core.cpu)
+  if (!arch_this_cpu())
     return;
   int saved_errno = errno;
   ucontext_t *uc = uc_;

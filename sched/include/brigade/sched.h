@@ -52,8 +52,10 @@ void sched_irq_wait_end(void);
 
 /**
  * @brief The calling task's C library state slot (newlib's struct _reent on
- *        bare metal), or NULL outside a task. The kernel fills it on first
- *        use; the scheduler only keeps it and hands it back at exit.
+ *        bare metal), or NULL outside a task or with interrupts masked (the
+ *        scheduler's own allocations, handlers: the core's state serves
+ *        them). The kernel fills it on first use; the scheduler only keeps
+ *        it and hands it back at exit.
  */
 void **sched_libc_slot(void);
 

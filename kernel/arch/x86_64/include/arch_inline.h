@@ -16,16 +16,31 @@ struct host_core_state {
   int irq_pending; /* a signal arrived while masked */
 };
 
-#define HOST_GET(field) __atomic_load_n(&host_core.field, __ATOMIC_RELAXED)
-#define HOST_SET(field, v) __atomic_store_n(&host_core.field, (v), __ATOMIC_RELAXED)
-
 extern __thread struct host_core_state host_core;
+
+/* The calling thread's host_core, found through %fs afresh on every call.
+ * A task can switch away inside a function and resume on another core's
+ * thread, but GCC takes the thread pointer for a constant within a function
+ * and may keep &host_core in a register across the call that switched: it
+ * did in host_deliver_pending's loop, which then went on reading the first
+ * thread's irq_pending and writing its irq_masked, spinning for ever or
+ * unmasking another core in the middle of its scheduler. A volatile asm is
+ * never merged or hoisted. (RISC-V reads tp the same way, for the same
+ * reason.) */
+static inline struct host_core_state *host_core_self(void) {
+  struct host_core_state *self;
+  __asm__ volatile("movq %%fs:0, %0\n\taddq $host_core@tpoff, %0" : "=r"(self));
+  return self;
+}
+
+#define HOST_GET(field) __atomic_load_n(&host_core_self()->field, __ATOMIC_RELAXED)
+#define HOST_SET(field, v) __atomic_store_n(&host_core_self()->field, (v), __ATOMIC_RELAXED)
 
 void host_deliver_pending(void);
 
-static inline struct cpu *arch_this_cpu(void) { return host_core.cpu; }
+static inline struct cpu *arch_this_cpu(void) { return host_core_self()->cpu; }
 
-static inline void arch_set_this_cpu(struct cpu *cpu) { host_core.cpu = cpu; }
+static inline void arch_set_this_cpu(struct cpu *cpu) { host_core_self()->cpu = cpu; }
 
 static inline unsigned long arch_irq_save(void) {
   unsigned long was_enabled = !HOST_GET(irq_masked);

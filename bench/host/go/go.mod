@@ -1,0 +1,3 @@
+module brigade/bench/host/go
+
+go 1.19
