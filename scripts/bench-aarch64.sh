@@ -47,14 +47,15 @@ tables=$(sed -n '/^### /,/^[0-9]* passed, [0-9]* failed$/p' <<<"$output" | sed '
 uart_row=$(grep '^| UART RX interrupt' <<<"$uart")
 
 # The trap entry's straight-line assembly before the C entry, from the
-# disassembly: the vector slot (4 instructions) and trap_common up to its bl.
+# disassembly: the vector slot (4 instructions) and trap_common up to its bl
+# (awk reads to the end: an early exit would fail the pipe).
 elf=build/qemu-virt-aarch64/bench/uart_wake_bench.elf
 entry_asm=$(aarch64-linux-gnu-objdump -d "$elf" |
-  awk '/<trap_common>:/ {f = 1; next} f && /^ *[0-9a-f]+:/ {n++} f && /bl\t.*<aarch64_trap>/ {print n + 4; exit}')
+  awk '/<trap_common>:/ {f = 1; next} f && /^ *[0-9a-f]+:/ {n++} f && /bl\t.*<aarch64_trap>/ {print n + 4; f = 0}')
 
 rv_elf=build/qemu-virt-rv64/bench/uart_wake_bench.elf
 rv_entry_asm=$(riscv64-unknown-elf-objdump -d "$rv_elf" |
-  awk '/<trap_entry>:/ {f = 1; next} f && /^ *[0-9a-f]+:/ {n++} f && /<trap_dispatch>/ {print n; exit}')
+  awk '/<trap_entry>:/ {f = 1; next} f && /^ *[0-9a-f]+:/ {n++} f && /<trap_dispatch>/ {print n; f = 0}')
 
 side_by_side=$(
   echo "| operation (instructions) | qemu-virt-rv64 | qemu-virt-aarch64 | aarch64 / rv64 |"
