@@ -5,18 +5,36 @@
 
 static void unlock_raw(void *lock) { spin_unlock_raw(lock); }
 
+/* The counter reaches zero only under the lock. A waiter that finds zero
+ * (under the same lock) returns and may free the waitgroup at once -- in a
+ * fork-join it lives on the waiter's stack -- so the waker must be done with
+ * it by then: its unlock is its last touch. Counting down to zero outside
+ * the lock and taking the lock afterwards wrote into a dead stack frame
+ * (a parked task's saved registers, now and then, at -smp 4). Every other
+ * change of the counter is one compare-and-swap, as before. */
 void waitgroup_add(struct waitgroup *wg, int64_t delta) {
-  int64_t now = __atomic_add_fetch(&wg->count, delta, __ATOMIC_ACQ_REL);
-  if (now < 0)
-    panic("waitgroup %p: counter went negative (%lld)", (void *)wg, (long long)now);
-  if (now != 0)
-    return;
-  /* Zero: wake every waiter. A waiter checks the counter under the lock, so
-   * it either saw zero and did not park, or is on the list we take here. */
+  int64_t old = __atomic_load_n(&wg->count, __ATOMIC_RELAXED);
+  while (old + delta != 0) {
+    if (old + delta < 0)
+      panic("waitgroup %p: counter went negative (%lld)", (void *)wg, (long long)(old + delta));
+    if (__atomic_compare_exchange_n(&wg->count, &old, old + delta, true, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_RELAXED))
+      return;
+  }
   unsigned long irq = spin_lock_irqsave(&wg->lock);
-  struct task *list = wg->waiters;
-  wg->waiters = NULL;
+  int64_t now = __atomic_add_fetch(&wg->count, delta, __ATOMIC_ACQ_REL);
+  if (now < 0) {
+    spin_unlock_irqrestore(&wg->lock, irq);
+    panic("waitgroup %p: counter went negative (%lld)", (void *)wg, (long long)now);
+  }
+  struct task *list = NULL;
+  if (now == 0) {
+    list = wg->waiters;
+    wg->waiters = NULL;
+  }
   spin_unlock_irqrestore(&wg->lock, irq);
+  /* Only the waiters' own task structs from here: they stay parked, and so
+   * cannot return from waitgroup_wait, until readied. */
   while (list) {
     struct task *next = list->link;
     task_ready(list);
