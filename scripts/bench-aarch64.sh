@@ -13,37 +13,66 @@ begin='<!-- bench-aarch64: written by scripts/bench-aarch64.sh; edits up to the 
 end='<!-- /bench-aarch64 -->'
 doc=docs/BENCHMARKS.md
 
-cmake --preset qemu-virt-aarch64 >/dev/null
-cmake --build --preset qemu-virt-aarch64 --target sched_bench >/dev/null
-# The bench-aarch64 target holds the QEMU command line; it echoes it first.
-output=$(timeout 600 cmake --build --preset qemu-virt-aarch64 --target bench-aarch64 2>&1 |
-  tr -d '\r') || {
-  echo "$output"
-  echo "bench-aarch64.sh: the benchmark failed" >&2
-  exit 1
+# run_target PRESET TARGET: the target's output (it runs an image under
+# QEMU); fails unless the image ended with "1 passed, 0 failed".
+run_target() {
+  local out
+  cmake --preset "$1" >/dev/null
+  out=$(timeout 600 cmake --build --preset "$1" --target "$2" 2>&1 | tr -d '\r') || {
+    echo "$out" >&2
+    echo "bench-aarch64.sh: $2 on $1 failed" >&2
+    return 1
+  }
+  if ! grep -qx '1 passed, 0 failed' <<<"$out"; then
+    echo "$out" >&2
+    echo "bench-aarch64.sh: $2 on $1 did not produce every figure" >&2
+    return 1
+  fi
+  printf '%s\n' "$out"
 }
-if ! grep -qx '1 passed, 0 failed' <<<"$output"; then
-  echo "$output"
-  echo "bench-aarch64.sh: the benchmark did not produce every figure" >&2
-  exit 1
-fi
+
+# The median column of a table row whose operation starts with $2.
+median_of() { grep -F "| $2" <<<"$1" | head -n 1 | awk -F'|' '{gsub(/ /, "", $4); print $4}'; }
+# The same for the UART row, whose median is its second column.
+uart_median_of() { grep -F '| UART RX interrupt' <<<"$1" | head -n 1 | awk -F'|' '{gsub(/ /, "", $3); print $3}'; }
+
+output=$(run_target qemu-virt-aarch64 bench-aarch64)
+uart=$(run_target qemu-virt-aarch64 bench-uart-wake)
+# RISC-V at the same commit, for the side-by-side table.
+rv_output=$(run_target qemu-virt-rv64 bench-rv64)
+rv_uart=$(run_target qemu-virt-rv64 bench-uart-wake)
+
 qemu_line=$(sed -n 's/^bench: //p' <<<"$output" | head -n 1 | sed "s|$PWD/||g")
 tables=$(sed -n '/^### /,/^[0-9]* passed, [0-9]* failed$/p' <<<"$output" | sed '$d')
-echo "$tables"
+uart_row=$(grep '^| UART RX interrupt' <<<"$uart")
 
-# The UART row: the bench-uart-wake target types one byte at a time.
-uart=$(timeout 300 cmake --build --preset qemu-virt-aarch64 --target bench-uart-wake 2>&1 |
-  tr -d '\r') || {
-  echo "$uart"
-  echo "bench-aarch64.sh: the UART benchmark failed" >&2
-  exit 1
-}
-uart_row=$(grep '^| UART RX interrupt' <<<"$uart" || true)
-if [ -z "$uart_row" ] || ! grep -qx '1 passed, 0 failed' <<<"$uart"; then
-  echo "$uart"
-  echo "bench-aarch64.sh: the UART benchmark did not produce its figure" >&2
-  exit 1
-fi
+# The trap entry's straight-line assembly before the C entry, from the
+# disassembly: the vector slot (4 instructions) and trap_common up to its bl
+# (awk reads to the end: an early exit would fail the pipe).
+elf=build/qemu-virt-aarch64/bench/uart_wake_bench.elf
+entry_asm=$(aarch64-linux-gnu-objdump -d "$elf" |
+  awk '/<trap_common>:/ {f = 1; next} f && /^ *[0-9a-f]+:/ {n++} f && /bl\t.*<aarch64_trap>/ {print n + 4; f = 0}')
+
+rv_elf=build/qemu-virt-rv64/bench/uart_wake_bench.elf
+rv_entry_asm=$(riscv64-unknown-elf-objdump -d "$rv_elf" |
+  awk '/<trap_entry>:/ {f = 1; next} f && /^ *[0-9a-f]+:/ {n++} f && /<trap_dispatch>/ {print n; f = 0}')
+
+side_by_side=$(
+  echo "| operation (instructions) | qemu-virt-rv64 | qemu-virt-aarch64 | aarch64 / rv64 |"
+  echo "|---|---|---|---|"
+  for op in "task_yield switch" "spawn + first run + exit, empty task, 16 KiB" \
+            "spawn + first run + exit, empty task, 2 KiB" "task_sleep_ns(0)" \
+            "task_park + task_ready" "semaphore hand-off" "unbuffered channel hand-off"; do
+    rv=$(median_of "$rv_output" "$op")
+    a64=$(median_of "$output" "$op")
+    echo "| $op | $rv | $a64 | $(awk -v a="$a64" -v r="$rv" 'BEGIN {printf "%.2f", a / r}') |"
+  done
+  rv=$(uart_median_of "$rv_uart")
+  a64=$(uart_median_of "$uart")
+  echo "| UART RX interrupt (trap C entry) to the parked reader running | $rv | $a64 | $(awk -v a="$a64" -v r="$rv" 'BEGIN {printf "%.2f", a / r}') |"
+  echo "| trap entry assembly before that C entry (from the disassembly) | $rv_entry_asm | $entry_asm | |"
+)
+
 tables="$tables
 
 Instructions from the trap handler's C entry (\`aarch64_trap\`) to the task
@@ -52,8 +81,16 @@ reads: \`cmake --build --preset qemu-virt-aarch64 --target bench-uart-wake\`.
 
 | operation | median | min | max |
 |---|---|---|---|
-$uart_row"
-echo "$uart_row"
+$uart_row
+
+### Side by side with RISC-V
+
+Medians, both measured by this script at the same commit (RISC-V:
+\`--target bench-rv64\` and \`--target bench-uart-wake\` of the
+qemu-virt-rv64 preset):
+
+$side_by_side"
+echo "$tables"
 
 generated=$(
   echo "$begin"

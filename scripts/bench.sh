@@ -6,6 +6,8 @@
 #   1. host: brigade tasks vs Go goroutines vs pthreads (scripts/bench-host.sh)
 #   2. bare metal, qemu-virt-rv64: instructions retired per operation, tasks
 #      in 128 MiB, a fork-join of a million tasks (scripts/bench-rv64.sh)
+#   3. bare metal, qemu-virt-aarch64: instructions retired per operation and
+#      per UART wake-up, beside RISC-V's (scripts/bench-aarch64.sh)
 #
 # It installs what it needs (Go, gnuplot) if missing. It takes a while
 # (about 15 minutes on 2 cores) and is never part of the test run; ctest has
@@ -18,5 +20,6 @@ start=$(date +%s)
 scripts/bench-host.sh
 if [ "${BENCH_QUICK:-0}" != 1 ]; then
   scripts/bench-rv64.sh
+  scripts/bench-aarch64.sh
 fi
 echo "bench.sh: done in $(( $(date +%s) - start )) s; figures in docs/BENCHMARKS.md"

@@ -34,7 +34,8 @@ extern const struct mmu_region board_mmu_regions[];
 extern const unsigned board_mmu_nregions;
 
 /** Handle one IRQ exception: acknowledge the interrupt controller, run the
- *  handler of its class (irq_handler), signal its end. Interrupts masked. */
+ *  timer or IPI handler (irq_handler) or, for a device, irq_dispatch of its
+ *  line, and signal the end. Interrupts masked. */
 void board_irq_dispatch(void);
 
 /** Raise the wake-up IPI on @p target / clear this core's pending one. */
@@ -44,7 +45,8 @@ void board_clear_ipi(void);
 /* ---- what arch code provides to boards -------------------------------------- */
 
 /** Build the page tables for board_mmu_regions. MMU off; boot core only.
- *  @return 0, or -1 when the table pool is too small (a board bug). */
+ *  @return 0, or -1 for a board bug: a region misaligned, overlapping an
+ *          earlier one's block, or more tables than the pool holds. */
 int mmu_build(void);
 
 /** Per-core set-up common to every AArch64 board: timer compare off, PMU
