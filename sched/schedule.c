@@ -561,7 +561,12 @@ void task_park(const char *reason, void (*unlock)(void *lock), void *lock) {
   if (!prev || (prev->flags & TASK_FLAG_IDLE))
     panic("task_park(\"%s\") called outside a task", reason);
   prev->wait_reason = reason;
-  prev->wait_since = arch_now_ticks();
+  /* When the wait began, for task dumps only: the core's last look at the
+   * clock, at most a time slice old while tasks run (the slice timer
+   * refreshes it) and fresh after an idle spell. Go stamps its waitsince
+   * lazily too. A clock read here was a third of a channel ping-pong's time
+   * on the host, where it is a vDSO call. */
+  prev->wait_since = c->clock_seen;
   __atomic_store_n(&prev->state, TASK_PARKED, __ATOMIC_RELEASE);
   schedule_away(c, prev, AFTER_PARK, unlock, lock);
   arch_irq_restore(irq);
@@ -594,6 +599,7 @@ void task_ready(task_t *t) {
 static void on_timer_interrupt(void) {
   struct sched_cpu *c = sched_self();
   uint64_t now = arch_now_ticks();
+  c->clock_seen = now;
   c->timer_armed = 0; /* it fired and still holds a past deadline: must be re-armed */
   timers_run_expired(c, now);
   uint64_t next = timers_next_deadline(c);
@@ -671,6 +677,7 @@ void sched_run_core(void) {
   c->until_pinned_check = FAIRNESS_PINNED_EVERY;
   c->timer_earliest = UINT64_MAX;
   c->timer_armed = 0; /* unknown: force the first arm */
+  c->clock_seen = arch_now_ticks();
   sched_arm_timer(c, UINT64_MAX);
   __atomic_store_n(&started, true, __ATOMIC_RELEASE);
 
@@ -706,7 +713,8 @@ void sched_run_core(void) {
       sched_arm_timer(c, timers_next_deadline(c));
       uint64_t t0 = arch_now_ticks();
       arch_wait_for_interrupt();
-      STAT_ADD(c, idle_ns, ticks_to_ns(arch_now_ticks() - t0));
+      c->clock_seen = arch_now_ticks();
+      STAT_ADD(c, idle_ns, ticks_to_ns(c->clock_seen - t0));
     }
     /* The interrupt window: whatever woke us (a device, the timer, an IPI)
      * is taken here, in the idle context, so device handlers run and ready

@@ -19,12 +19,14 @@ pthreads = "#b2182b"
 
 set title "(a) spawn + join: ns per task (log scale, lower is better)"
 set logscale y
+set yrange [10:*]
 set xlabel "tasks spawned"
 plot datafile index 0 using 2:xtic(1) title "brigade" lc rgb brigade, \
      '' index 0 using 3 title "Go" lc rgb golang, \
      '' index 0 using 4 title "pthreads" lc rgb pthreads
 
 set title "(b) ping-pong: round trips per second (log scale, higher is better)"
+set yrange [*:*]
 set xlabel ""
 plot datafile index 1 using 2:xtic(1) notitle lc rgb brigade
 

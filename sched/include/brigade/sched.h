@@ -37,8 +37,8 @@ bool sched_stats(unsigned core, struct sched_stats *out);
 
 /**
  * @brief Print every task (id, name, state, last core, wait reason, how long
- *        it has waited) to the console, at most 64 of them, then a count by
- *        state. Safe from panic handlers.
+ *        it has waited, to within a time slice) to the console, at most 64
+ *        of them, then a count by state. Safe from panic handlers.
  */
 void sched_dump_tasks(void);
 
