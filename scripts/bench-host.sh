@@ -18,6 +18,7 @@
 #   BENCH_BUDGET_MIB=1024    the resident budget of the max-N probe
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/bench-doc.sh
 
 load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
 runs=${BENCH_RUNS:-5}
@@ -348,23 +349,5 @@ generated=$(
   echo
   echo "$end"
 )
-if grep -qxF "$begin" "$doc" && grep -qxF "$end" "$doc"; then
-  GENERATED="$generated" awk -v begin="$begin" -v end="$end" '
-    $0 == begin { print ENVIRON["GENERATED"]; skipping = 1; next }
-    $0 == end { skipping = 0; next }
-    !skipping { print }
-  ' "$doc" >"$doc.tmp"
-elif grep -qxF "$section" "$doc"; then
-  GENERATED="$generated" awk -v section="$section" '
-    { print }
-    $0 == section { print ""; print ENVIRON["GENERATED"] }
-  ' "$doc" >"$doc.tmp"
-else
-  # The host section goes first, right under the title.
-  GENERATED="$generated" awk -v section="$section" '
-    { print }
-    NR == 1 { print ""; print section; print ""; print ENVIRON["GENERATED"] }
-  ' "$doc" >"$doc.tmp"
-fi
-mv "$doc.tmp" "$doc"
+bench_doc_write "$doc" "$section" "$begin" "$end" "$generated" top
 echo "bench-host.sh: wrote the figures into $doc" >&2

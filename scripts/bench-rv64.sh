@@ -6,6 +6,7 @@
 # markers (the analysis) is kept as it is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/bench-doc.sh
 scripts/setup.sh
 
 section='## Bare metal: qemu-virt-rv64 (instructions retired)'
@@ -223,24 +224,5 @@ generated=$(
   echo "$end"
 )
 
-if [ ! -f "$doc" ]; then
-  printf '# Benchmarks\n\n%s\n\n%s\n' "$section" "$generated" >"$doc"
-elif grep -qxF "$begin" "$doc" && grep -qxF "$end" "$doc"; then
-  # Replace only what lies between the markers.
-  GENERATED="$generated" awk -v begin="$begin" -v end="$end" '
-    $0 == begin { print ENVIRON["GENERATED"]; skipping = 1; next }
-    $0 == end { skipping = 0; next }
-    !skipping { print }
-  ' "$doc" >"$doc.tmp"
-  mv "$doc.tmp" "$doc"
-elif grep -qxF "$section" "$doc"; then
-  # The section without figures yet: they go right under its heading.
-  GENERATED="$generated" awk -v section="$section" '
-    { print }
-    $0 == section { print ""; print ENVIRON["GENERATED"] }
-  ' "$doc" >"$doc.tmp"
-  mv "$doc.tmp" "$doc"
-else
-  printf '\n%s\n\n%s\n' "$section" "$generated" >>"$doc"
-fi
+bench_doc_write "$doc" "$section" "$begin" "$end" "$generated"
 echo "bench-rv64.sh: wrote the figures into $doc"
