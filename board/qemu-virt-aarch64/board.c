@@ -6,7 +6,6 @@
 #include <brigade/devicetree.h>
 #include <brigade/fdt.h>
 #include <brigade/machine.h>
-#include <brigade/irq.h>
 #include <brigade/panic.h>
 #include <brigade/serial.h>
 
@@ -49,11 +48,10 @@ void board_early_init(void) {
 }
 
 void board_devices_init(void) {
-  if (irq_attach(VIRT_UART0_IRQ, pl011_interrupt, &console_uart, "uart0") != 0)
-    panic("cannot attach the console UART to GIC interrupt %d", VIRT_UART0_IRQ);
   /* Device interrupts go to the boot core, as on every board: a readied
    * task lands on that core's runnext and idle cores steal from there. */
-  gicv2_cpu_irqs_route(&irqs, VIRT_UART0_IRQ, this_cpu()->index);
+  gicv2_cpu_irqs_attach(&irqs, VIRT_UART0_IRQ, this_cpu()->index, pl011_interrupt, &console_uart,
+                        "uart0");
   serial_start_interrupts(&console_uart);
 }
 

@@ -7,7 +7,6 @@
 #include <brigade/board.h>
 #include <brigade/console.h>
 #include <brigade/cpu.h>
-#include <brigade/irq.h>
 #include <brigade/machine.h>
 #include <brigade/panic.h>
 #include <brigade/serial.h>
@@ -55,9 +54,8 @@ void board_early_init(void) {
 }
 
 void board_devices_init(void) {
-  if (irq_attach(UART0_IRQ, pl011_interrupt, &console_uart, "uart0") != 0)
-    panic("cannot attach the console UART to GIC interrupt %d", UART0_IRQ);
-  gicv2_cpu_irqs_route(&irqs, UART0_IRQ, this_cpu()->index);
+  gicv2_cpu_irqs_attach(&irqs, UART0_IRQ, this_cpu()->index, pl011_interrupt, &console_uart,
+                        "uart0");
   serial_start_interrupts(&console_uart);
 }
 

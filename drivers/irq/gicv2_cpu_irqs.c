@@ -49,6 +49,14 @@ void gicv2_cpu_irqs_route(const struct gicv2_cpu_irqs *c, unsigned id, unsigned 
   gicv2_route(&c->gic, id, target_by_core[core_index]);
 }
 
+void gicv2_cpu_irqs_attach(const struct gicv2_cpu_irqs *c, unsigned id, unsigned core_index,
+                           void (*fn)(void *arg), void *arg, const char *name) {
+  int err = irq_attach(id, fn, arg, name);
+  if (err != 0)
+    panic("cannot attach %s to GIC interrupt %u (error %d)", name, id, err);
+  gicv2_cpu_irqs_route(c, id, core_index);
+}
+
 void gicv2_cpu_irqs_send_wake(const struct gicv2_cpu_irqs *c, unsigned core_index) {
   gicv2_send_sgi(&c->gic, target_by_core[core_index], c->wake_sgi);
 }

@@ -33,6 +33,12 @@ int gicv2_cpu_irqs_init_core(const struct gicv2_cpu_irqs *c, unsigned core_index
  *  @p core_index; irq_attach(@p id, ...) names its handler. */
 void gicv2_cpu_irqs_route(const struct gicv2_cpu_irqs *c, unsigned id, unsigned core_index);
 
+/** @brief irq_attach @p fn(@p arg) to device interrupt @p id and route it to
+ *  core @p core_index. Panics naming @p name and @p id if the line cannot be
+ *  attached: a console without its interrupt would leave readers parked. */
+void gicv2_cpu_irqs_attach(const struct gicv2_cpu_irqs *c, unsigned id, unsigned core_index,
+                           void (*fn)(void *arg), void *arg, const char *name);
+
 /** @brief Handle one IRQ exception: acknowledge, run the class handler (or,
  *  for a device, irq_dispatch with the interrupt id as the line), end. */
 void gicv2_cpu_irqs_dispatch(const struct gicv2_cpu_irqs *c);
