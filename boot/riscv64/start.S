@@ -36,6 +36,17 @@ _image_entry:
 	.option pop
 	csrw	sie, zero
 	csrw	sip, zero
+	/* Exactly one hart may run the boot path. A second hart arriving here
+	 * while the first boots would clear .bss under it (seen as "out of
+	 * memory" panics in the first few allocations of boot, now and then,
+	 * with the boot core reported as hart 1). The claim lives in .data,
+	 * which the clearing does not touch. A hart that loses stops itself
+	 * through SBI HSM hart_stop, back into the firmware's stopped state,
+	 * from which kernel_boot starts it like every other hart. */
+	la	t0, boot_claimed
+	li	t1, 1
+	amoswap.w.aq t1, t1, (t0)
+	bnez	t1, _not_the_boot_hart
 	la	sp, __boot_stack_top
 	mv	tp, zero
 
@@ -54,6 +65,19 @@ _image_entry:
 3:	wfi
 	j	3b
 
+_not_the_boot_hart:
+	li	a7, 0x48534D		/* SBI HSM extension */
+	li	a6, 1			/* hart_stop: does not return on success */
+	ecall
+5:	wfi
+	j	5b
+
+	.section .data
+	.balign 4
+boot_claimed:
+	.word	0
+
+	.section .text.boot, "ax"
 	.global _secondary_start
 _secondary_start:
 	.option push
