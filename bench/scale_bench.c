@@ -184,8 +184,11 @@ static void tree_task(void *arg) {
  * stays stealable while this task works), then join. A tree of depth d is
  * 2^d tasks counting its root, with 2^d leaves. */
 static uint64_t tree(unsigned depth, uint64_t seed) {
-  static const struct task_attr attr = {.stack_size = TASK_STACK_MIN, .name = "tree",
-                                        .pin = TASK_ANY_CORE};
+  /* Default stacks: a task recurses depth levels inline, and an interrupt
+   * taken at the deepest one needs room for its trap frame too; at depth 20
+   * that overran 2 KiB stacks now and then. Default stacks come from the
+   * core's pool, and depth-first order keeps few of them in use at once. */
+  static const struct task_attr attr = {.name = "tree", .pin = TASK_ANY_CORE};
   if (depth == 0)
     return leaf_work(seed);
   struct node child = {.depth = depth - 1, .done = WAITGROUP_INIT};

@@ -57,10 +57,12 @@ run_image() {
   local image=$1 smp=$2 append=$3 out
   shift 3
   out=$(timeout 1200 "${rv_qemu[@]}" -smp "$smp" -append "$append" "$@" \
-    -kernel "$images/$image.elf" </dev/null 2>&1 | tr -d '\r') || true
+    -kernel "$images/$image.elf" </dev/null 2>&1 | tr -d '\r\000') || true
   if ! grep -qx '1 passed, 0 failed' <<<"$out"; then
-    echo "$out" | tail -n 20 >&2
-    echo "bench-rv64.sh: $image -smp $smp -append '$append' failed" >&2
+    local log=build/bench/failed-$image-smp$smp.log
+    echo "$out" >"$log"
+    grep -a -m 3 'PANIC\|deadlock\|irq_bench:\|scale:' "$log" >&2 || echo "$out" | tail -n 20 >&2
+    echo "bench-rv64.sh: $image -smp $smp -append '$append' failed; its output: $log" >&2
     exit 1
   fi
   echo "$out"
@@ -88,8 +90,12 @@ pending=$(run_image scale_bench 1 "probe=pending" | grep '^| pending')
 parked=$(run_image scale_bench 1 "probe=parked" | grep '^| parked')
 
 echo "bench-rv64.sh: fork-join of 2^$depth tasks at -smp 1, 2 and 8" >&2
-read -r m1 lo1 hi1 <<<"$(run_image scale_bench 1 "forkjoin depth=$depth" | forkjoin_ms | median_min_max)"
-read -r m2 lo2 hi2 <<<"$(run_image scale_bench 2 "forkjoin depth=$depth" | forkjoin_ms | median_min_max)"
+# Each run_image on its own line: its exit inside a pipeline's command
+# substitution would not stop the script.
+fj1=$(run_image scale_bench 1 "forkjoin depth=$depth")
+fj2=$(run_image scale_bench 2 "forkjoin depth=$depth")
+read -r m1 lo1 hi1 <<<"$(forkjoin_ms <<<"$fj1" | median_min_max)"
+read -r m2 lo2 hi2 <<<"$(forkjoin_ms <<<"$fj2" | median_min_max)"
 fj8=$(run_image scale_bench 8 "forkjoin depth=$depth" -plugin "$plugin,out=$marks")
 # Per hart, per measured run: instructions between the marks; the busiest
 # hart over the mean, and the last run's counts for the table.
