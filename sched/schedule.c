@@ -712,8 +712,12 @@ void sched_run_core(void) {
         sched_check_deadlock(); /* the last core to go idle: can anything still happen? */
       sched_arm_timer(c, timers_next_deadline(c));
       uint64_t t0 = arch_now_ticks();
+      /* Published so sched_stats counts a sleep still in progress: a core
+       * idle since boot would otherwise show no idle time at all. */
+      __atomic_store_n(&c->asleep_since, t0, __ATOMIC_RELAXED);
       arch_wait_for_interrupt();
       c->clock_seen = arch_now_ticks();
+      __atomic_store_n(&c->asleep_since, 0, __ATOMIC_RELAXED);
       STAT_ADD(c, idle_ns, ticks_to_ns(c->clock_seen - t0));
     }
     /* The interrupt window: whatever woke us (a device, the timer, an IPI)
@@ -747,6 +751,10 @@ bool sched_stats(unsigned core, struct sched_stats *out) {
   out->preemptions = __atomic_load_n(&s->preemptions, __ATOMIC_RELAXED);
   out->wakeups_sent = __atomic_load_n(&s->wakeups_sent, __ATOMIC_RELAXED);
   out->idle_ns = __atomic_load_n(&s->idle_ns, __ATOMIC_RELAXED);
+  uint64_t asleep_since = __atomic_load_n(&cpu->sched.asleep_since, __ATOMIC_RELAXED);
+  uint64_t now = arch_now_ticks();
+  if (asleep_since && now > asleep_since)
+    out->idle_ns += ticks_to_ns(now - asleep_since);
   out->global_takes = __atomic_load_n(&s->global_takes, __ATOMIC_RELAXED);
   return true;
 }
