@@ -8,7 +8,6 @@
 #include <brigade/console.h>
 #include <brigade/cpu.h>
 #include <brigade/machine.h>
-#include <brigade/panic.h>
 #include <brigade/serial.h>
 
 #include "board/raspberrypi/firmware.h"
@@ -82,8 +81,7 @@ void board_diagnose_cpu(const struct cpu *cpu) {
 
 void board_cpu_init(struct cpu *cpu) {
   aarch64_cpu_init();
-  if (gicv2_cpu_irqs_init_core(&irqs, cpu->index) != 0)
-    panic("core %u: a GICv2 serves at most %d cores", cpu->index, GICV2_MAX_CORES);
+  gicv2_cpu_irqs_init_core(&irqs, cpu->index);
 }
 
 void board_irq_dispatch(void) { gicv2_cpu_irqs_dispatch(&irqs); }

@@ -9,13 +9,12 @@ static uint8_t target_by_core[GICV2_MAX_CORES];
 
 void gicv2_cpu_irqs_init(const struct gicv2_cpu_irqs *c) { gicv2_init(&c->gic); }
 
-int gicv2_cpu_irqs_init_core(const struct gicv2_cpu_irqs *c, unsigned core_index) {
+void gicv2_cpu_irqs_init_core(const struct gicv2_cpu_irqs *c, unsigned core_index) {
   if (core_index >= GICV2_MAX_CORES)
-    return -1;
+    panic("core %u: a GICv2 serves at most %d cores", core_index, GICV2_MAX_CORES);
   target_by_core[core_index] = gicv2_cpu_init(&c->gic);
   gicv2_enable(&c->gic, c->wake_sgi);
   gicv2_enable(&c->gic, c->timer_id);
-  return 0;
 }
 
 void gicv2_cpu_irqs_dispatch(const struct gicv2_cpu_irqs *c) {

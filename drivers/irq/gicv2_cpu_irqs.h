@@ -25,9 +25,9 @@ struct gicv2_cpu_irqs {
 /** @brief Distributor set-up, once, on the boot core before any core's. */
 void gicv2_cpu_irqs_init(const struct gicv2_cpu_irqs *c);
 
-/** @brief This core's CPU interface, timer and wake-up SGI.
- *  @return 0, or -1 when @p core_index is beyond GICV2_MAX_CORES. */
-int gicv2_cpu_irqs_init_core(const struct gicv2_cpu_irqs *c, unsigned core_index);
+/** @brief This core's CPU interface, timer and wake-up SGI. Panics when
+ *  @p core_index is beyond GICV2_MAX_CORES (a GICv2 has 8 CPU interfaces). */
+void gicv2_cpu_irqs_init_core(const struct gicv2_cpu_irqs *c, unsigned core_index);
 
 /** @brief Send device interrupt @p id (an SPI, level-sensitive) to core
  *  @p core_index; irq_attach(@p id, ...) names its handler. */
