@@ -93,19 +93,5 @@ qemu-virt-rv64 preset):
 $side_by_side"
 echo "$tables"
 
-generated=$(
-  echo "$begin"
-  echo
-  qemu_version=$(qemu-system-aarch64 --version | head -n 1)
-  echo "Measured $(date -u +%Y-%m-%d) on an $(uname -m) host with $qemu_version."
-  echo "Command: \`scripts/bench-aarch64.sh\`, which runs"
-  echo
-  echo "    $qemu_line"
-  echo
-  echo "$tables"
-  echo
-  echo "$end"
-)
-
-bench_doc_write "$doc" "$section" "$begin" "$end" "$generated"
+bench_doc_write_qemu "$doc" "$section" "$begin" "$end" qemu-system-aarch64 "scripts/bench-aarch64.sh" "$qemu_line" "$tables"
 echo "bench-aarch64.sh: wrote the figures into $doc"

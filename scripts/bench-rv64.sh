@@ -216,19 +216,5 @@ tables+=$(
 )
 echo "$tables"
 
-generated=$(
-  echo "$begin"
-  echo
-  qemu_version=$(qemu-system-riscv64 --version | head -n 1)
-  echo "Measured $(date -u +%Y-%m-%d) on an $(uname -m) host with $qemu_version."
-  echo "Command: \`${BENCH_ENTRY:-scripts/bench-rv64.sh}\`, which runs"
-  echo
-  echo "    $qemu_line"
-  echo
-  echo "$tables"
-  echo
-  echo "$end"
-)
-
-bench_doc_write "$doc" "$section" "$begin" "$end" "$generated"
+bench_doc_write_qemu "$doc" "$section" "$begin" "$end" qemu-system-riscv64 "${BENCH_ENTRY:-scripts/bench-rv64.sh}" "$qemu_line" "$tables"
 echo "bench-rv64.sh: wrote the figures into $doc"

@@ -36,3 +36,25 @@ bench_doc_write() {
   fi
   mv "$doc.tmp" "$doc"
 }
+
+# The bare-metal scripts' section: when, on what, the command and the QEMU
+# line, then TABLES, between the markers.
+#
+#   bench_doc_write_qemu DOC SECTION BEGIN END QEMU_BINARY COMMAND QEMU_LINE TABLES
+bench_doc_write_qemu() {
+  local doc=$1 section=$2 begin=$3 end=$4 qemu=$5 command=$6 qemu_line=$7 tables=$8
+  local generated
+  generated=$(
+    echo "$begin"
+    echo
+    echo "Measured $(date -u +%Y-%m-%d) on an $(uname -m) host with $("$qemu" --version | head -n 1)."
+    echo "Command: \`$command\`, which runs"
+    echo
+    echo "    $qemu_line"
+    echo
+    echo "$tables"
+    echo
+    echo "$end"
+  )
+  bench_doc_write "$doc" "$section" "$begin" "$end" "$generated"
+}
