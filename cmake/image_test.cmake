@@ -9,19 +9,26 @@
 # machine has only one core count.
 set(BRIGADE_RUN_IMAGE ${CMAKE_SOURCE_DIR}/tests/harness/run-image.sh)
 
+# The core counts a test runs at: those asked for (default: the board's
+# BRIGADE_TEST_SMP). A machine with a fixed core count (QEMU raspi3b: always
+# 4) runs each test once, at that count.
+function(brigade_test_core_counts out)
+  set(counts ${ARGN})
+  if(NOT counts)
+    set(counts ${BRIGADE_TEST_SMP})
+  endif()
+  if(BRIGADE_FIXED_CORES)
+    set(counts ${BRIGADE_FIXED_CORES})
+  endif()
+  set(${out} ${counts} PARENT_SCOPE)
+endfunction()
+
 function(brigade_image_test image)
   if(BRIGADE_HARDWARE_ONLY)
     return() # no QEMU model: the board's images run on the board (hil/)
   endif()
   cmake_parse_arguments(ARG "" "EXPECT;TIMEOUT;NAME;OUTPUT" "SMP;QEMU_ARGS" ${ARGN})
-  if(NOT ARG_SMP)
-    set(ARG_SMP ${BRIGADE_TEST_SMP})
-  endif()
-  # A machine with a fixed core count (QEMU raspi3b: always 4) runs each
-  # test once, at that count.
-  if(BRIGADE_FIXED_CORES)
-    set(ARG_SMP ${BRIGADE_FIXED_CORES})
-  endif()
+  brigade_test_core_counts(ARG_SMP ${ARG_SMP})
   if(NOT ARG_EXPECT)
     set(ARG_EXPECT pass)
   endif()
@@ -57,12 +64,7 @@ function(brigade_session_test image)
     return() # no QEMU model to type at
   endif()
   cmake_parse_arguments(ARG "" "SCRIPT;TIMEOUT;NAME" "SMP" ${ARGN})
-  if(NOT ARG_SMP)
-    set(ARG_SMP ${BRIGADE_TEST_SMP})
-  endif()
-  if(BRIGADE_FIXED_CORES)
-    set(ARG_SMP ${BRIGADE_FIXED_CORES})
-  endif()
+  brigade_test_core_counts(ARG_SMP ${ARG_SMP})
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 60)
   endif()
