@@ -82,7 +82,9 @@ void __retarget_lock_close(_LOCK_T lock) { free(lock); }
 
 void __retarget_lock_close_recursive(_LOCK_T lock) { free(lock); }
 
-static bool may_park(void) { return arch_irq_enabled() && task_current() != NULL; }
+/* Parking needs a task (self() found one rather than the core) and
+ * interrupts on. */
+static bool may_park(const void *me) { return me != this_core() && arch_irq_enabled(); }
 
 void __retarget_lock_acquire_recursive(_LOCK_T lock) {
   const void *me = self(lock);
@@ -91,7 +93,7 @@ void __retarget_lock_acquire_recursive(_LOCK_T lock) {
     return;
   }
   if (lock->parks) {
-    if (may_park()) {
+    if (may_park(me)) {
       mutex_lock(&lock->mutex);
     } else {
       while (!mutex_trylock(&lock->mutex))

@@ -90,8 +90,10 @@ static struct task *pop_reader(struct serial_port *p) {
 
 size_t serial_read_nowait(struct serial_port *port, void *buf, size_t n) {
   unsigned long irq = spin_lock_irqsave(&port->lock);
-  if (!port->interrupts)
-    rx_fill(port);
+  /* Also take what the device holds but no interrupt has moved yet: the
+   * only source when polled, and the caller may be the very code (an
+   * interrupt handler, masked interrupts) the interrupt is waiting for. */
+  rx_fill(port);
   size_t got = rx_take(port, buf, n);
   spin_unlock_irqrestore(&port->lock, irq);
   return got;
@@ -104,16 +106,8 @@ size_t serial_read(struct serial_port *port, void *buf, size_t n) {
     return 0;
   if (!may_park(port)) {
     size_t got;
-    while ((got = serial_read_nowait(port, buf, n)) == 0) {
-      if (port->interrupts) {
-        /* Interrupt-driven but unable to park: the ring is filled by the
-         * interrupt, possibly on this very core, so poll the device too. */
-        unsigned long irq = spin_lock_irqsave(&port->lock);
-        rx_fill(port);
-        spin_unlock_irqrestore(&port->lock, irq);
-      }
+    while ((got = serial_read_nowait(port, buf, n)) == 0)
       arch_cpu_relax();
-    }
     return got;
   }
 
