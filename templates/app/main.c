@@ -1,0 +1,18 @@
+/* A brigade program: main() runs as the first task once every core is up;
+ * tasks, channels and the sync primitives are in <brigade/sched.h>. Its
+ * exit status is QEMU's (run-myapp fails when it is not 0). */
+#include <stdio.h>
+
+#include <brigade/cpu.h>
+#include <brigade/sched.h>
+
+static void greet(void *arg) {
+  (void)arg;
+  printf("myapp: core %u of %u is up\n", this_cpu()->index, cpu_count());
+}
+
+int main(void) {
+  smp_call_all(greet, NULL);
+  printf("myapp: done\n");
+  return 0;
+}
