@@ -51,8 +51,8 @@ function(brigade_sdcard image)
     "arm_64bit=1"
     "kernel=kernel8.img"
     "kernel_address=${BRIGADE_LOAD_ADDR}"
-    "# UART0 (PL011) is the console, 115200 8N1 from a 48 MHz clock; brigade"
-    "# itself puts it on GPIO 14/15 (pins 8 and 10)"
+    "# The console is UART0 (the PL011), 115200 8N1 from a 48 MHz clock,"
+    "# on GPIO 14/15 (pins 8 and 10): brigade selects those pins itself"
     "enable_uart=1"
     "init_uart_clock=48000000"
     ${BRIGADE_SDCARD_CONFIG})
