@@ -27,6 +27,15 @@ if(BRIGADE_BARE_METAL)
       brigade_make_runtime_target()
     endif()
     add_executable(${name} ${ARGN})
+    if(BRIGADE_SDK_BUILD_DIR) # an SDK built from a checkout (cmake/brigade-config.cmake)
+      if(NOT TARGET brigade_sdk)
+        add_custom_target(brigade_sdk
+          COMMAND ${CMAKE_COMMAND} --build ${BRIGADE_SDK_BUILD_DIR} --target brigade
+          COMMAND ${CMAKE_COMMAND} --install ${BRIGADE_SDK_BUILD_DIR} --prefix ${BRIGADE_SDK_INSTALL_DIR}
+          COMMENT "brigade: bringing the SDK in ${BRIGADE_SDK_INSTALL_DIR} up to date")
+      endif()
+      add_dependencies(${name} brigade_sdk)
+    endif()
     set_target_properties(${name} PROPERTIES SUFFIX ".elf" LINK_DEPENDS ${BRIGADE_LINKER_SCRIPT})
     target_link_libraries(${name} PRIVATE ${BRIGADE_RUNTIME_TARGET})
     target_link_options(${name} PRIVATE -Wl,-Map=$<TARGET_FILE_DIR:${name}>/${name}.map)

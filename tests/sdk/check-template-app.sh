@@ -5,12 +5,33 @@
 # board QEMU models, boot it with run-myapp: the output must show every core
 # and the end of main(), and run-myapp must succeed. A copy whose main()
 # returns 3 must make run-myapp fail with that status.
+# With "checkout" instead, the template is built against brigade's source
+# checkout (-DCMAKE_PREFIX_PATH=CHECKOUT -DBRIGADE_BOARD=BOARD,
+# cmake/brigade-config.cmake) and only built.
 #
 #   check-template-app.sh BUILD_DIR TEMPLATE_DIR WORK_DIR CORES run|build-only
+#   check-template-app.sh checkout CHECKOUT BOARD TEMPLATE_DIR WORK_DIR
 set -uo pipefail
+fail() { echo "check-template-app.sh: FAIL: $*"; exit 1; }
+if [ "${1:-}" = checkout ] && [ $# -eq 5 ]; then
+  checkout=$2 board=$3 template=$4 work=$5
+  rm -rf "$work"
+  mkdir -p "$work"
+  cp -r "$template" "$work/myapp"
+  echo "== configure $work/myapp against the checkout $checkout for $board"
+  cmake -S "$work/myapp" -B "$work/myapp/build" -DCMAKE_PREFIX_PATH="$checkout" -DBRIGADE_BOARD="$board" \
+    >"$work/configure.log" 2>&1 || { cat "$work/configure.log"; fail "configuring against the checkout"; }
+  echo "== build"
+  cmake --build "$work/myapp/build" >"$work/build.log" 2>&1 || { cat "$work/build.log"; fail "building"; }
+  for f in myapp.elf myapp.bin; do
+    [ -s "$work/myapp/build/$f" ] || fail "$f was not made"
+    echo "   made $f"
+  done
+  echo "1 passed, 0 failed"
+  exit 0
+fi
 [ $# -eq 5 ] || { echo "usage: check-template-app.sh BUILD_DIR TEMPLATE_DIR WORK_DIR CORES run|build-only" >&2; exit 2; }
 build=$1 template=$2 work=$3 cores=$4 mode=$5
-fail() { echo "check-template-app.sh: FAIL: $*"; exit 1; }
 
 rm -rf "$work"
 mkdir -p "$work"

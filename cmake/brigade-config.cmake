@@ -1,0 +1,36 @@
+# find_package(brigade) against a checkout of brigade's source instead of an
+# installed SDK:
+#   cmake -S myapp -B myapp/build -DCMAKE_PREFIX_PATH=<checkout> -DBRIGADE_BOARD=<board>
+# (CMake finds this file as <prefix>/cmake/brigade-config.cmake). It builds
+# the board's SDK inside the application's build directory
+# (brigade-<board>/, installed into brigade-<board>/sdk) and then reads it
+# as an installed one, so an application is built the same way against
+# either. The SDK is brought up to date before each of the application's
+# images is linked (target brigade_sdk), so edits to the checkout are seen.
+get_filename_component(_brigade_checkout "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)
+file(GLOB _brigade_boards RELATIVE ${_brigade_checkout}/board ${_brigade_checkout}/board/*/board.cmake)
+list(TRANSFORM _brigade_boards REPLACE "/board.cmake$" "")
+list(JOIN _brigade_boards ", " _brigade_board_names)
+if(NOT BRIGADE_BOARD)
+  message(FATAL_ERROR "brigade from the checkout ${_brigade_checkout}: choose the board with "
+                      "-DBRIGADE_BOARD=<board> (${_brigade_board_names})")
+endif()
+set(BRIGADE_SDK_BUILD_DIR ${CMAKE_BINARY_DIR}/brigade-${BRIGADE_BOARD})
+set(BRIGADE_SDK_INSTALL_DIR ${BRIGADE_SDK_BUILD_DIR}/sdk)
+# The SDK is made once at configure time (the toolchain must be known
+# before project()); brigade_sdk refreshes it at build time.
+if(NOT EXISTS ${BRIGADE_SDK_INSTALL_DIR}/lib/cmake/brigade/brigade-config.cmake)
+  message(STATUS "brigade: building the ${BRIGADE_BOARD} SDK from ${_brigade_checkout} "
+                 "in ${BRIGADE_SDK_BUILD_DIR}")
+  foreach(step
+      "-S;${_brigade_checkout};-B;${BRIGADE_SDK_BUILD_DIR};-G;${CMAKE_GENERATOR};-DBRIGADE_BOARD=${BRIGADE_BOARD};-DBRIGADE_SDK_ONLY=ON"
+      "--build;${BRIGADE_SDK_BUILD_DIR};--target;brigade"
+      "--install;${BRIGADE_SDK_BUILD_DIR};--prefix;${BRIGADE_SDK_INSTALL_DIR}")
+    execute_process(COMMAND ${CMAKE_COMMAND} ${step} RESULT_VARIABLE _brigade_rc
+                    OUTPUT_VARIABLE _brigade_out ERROR_VARIABLE _brigade_out)
+    if(NOT _brigade_rc EQUAL 0)
+      message(FATAL_ERROR "brigade: cmake ${step} failed:\n${_brigade_out}")
+    endif()
+  endforeach()
+endif()
+include(${BRIGADE_SDK_INSTALL_DIR}/lib/cmake/brigade/brigade-config.cmake)
