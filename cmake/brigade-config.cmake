@@ -15,6 +15,15 @@ if(NOT BRIGADE_BOARD)
   message(FATAL_ERROR "brigade from the checkout ${_brigade_checkout}: choose the board with "
                       "-DBRIGADE_BOARD=<board> (${_brigade_board_names})")
 endif()
+if(NOT BRIGADE_BOARD IN_LIST _brigade_boards)
+  message(FATAL_ERROR "brigade: unknown board '${BRIGADE_BOARD}' (${_brigade_board_names})")
+endif()
+file(STRINGS ${_brigade_checkout}/board/${BRIGADE_BOARD}/board.cmake _brigade_bare_metal
+     REGEX "^set\\(BRIGADE_BARE_METAL ON\\)")
+if(NOT _brigade_bare_metal)
+  message(FATAL_ERROR "brigade: board ${BRIGADE_BOARD} has no SDK: only bare-metal boards have "
+                      "one (the host board's programs are built in brigade's tree)")
+endif()
 set(BRIGADE_SDK_BUILD_DIR ${CMAKE_BINARY_DIR}/brigade-${BRIGADE_BOARD})
 set(BRIGADE_SDK_INSTALL_DIR ${BRIGADE_SDK_BUILD_DIR}/sdk)
 # The SDK is made once at configure time (the toolchain must be known
