@@ -1,10 +1,11 @@
 /* A brigade program: main() runs as the first task once every core is up;
- * tasks, channels and the sync primitives are in <brigade/sched.h>. Its
+ * tasks are in <brigade/task.h>, channels in <brigade/chan.h>, the sync
+ * primitives in <brigade/sync.h>. Its
  * exit status is QEMU's (run-myapp fails when it is not 0). */
 #include <stdio.h>
 
 #include <brigade/cpu.h>
-#include <brigade/sched.h>
+#include <brigade/task.h>
 
 static void greet(void *arg) {
   (void)arg;
