@@ -1,7 +1,7 @@
-/* A brigade program: main() runs as the first task once every core is up;
- * tasks are in <brigade/task.h>, channels in <brigade/chan.h>, the sync
- * primitives in <brigade/sync.h>. Its
- * exit status is QEMU's (run-myapp fails when it is not 0). */
+/* A brigade program: main() runs as the first task once every core is up.
+ * Tasks are in <brigade/task.h>, channels in <brigade/chan.h>, the sync
+ * primitives in <brigade/sync.h>. Its exit status is QEMU's (run-myapp
+ * fails when it is not 0). */
 #include <stdio.h>
 
 #include <brigade/cpu.h>
