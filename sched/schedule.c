@@ -518,6 +518,8 @@ static inline void switch_to(struct sched_cpu *c, struct task *prev, struct task
   }
   task_check_stack(prev);
   arch_switch_hint(next->stack, next->stack_size);
+  if (__builtin_expect(after == AFTER_EXIT, 0))
+    arch_switch_final(&prev->sp, sp, c); /* next's finish_switch frees prev's stack */
   void *arg = arch_switch(&prev->sp, sp, c);
   finish_switch_inline(arg);
 }

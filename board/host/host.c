@@ -61,6 +61,9 @@ static void *core_thread(void *arg) {
 }
 
 int main(void) {
+  /* The console is line-buffered even into a pipe, as a UART is unbuffered:
+   * a test that hangs or dies has already shown every line it printed. */
+  setvbuf(stdout, NULL, _IOLBF, 0);
   long n = sysconf(_SC_NPROCESSORS_ONLN);
   const char *env = getenv("BRIGADE_CORES");
   if (env) {
