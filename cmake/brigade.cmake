@@ -27,9 +27,9 @@ set(BRIGADE_RUNTIME_SOURCES
   kernel/devicetree.c
   kernel/fdt.c
   kernel/heap.c
-  kernel/newlib_locks.c
-  kernel/newlib_reent.c
-  kernel/newlib_syscalls.c
+  libc/newlib_locks.c
+  libc/newlib_reent.c
+  libc/newlib_syscalls.c
   ${BRIGADE_PORTABLE_SOURCES}
   ${BRIGADE_BOARD_SOURCES})
 

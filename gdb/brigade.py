@@ -80,7 +80,7 @@ SWITCH_FRAMES = {"riscv:rv64": RISCV64, "aarch64": AARCH64}
 
 # Source directories of the runtime itself; the WHERE column shows the
 # first frame outside them.
-RUNTIME_DIRS = ("sched", "kernel", "boot", "drivers", "board")
+RUNTIME_DIRS = ("sched", "kernel", "io", "libc", "boot", "drivers", "board")
 
 NEW_TASK_SP = 1  # sched/task_internal.h SP_NEW
 

@@ -19,7 +19,7 @@
 #include <brigade/panic.h>
 #include <brigade/sched.h>
 
-#include "kernel_internal.h"
+#include "kernel/kernel_internal.h"
 
 /* In a task's slot while its _reent is being made: malloc itself asks for
  * the current _reent, and gets the core's meanwhile. */
