@@ -23,7 +23,7 @@ set(BRIGADE_RUNTIME_SOURCES
   kernel/arch/${BRIGADE_ARCH}/trap.c
   kernel/arch/${BRIGADE_ARCH}/arch.c
   ${BRIGADE_ARCH_SOURCES_${BRIGADE_ARCH}}
-  kernel/boot.c
+  boot/boot.c
   kernel/devicetree.c
   kernel/fdt.c
   kernel/heap.c

@@ -18,10 +18,12 @@ set(BRIGADE_PORTABLE_SOURCES
   sched/cond.c
   sched/chan.c
   sched/chan_select.c
+  sched/smp_call.c
   io/console.c
   io/serial.c)
 set(BRIGADE_PORTABLE_INCLUDES
   ${CMAKE_SOURCE_DIR}
   ${CMAKE_SOURCE_DIR}/kernel/include
+  ${CMAKE_SOURCE_DIR}/sched/include
   ${CMAKE_SOURCE_DIR}/io/include
-  ${CMAKE_SOURCE_DIR}/sched/include)
+  ${CMAKE_SOURCE_DIR}/libc/include)
