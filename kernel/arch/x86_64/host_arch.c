@@ -123,7 +123,10 @@ bool host_signal_preemption(void) { return HOST_SIGNAL_PREEMPTION; }
 
 bool arch_can_preempt(void) { return HOST_SIGNAL_PREEMPTION; }
 
-const char *arch_timer_description(void) { return " (POSIX timer per core)"; }
+const char *arch_timer_description(void) {
+  return HOST_SIGNAL_PREEMPTION ? " (POSIX timer per core, preemption by SIGURG)"
+                                : " (POSIX timer per core, no signal preemption: sanitizer build)";
+}
 
 /* ---- interrupts ------------------------------------------------------------- */
 
