@@ -155,6 +155,41 @@ static bool rx_irq_on(void) {
   return on;
 }
 
+/* A task is parked on the port. Each flag is set before the task parks and
+ * seen under the port lock only once the task is fully parked (task_park
+ * drops the lock after the switch). */
+static bool writer_parked(void) {
+  unsigned long irq = spin_lock_irqsave(&port.lock);
+  bool parked = port.tx_waiter != NULL;
+  spin_unlock_irqrestore(&port.lock, irq);
+  return parked;
+}
+
+static bool reader_parked(void) {
+  unsigned long irq = spin_lock_irqsave(&port.lock);
+  bool parked = port.readers != NULL;
+  spin_unlock_irqrestore(&port.lock, irq);
+  return parked;
+}
+
+static bool line_is_raised(void) {
+  unsigned long irq = spin_lock_irqsave(&port.lock);
+  bool raised = line_raised();
+  spin_unlock_irqrestore(&port.lock, irq);
+  return raised;
+}
+
+/* Waits without a deadline: what the test waits for needs no interrupt. */
+static void wait_until(bool (*cond)(void)) {
+  while (!cond())
+    task_sleep_ns(1 * MS);
+}
+
+static void wait_until_parked(task_t *t) {
+  while (task_state(t) != TASK_PARKED)
+    task_sleep_ns(1 * MS);
+}
+
 /* ---- readers ------------------------------------------------------------- */
 
 struct reader {
@@ -177,7 +212,7 @@ TEST(a_reader_parks_on_an_empty_port_until_the_receive_interrupt) {
   struct reader r = {.want = sizeof r.buf, .done = &wg};
   waitgroup_add(&wg, 1);
   ASSERT(task_spawn(NULL, reader_task, &r, NULL) == 0);
-  task_sleep_ns(20 * MS);
+  wait_until(reader_parked);
   EXPECT_EQ(__atomic_load_n(&r.finished, __ATOMIC_ACQUIRE), 0); /* nothing arrived yet */
   EXPECT(rx_irq_on());
   ASSERT(arrive((const uint8_t *)"hello", 5) == 5);
@@ -195,12 +230,14 @@ TEST(several_readers_wait_at_once_and_share_one_burst) {
   enum { READERS = 4 };
   struct waitgroup wg = WAITGROUP_INIT;
   struct reader r[READERS];
+  task_t *t[READERS];
   waitgroup_add(&wg, READERS);
   for (int i = 0; i < READERS; i++) {
     r[i] = (struct reader){.want = 1, .done = &wg};
-    ASSERT(task_spawn(NULL, reader_task, &r[i], NULL) == 0);
+    ASSERT(task_spawn(&t[i], reader_task, &r[i], NULL) == 0);
   }
-  task_sleep_ns(20 * MS); /* all four park */
+  for (int i = 0; i < READERS; i++)
+    wait_until_parked(t[i]); /* all four wait: none can finish before the burst */
   ASSERT(arrive((const uint8_t *)"wxyz", 4) == 4); /* one interrupt for all four bytes */
   waitgroup_wait(&wg);
   unsigned seen = 0;
@@ -312,7 +349,7 @@ TEST(a_writer_parks_on_a_full_ring_and_the_transmit_interrupt_resumes_it) {
   struct writer w = {.data = data, .len = len, .done = &wg};
   waitgroup_add(&wg, 1);
   ASSERT(task_spawn(NULL, writer_task, &w, NULL) == 0);
-  task_sleep_ns(20 * MS);
+  wait_until(writer_parked);
   /* The device is busy: the ring is full and the writer waits for room. */
   EXPECT_EQ(__atomic_load_n(&w.finished, __ATOMIC_ACQUIRE), 0);
   EXPECT_EQ(wire_len(), 0u);
@@ -386,41 +423,6 @@ TEST(code_that_cannot_park_writes_by_polling_and_keeps_order) {
 }
 
 /* ---- wake-ups no interrupt will bring -------------------------------------- */
-
-/* A task is parked on the port. Each flag is set before the task parks and
- * seen under the port lock only once the task is fully parked (task_park
- * drops the lock after the switch). */
-static bool writer_parked(void) {
-  unsigned long irq = spin_lock_irqsave(&port.lock);
-  bool parked = port.tx_waiter != NULL;
-  spin_unlock_irqrestore(&port.lock, irq);
-  return parked;
-}
-
-static bool reader_parked(void) {
-  unsigned long irq = spin_lock_irqsave(&port.lock);
-  bool parked = port.readers != NULL;
-  spin_unlock_irqrestore(&port.lock, irq);
-  return parked;
-}
-
-static bool line_is_raised(void) {
-  unsigned long irq = spin_lock_irqsave(&port.lock);
-  bool raised = line_raised();
-  spin_unlock_irqrestore(&port.lock, irq);
-  return raised;
-}
-
-/* Waits without a deadline: what the test waits for needs no interrupt. */
-static void wait_until(bool (*cond)(void)) {
-  while (!cond())
-    task_sleep_ns(1 * MS);
-}
-
-static void wait_until_parked(task_t *t) {
-  while (task_state(t) != TASK_PARKED)
-    task_sleep_ns(1 * MS);
-}
 
 /* A writer parked on a full ring; then room appears, and before any core
  * takes the transmit interrupt, code that cannot park (an interrupt handler,
