@@ -10,9 +10,11 @@ is made of lines that never start with a real command, so the shell only
 ever edits, rejects and reports. Then the shell must:
 
   - have read the flood exactly: a model of the line editor
-    (examples/shell/line_editor.c) says which line each byte made, and the
-    shell's replies (unknown command 'WORD', line too long, too many words)
-    must be those, in order -- a byte lost, doubled or changed shows up here;
+    (examples/shell/line_editor.c) says what each byte does, and the shell's
+    output during the flood must be the model's to the character: the echo
+    of every printable byte, the erasures, the replies (unknown command
+    'WORD', line too long, too many words) and the prompts. A byte lost,
+    doubled or changed that the shell could see shows up here;
   - account for every byte on a UART console: rx bytes + drops = bytes
     typed (QEMU's UARTs push back instead of dropping, so drops are 0 there
     and the count is exact);
@@ -51,39 +53,44 @@ CONTROLS = [BS, DEL, CTRL_C, CTRL_U, CR, 0x00, 0x04, 0x1a, 0x09, ESC, 0x07, 0x11
 class LineModel:
     """line_read() of examples/shell/line_editor.c, byte for byte."""
 
-    def __init__(self):
-        self.last_was_cr = False
+    def __init__(self, last_was_cr=False):
+        self.last_was_cr = last_was_cr
         self.line, self.dropped = [], 0
 
     def feed(self, c):
-        """One input byte; returns the line's outcome when it ends, else None."""
+        """One input byte: (what the shell echoes, the line's outcome when
+        this byte ends it, else None)."""
         was_cr, self.last_was_cr = self.last_was_cr, c == CR
         if c == LF and was_cr:
-            return None
+            return "", None
         if c in (CR, LF):
+            echo = "\n"
             result = ("too long", LINE_MAX_CHARS + self.dropped) if self.dropped \
                 else ("line", bytes(self.line).decode("latin-1"))
         elif c in (BS, DEL):
             if self.dropped:
                 self.dropped -= 1
-            elif self.line:
+                return "", None
+            if self.line:
                 self.line.pop()
-            return None
+                return "\b \b", None
+            return "", None
         elif c == CTRL_U:
+            echo = "\b \b" * len(self.line)
             self.line, self.dropped = [], 0
-            return None
+            return echo, None
         elif c == CTRL_C:
-            result = ("cancelled", None)
+            echo, result = "^C\n", ("cancelled", None)
         elif c < 0x20 or c > 0x7e:
-            return None
+            return "", None
         elif len(self.line) == LINE_MAX_CHARS:
             self.dropped += 1
-            return None
+            return "", None
         else:
             self.line.append(c)
-            return None
+            return chr(c), None
         self.line, self.dropped = [], 0
-        return result
+        return echo, result
 
 
 def reply(outcome):
@@ -129,24 +136,34 @@ def one_line(rng):
 
 
 def make_flood(seed, size):
-    """size bytes of lines; returns (bytes, the shell's replies in order).
+    """size bytes of lines; returns (bytes, the shell's replies in order,
+    everything the shell prints for them: echo, replies and prompts).
     A line that would run a real command (a random 'exit' or 'sleep 600000')
     is replaced by the generator's next one, so the flood stays garbage."""
     rng = random.Random(seed)
     model = LineModel()
-    out, replies = bytearray(), []
+    out, replies, printed = bytearray(), [], []
     while len(out) < size:
         line = one_line(rng)
-        trial = LineModel()
-        trial.last_was_cr = model.last_was_cr
-        outcomes = [o for o in (trial.feed(c) for c in line) if o]
+        trial = LineModel(model.last_was_cr)
+        text, outcomes = [], []
+        for c in line:
+            echo, outcome = trial.feed(c)
+            text.append(echo)
+            if outcome:
+                outcomes.append(outcome)
+                r = reply(outcome)
+                if r:
+                    text.append(r + "\n")
+                text.append(PROMPT)
         if any(o[0] == "line" and o[1].split() and o[1].split()[0] in COMMANDS for o in outcomes):
             continue
         model = trial
         out += line
         replies += [r for r in map(reply, outcomes) if r]
+        printed += text
     assert model.line == [] and model.dropped == 0
-    return bytes(out), replies
+    return bytes(out), replies, "".join(printed)
 
 
 def main():
@@ -161,7 +178,7 @@ def main():
     if not cmd:
         ap.error("no command to run after --")
 
-    flood, replies = make_flood(args.seed, args.bytes)
+    flood, replies, printed = make_flood(args.seed, args.bytes)
     print("[shell-flood] %d bytes, seed %d: %d lines get a reply" % (len(flood), args.seed, len(replies)),
           flush=True)
     s = Session(cmd, args.timeout)
@@ -257,6 +274,15 @@ def main():
         for i, (g, want) in enumerate(zip(got, replies)):
             assert g == want, "reply %d of %d is %r, expected %r" % (i + 1, len(replies), g, want)
         assert len(got) == len(replies), "%d replies, expected %d" % (len(got), len(replies))
+        # Then the whole output, echo included: every printable byte typed
+        # comes back where the model says.
+        want = printed + "fib 20\n"
+        if flood_text != want:
+            at = next((i for i, (a, b) in enumerate(zip(flood_text, want)) if a != b),
+                      min(len(flood_text), len(want)))
+            raise AssertionError("output differs from the model at character %d of %d: %r, expected %r"
+                                 % (at, len(want), flood_text[max(0, at - 40):at + 40],
+                                    want[max(0, at - 40):at + 40]))
     check("survives %d KiB of seeded garbage and reads every line of it exactly"
           % (len(flood) >> 10), survives_flood)
     if failed:
