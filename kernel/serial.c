@@ -5,9 +5,9 @@
  * device's interrupt handler takes it too, and held for a bounded copy.
  * A task that must wait parks with the lock still held and task_park drops
  * it after the switch, so the interrupt (on any core) can only find the
- * waiter once it is fully parked: no lost wake-up. Every other release of
- * the lock goes through unlock_and_ready, which readies the waiters that
- * what was done under the lock let go, whichever path moved the bytes.
+ * waiter once it is fully parked: no lost wake-up. Every path that moves
+ * bytes releases the lock through unlock_and_ready, which readies the
+ * waiters the move let go, whichever path it was.
  *
  * Rings are free-running u32 indices (tail - head = bytes queued), so "full"
  * and "empty" need no spare slot.
