@@ -92,6 +92,13 @@ static bool line_raised(void) {
   return (uart.rx_irq_on && uart.rx_len > 0) || (uart.tx_irq_on && uart.tx_space > 0);
 }
 
+static bool line_is_raised(void) {
+  unsigned long irq = spin_lock_irqsave(&port.lock);
+  bool raised = line_raised();
+  spin_unlock_irqrestore(&port.lock, irq);
+  return raised;
+}
+
 /* The serial core must lower the line each time it handles it; a line still
  * raised after this many interrupts in a row is an interrupt storm (on a
  * board the core would never leave the handler). */
@@ -100,18 +107,13 @@ static bool line_raised(void) {
 /* A core unmasks interrupts: it takes the line's interrupt, with interrupts
  * masked as a driver's handler runs, for as long as the line is raised. */
 static void take_interrupts(void) {
-  for (int taken = 0;; taken++) {
-    unsigned long irq = spin_lock_irqsave(&port.lock);
-    bool raised = line_raised();
-    spin_unlock_irqrestore(&port.lock, irq);
-    if (!raised)
-      return;
+  for (int taken = 0; line_is_raised(); taken++) {
     if (taken == STORM) {
       test_fail(__FILE__, __LINE__, "interrupt storm: the line is still raised after %d interrupts",
                 STORM);
       return;
     }
-    irq = arch_irq_save();
+    unsigned long irq = arch_irq_save();
     serial_interrupt(&port);
     arch_irq_restore(irq);
   }
@@ -170,13 +172,6 @@ static bool reader_parked(void) {
   bool parked = port.readers != NULL;
   spin_unlock_irqrestore(&port.lock, irq);
   return parked;
-}
-
-static bool line_is_raised(void) {
-  unsigned long irq = spin_lock_irqsave(&port.lock);
-  bool raised = line_raised();
-  spin_unlock_irqrestore(&port.lock, irq);
-  return raised;
 }
 
 /* Waits without a deadline: what the test waits for needs no interrupt. */
