@@ -8,20 +8,23 @@
 #   gdbserver          OpenOCD as GDB server for the real board (port 3333)
 # Boards without the means say so when the target runs, instead of having
 # no target: "flash" on a QEMU-only board prints what to do instead.
+# The same file serves brigade's tree and an installed SDK (cmake/sdk.cmake):
+# BRIGADE_SCRIPTS_DIR and BRIGADE_GDB_DIR say where scripts/ and gdb/ are.
 set(BRIGADE_GDB_PORT 1234 CACHE STRING "TCP port of QEMU's gdbstub for the debug-* targets")
 set(BRIGADE_OPENOCD_ADAPTER "${BRIGADE_OPENOCD_ADAPTER}" CACHE FILEPATH
     "OpenOCD adapter (probe) config for flash-* and gdbserver")
 find_program(BRIGADE_GDB_PROGRAM NAMES gdb-multiarch)
 
-set(_gdb_setup -ex "source ${CMAKE_SOURCE_DIR}/gdb/brigade.py" -x ${CMAKE_SOURCE_DIR}/gdb/brigade.gdb)
+set(_gdb_setup -ex "source ${BRIGADE_GDB_DIR}/brigade.py" -x ${BRIGADE_GDB_DIR}/brigade.gdb)
 
 function(brigade_board_targets image)
+  _brigade_gdbserver_target()
   if(NOT BRIGADE_HARDWARE_ONLY)
     math(EXPR harts "${BRIGADE_SMP} + ${BRIGADE_QEMU_EXTRA_HARTS}")
     set(qemu ${BRIGADE_QEMU} ${BRIGADE_QEMU_ARGS} -smp ${harts} -kernel $<TARGET_FILE:${image}>)
     add_custom_target(run-${image} COMMAND ${qemu} DEPENDS ${image} USES_TERMINAL)
     add_custom_target(debug-${image}
-      COMMAND ${CMAKE_SOURCE_DIR}/scripts/qemu-debug.sh ${BRIGADE_GDB_PORT}
+      COMMAND ${BRIGADE_SCRIPTS_DIR}/qemu-debug.sh ${BRIGADE_GDB_PORT}
               ${CMAKE_BINARY_DIR}/${image}-console.log $<TARGET_FILE:${image}> -- ${qemu}
       DEPENDS ${image} USES_TERMINAL VERBATIM)
   else()
@@ -34,7 +37,7 @@ function(brigade_board_targets image)
   endif()
   if(BRIGADE_OPENOCD_CFG)
     add_custom_target(flash-${image}
-      COMMAND ${CMAKE_SOURCE_DIR}/scripts/openocd-flash.sh ${BRIGADE_OPENOCD_ADAPTER} ${BRIGADE_OPENOCD_CFG}
+      COMMAND ${BRIGADE_SCRIPTS_DIR}/openocd-flash.sh ${BRIGADE_OPENOCD_ADAPTER} ${BRIGADE_OPENOCD_CFG}
               $<TARGET_FILE_DIR:${image}>/${image}.bin ${BRIGADE_LOAD_ADDR}
       DEPENDS ${image} USES_TERMINAL VERBATIM)
   else()
@@ -44,13 +47,21 @@ function(brigade_board_targets image)
   endif()
 endfunction()
 
-if(BRIGADE_OPENOCD_CFG)
-  add_custom_target(gdbserver
-    COMMAND openocd -f ${BRIGADE_OPENOCD_ADAPTER} -f ${BRIGADE_OPENOCD_CFG}
-    USES_TERMINAL
-    COMMENT "OpenOCD GDB server on :3333; attach: ${BRIGADE_GDB_PROGRAM} ${_gdb_setup} -ex 'target extended-remote :3333' <image>.elf")
-else()
-  add_custom_target(gdbserver
-    COMMAND ${CMAKE_COMMAND} -E echo "${BRIGADE_BOARD} is QEMU-only: its GDB server is QEMU's gdbstub (debug-<image> targets)"
-    COMMAND ${CMAKE_COMMAND} -E false)
-endif()
+# One gdbserver target per build, made with the first image's targets (an
+# application's find_package(brigade) runs before project(), when no target
+# can be made yet).
+function(_brigade_gdbserver_target)
+  if(TARGET gdbserver)
+    return()
+  endif()
+  if(BRIGADE_OPENOCD_CFG)
+    add_custom_target(gdbserver
+      COMMAND openocd -f ${BRIGADE_OPENOCD_ADAPTER} -f ${BRIGADE_OPENOCD_CFG}
+      USES_TERMINAL
+      COMMENT "OpenOCD GDB server on :3333; attach: ${BRIGADE_GDB_PROGRAM} ${_gdb_setup} -ex 'target extended-remote :3333' <image>.elf")
+  else()
+    add_custom_target(gdbserver
+      COMMAND ${CMAKE_COMMAND} -E echo "${BRIGADE_BOARD} is QEMU-only: its GDB server is QEMU's gdbstub (debug-<image> targets)"
+      COMMAND ${CMAKE_COMMAND} -E false)
+  endif()
+endfunction()

@@ -61,19 +61,6 @@ target_link_libraries(brigade_runtime PUBLIC
   -Wl,--start-group ${BRIGADE_NEWLIB_PREFIX}/lib/libc.a ${BRIGADE_NEWLIB_PREFIX}/lib/libm.a
   -lgcc -Wl,--end-group)
 
-# brigade_image(<name> <sources...>): an ELF that boots on the board, and
-# next to it <name>.bin, the flat image a boot loader loads (U-Boot's
-# booti: start.S begins with the boot image header it checks).
-function(brigade_image name)
-  add_executable(${name} ${ARGN})
-  set_target_properties(${name} PROPERTIES SUFFIX ".elf" LINK_DEPENDS ${BRIGADE_LINKER_SCRIPT})
-  target_link_libraries(${name} PRIVATE brigade_runtime)
-  target_link_options(${name} PRIVATE -Wl,-Map=$<TARGET_FILE_DIR:${name}>/${name}.map)
-  add_custom_command(TARGET ${name} POST_BUILD
-    COMMAND ${CMAKE_OBJCOPY} -O binary $<TARGET_FILE:${name}> $<TARGET_FILE_DIR:${name}>/${name}.bin
-    VERBATIM)
-endfunction()
-
 if(BRIGADE_HARDWARE_ONLY)
   # No QEMU model of this board: images are built (and checked), not run.
   set(BRIGADE_QEMU qemu-has-no-model-of-${BRIGADE_BOARD})
@@ -110,3 +97,14 @@ else()
   set(BRIGADE_TEST_CORES_WORD cores)
 endif()
 include(cmake/image_test.cmake)
+
+# brigade_add_executable and the targets it makes (run-, debug-, flash-,
+# sdcard-), the same files an installed SDK uses (cmake/sdk.cmake).
+set(BRIGADE_RUNTIME_TARGET brigade_runtime)
+set(BRIGADE_SCRIPTS_DIR ${CMAKE_SOURCE_DIR}/scripts)
+set(BRIGADE_GDB_DIR ${CMAKE_SOURCE_DIR}/gdb)
+include(cmake/board_targets.cmake)
+if(BRIGADE_SDCARD_FIRMWARE)
+  include(cmake/sdcard.cmake)
+endif()
+include(cmake/sdk.cmake)

@@ -60,3 +60,7 @@ if(BRIGADE_SANITIZE)
 endif()
 set(BRIGADE_TEST_CORES_WORD cores)
 include(cmake/image_test.cmake)
+
+# Only bare-metal boards have an SDK (cmake/sdk.cmake): say so rather than
+# install nothing.
+install(CODE "message(FATAL_ERROR \"the host board has no SDK: install one from a bare-metal board's build (README.md, 'Your own firmware')\")")

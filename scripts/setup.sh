@@ -5,6 +5,7 @@
 # Extra package names given as arguments are wanted too (scripts/bench.sh
 # asks for Go and gnuplot this way; CI never runs the benchmarks).
 set -euo pipefail
+. "$(dirname "$0")/lib/debian-sources.sh"
 
 packages=(
   cmake make gcc libc6-dev        # CMake 3.25 and the host compiler (host board)
@@ -21,6 +22,7 @@ packages=(
   python3-labgrid python3-pytest  # the HIL runner (hil/), under /usr/bin/python3
   xz-utils coreutils
   python3                         # tests/harness/shell_session.py drives the shell demo
+  dosfstools mtools               # FAT32 SD card images for the Pi boards, without root
   "$@"
 )
 
@@ -31,15 +33,38 @@ for p in "${packages[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
+# The Pi boot firmware (scripts/raspi-firmware.sh) is in the release's
+# non-free-firmware component, which a minimal Debian leaves out: add it
+# beside the machine's own source for the release.
+firmware_source=/etc/apt/sources.list.d/brigade-non-free-firmware.sources
+need_component=no
+debian_component_enabled non-free-firmware deb || need_component=yes
+
+if [ ${#missing[@]} -eq 0 ] && [ $need_component = no ]; then
   exit 0
 fi
 
-echo "setup.sh: installing missing Debian packages: ${missing[*]}" >&2
 if [ "$(id -u)" -ne 0 ]; then
-  echo "setup.sh: not root; run: sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+  [ ${#missing[@]} -eq 0 ] ||
+    echo "setup.sh: missing Debian packages: ${missing[*]}" >&2
+  [ $need_component = no ] ||
+    echo "setup.sh: apt has no source for the non-free-firmware component (Pi boot firmware)" >&2
+  echo "setup.sh: not root; run it again as root: sudo $0" >&2
   exit 1
+fi
+if [ $need_component = yes ]; then
+  stanza=$(debian_component_stanza non-free-firmware deb) || {
+    echo "setup.sh: found no apt source for this machine's Debian release" \
+         "($(debian_codename)) to derive the non-free-firmware component from" >&2
+    exit 1
+  }
+  echo "setup.sh: adding $firmware_source:" >&2
+  echo "$stanza" | sed 's/^/  /' >&2
+  echo "$stanza" >"$firmware_source"
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q >&2
-apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup.sh: installing missing Debian packages: ${missing[*]}" >&2
+  apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+fi

@@ -30,3 +30,5 @@ set(BRIGADE_TEST_RAM_BASE 0x0)
 set(BRIGADE_TEST_RAM_SIZE 0x3c000000)
 set(BRIGADE_TEST_TIMER_HZ 62500000)
 set(BRIGADE_OPENOCD_CFG ${CMAKE_SOURCE_DIR}/board/raspi3b/openocd.cfg)
+# The boot firmware on its SD card (sdcard-<image>, cmake/sdcard.cmake).
+set(BRIGADE_SDCARD_FIRMWARE bootcode.bin start.elf fixup.dat)

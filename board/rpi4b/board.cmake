@@ -25,3 +25,6 @@ set(BRIGADE_TEST_RAM_BASE 0x0)
 set(BRIGADE_TEST_RAM_SIZE 0)
 set(BRIGADE_TEST_TIMER_HZ 54000000)
 set(BRIGADE_OPENOCD_CFG ${CMAKE_SOURCE_DIR}/board/rpi4b/openocd.cfg)
+# The boot firmware on its SD card (sdcard-<image>, cmake/sdcard.cmake).
+set(BRIGADE_SDCARD_FIRMWARE start4.elf fixup4.dat)
+set(BRIGADE_SDCARD_CONFIG enable_gic=1)

@@ -1,0 +1,65 @@
+# The SDK of a bare-metal board: `cmake --install build/<board> --prefix <dir>`
+# installs everything an application needs to be built for that board
+# without brigade's tree (templates/app, README "Your own firmware"):
+#   lib/libbrigade.a                   the runtime (linked whole: boot code,
+#                                      trap vectors and newlib's syscalls are
+#                                      reached from no application symbol)
+#   lib/brigade/brigade.ld             the board's linker script
+#   lib/brigade/newlib/                the newlib brigade was built against
+#   include/brigade/, include/brigade/arch/   public headers
+#   lib/cmake/brigade/                 brigade-config.cmake (find_package),
+#                                      the board's toolchain file and the
+#                                      cmake files that make the targets
+#   share/brigade/scripts, gdb, board, firmware   what run-, debug-, flash-
+#                                      and sdcard- targets call
+# An SDK serves one board; install one per board into its own prefix.
+add_library(brigade STATIC $<TARGET_OBJECTS:brigade_runtime>)
+install(TARGETS brigade ARCHIVE DESTINATION lib)
+
+foreach(dir IN LISTS BRIGADE_PORTABLE_INCLUDES)
+  if(NOT dir STREQUAL CMAKE_SOURCE_DIR) # the tree's root: private paths
+    install(DIRECTORY ${dir}/ DESTINATION include FILES_MATCHING PATTERN "*.h")
+  endif()
+endforeach()
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/kernel/arch/${BRIGADE_ARCH}/include/
+        DESTINATION include/brigade/arch FILES_MATCHING PATTERN "*.h")
+
+install(FILES ${BRIGADE_LINKER_SCRIPT} DESTINATION lib/brigade RENAME brigade.ld)
+install(DIRECTORY ${BRIGADE_NEWLIB_PREFIX}/include DESTINATION lib/brigade/newlib)
+install(FILES ${BRIGADE_NEWLIB_PREFIX}/lib/libc.a ${BRIGADE_NEWLIB_PREFIX}/lib/libm.a
+        DESTINATION lib/brigade/newlib/lib)
+
+set(_sdk_cmake lib/cmake/brigade)
+install(FILES ${CMAKE_TOOLCHAIN_FILE} DESTINATION ${_sdk_cmake} RENAME toolchain.cmake)
+install(FILES ${CMAKE_SOURCE_DIR}/cmake/board_targets.cmake
+              ${CMAKE_SOURCE_DIR}/cmake/brigade_executable.cmake
+              ${CMAKE_SOURCE_DIR}/cmake/sdcard.cmake
+        DESTINATION ${_sdk_cmake})
+install(PROGRAMS ${CMAKE_SOURCE_DIR}/scripts/qemu-debug.sh ${CMAKE_SOURCE_DIR}/scripts/openocd-flash.sh
+                 ${CMAKE_SOURCE_DIR}/scripts/make-sdcard.sh
+        DESTINATION share/brigade/scripts)
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/gdb/ DESTINATION share/brigade/gdb)
+
+# Board facts the application's targets need, as brigade-config.cmake
+# records them (paths of installed files relative to the prefix).
+set(SDK_OPENOCD_CFG "")
+set(SDK_OPENOCD_ADAPTER "")
+if(BRIGADE_OPENOCD_CFG)
+  install(FILES ${BRIGADE_OPENOCD_CFG} DESTINATION share/brigade/board RENAME openocd.cfg)
+  set(SDK_OPENOCD_CFG share/brigade/board/openocd.cfg)
+endif()
+if(BRIGADE_OPENOCD_ADAPTER)
+  install(FILES ${BRIGADE_OPENOCD_ADAPTER} DESTINATION share/brigade/board RENAME openocd-adapter.cfg)
+  set(SDK_OPENOCD_ADAPTER share/brigade/board/openocd-adapter.cfg)
+endif()
+set(SDK_RASPI_FIRMWARE "")
+if(BRIGADE_SDCARD_FIRMWARE AND BRIGADE_RASPI_FIRMWARE_DIR)
+  foreach(f IN LISTS BRIGADE_SDCARD_FIRMWARE)
+    install(FILES ${BRIGADE_RASPI_FIRMWARE_DIR}/${f} DESTINATION share/brigade/firmware)
+  endforeach()
+  set(SDK_RASPI_FIRMWARE share/brigade/firmware)
+endif()
+get_filename_component(SDK_QEMU_PROGRAM "${BRIGADE_QEMU}" NAME)
+configure_file(${CMAKE_SOURCE_DIR}/cmake/brigade-config.cmake.in
+               ${CMAKE_BINARY_DIR}/sdk/brigade-config.cmake @ONLY)
+install(FILES ${CMAKE_BINARY_DIR}/sdk/brigade-config.cmake DESTINATION ${_sdk_cmake})
