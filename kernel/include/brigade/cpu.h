@@ -28,6 +28,11 @@ struct cpu {
    *  interrupt here (0 where the arch does not record it): the start of the
    *  "device interrupt to parked task running" benchmark. */
   uint64_t device_irq_instret;
+#ifdef BRIGADE_LOCK_VALIDATE
+  /** Spinlocks this core holds, newest first, linked through the locks;
+   *  only this core touches it, with interrupts masked. */
+  spinlock_t *locks_held;
+#endif
   struct sched_cpu sched; /**< the scheduler's state for this core */
 } __attribute__((aligned(CACHE_LINE)));
 
