@@ -40,9 +40,18 @@ typedef struct spinlock {
 #endif
 } spinlock_t;
 
+/*
+ * Validation hooks (kernel/lock_validate.c); without validation they are
+ * empty inlines and SPINLOCK_INIT drops the name.
+ *   spin_validate_acquire   before spinning: panics if this core holds @p l
+ *   spin_validate_acquired  after taking @p l: records this core as owner
+ *   spin_validate_release   before releasing: panics unless this core holds @p l
+ *   spin_validate_none_held panics if this core holds any lock; the scheduler
+ *                           calls it when task @p task_id switches away
+ *                           (@p doing: "parked", ...; @p wait_reason may be NULL)
+ */
 #ifdef BRIGADE_LOCK_VALIDATE
 #define SPINLOCK_INIT(lock_name) {0, 0, (lock_name), 0}
-/* Checks and bookkeeping, out of line (they need struct cpu and the task). */
 void spin_validate_acquire(spinlock_t *l);
 void spin_validate_acquired(spinlock_t *l);
 void spin_validate_release(spinlock_t *l);
@@ -54,9 +63,6 @@ void spin_validate_none_held(uint32_t task_id, const char *task_name, const char
 static inline void spin_validate_acquire(spinlock_t *l) { (void)l; }
 static inline void spin_validate_acquired(spinlock_t *l) { (void)l; }
 static inline void spin_validate_release(spinlock_t *l) { (void)l; }
-/** @brief Panic if this core holds any spinlock: task @p task_id is switching
- *  away (@p doing, e.g. "parked"; @p wait_reason may be NULL). Called by the
- *  scheduler; nothing at all without validation. */
 static inline void spin_validate_none_held(uint32_t task_id, const char *task_name,
                                            const char *doing, const char *wait_reason) {
   (void)task_id, (void)task_name, (void)doing, (void)wait_reason;
@@ -69,6 +75,7 @@ static inline void spin_init(spinlock_t *l, const char *name) {
   *l = (spinlock_t)SPINLOCK_INIT(name);
 }
 
+/* The bare test-and-set, without validation bookkeeping. */
 static inline bool spin_take(spinlock_t *l) {
   /* Acquire: the critical section's accesses stay after taking the lock
    * (pairs with the release in spin_unlock_raw). */
