@@ -28,6 +28,7 @@ set_source_files_properties(boot/boot.c PROPERTIES COMPILE_DEFINITIONS main=brig
 target_include_directories(brigade_runtime PUBLIC
   ${BRIGADE_PORTABLE_INCLUDES}
   ${CMAKE_SOURCE_DIR}/kernel/arch/x86_64/include)
+target_compile_definitions(brigade_runtime PUBLIC ${BRIGADE_PORTABLE_DEFINES})
 target_compile_options(brigade_runtime PUBLIC
   $<$<COMPILE_LANGUAGE:C>:${BRIGADE_C_FLAGS} ${BRIGADE_WARNINGS} ${BRIGADE_SAN_FLAGS}>)
 # Bind every library call at load time (BIND_NOW). Lazily bound, the first

@@ -27,3 +27,14 @@ set(BRIGADE_PORTABLE_INCLUDES
   ${CMAKE_SOURCE_DIR}/sched/include
   ${CMAKE_SOURCE_DIR}/io/include
   ${CMAKE_SOURCE_DIR}/libc/include)
+
+# Lock validation (kernel/lock_validate.c): spinlocks record their owner and
+# misuse panics with the lock's and the task's names. Off by default, where
+# it costs nothing; the host-asan and qemu-virt-rv64-lockcheck presets turn
+# it on. It changes struct layouts, so it applies to everything built.
+option(BRIGADE_LOCK_VALIDATE "spinlocks check their owner and report misuse" OFF)
+set(BRIGADE_PORTABLE_DEFINES)
+if(BRIGADE_LOCK_VALIDATE)
+  list(APPEND BRIGADE_PORTABLE_SOURCES kernel/lock_validate.c)
+  list(APPEND BRIGADE_PORTABLE_DEFINES BRIGADE_LOCK_VALIDATE=1)
+endif()

@@ -5,7 +5,7 @@
  * gone, so its lock is never on the spawn/yield/park/ready hot path. */
 #include "task_internal.h"
 
-static spinlock_t global_lock = SPINLOCK_INIT;
+static spinlock_t global_lock = SPINLOCK_INIT("global queue");
 static struct task *global_head, *global_tail;
 static unsigned global_count;
 

@@ -454,10 +454,18 @@ static inline void finish_switch_inline(void *switch_arg) {
     if (prev->pin == TASK_ANY_CORE)
       wake_idle_core();
     break;
-  case AFTER_PARK:
+  case AFTER_PARK: {
+    /* Lock validation: the park's unlock must leave this core holding no
+     * lock. The parker's name is read first: once unlocked, a waker may
+     * run it or free it. (Without validation the check and the reads
+     * compile to nothing.) */
+    uint32_t parker_id = prev->id;
+    const char *parker_name = prev->name, *reason = prev->wait_reason;
     if (c->after_unlock)
       c->after_unlock(c->after_lock);
+    spin_validate_none_held(parker_id, parker_name, "parked", reason);
     break;
+  }
   case AFTER_EXIT:
     task_release_libc_state(prev);
     task_release_stack(c, prev);
@@ -530,6 +538,11 @@ static inline void switch_to(struct sched_cpu *c, struct task *prev, struct task
 void schedule_away(struct sched_cpu *c, struct task *prev, enum after_switch after,
                    void (*unlock)(void *), void *lock) {
   bool inherit;
+  /* Lock validation: nothing may be held across a switch; a park's locks
+   * are checked after its unlock (finish_switch). */
+  if (after != AFTER_PARK)
+    spin_validate_none_held(prev->id, prev->name,
+                            after == AFTER_EXIT ? "exited" : "yielded or was preempted", NULL);
   struct task *next = find_runnable(c, after == AFTER_REQUEUE, &inherit);
   if (next == prev) {
     /* find_runnable ran this core's expired timers, and one of them was the
@@ -537,8 +550,11 @@ void schedule_away(struct sched_cpu *c, struct task *prev, enum after_switch aft
      * sleep): it was readied before it left. Don't switch to ourselves;
      * finish the park at once and go on running. */
     __atomic_store_n(&prev->state, TASK_RUNNING, __ATOMIC_RELAXED);
-    if (after == AFTER_PARK && unlock)
-      unlock(lock);
+    if (after == AFTER_PARK) {
+      if (unlock)
+        unlock(lock);
+      spin_validate_none_held(prev->id, prev->name, "parked", NULL);
+    }
     return;
   }
   if (!next) {
@@ -693,6 +709,7 @@ void sched_run_core(void) {
   c->index = this_cpu()->index;
   c->until_global_check = FAIRNESS_GLOBAL_EVERY;
   c->until_pinned_check = FAIRNESS_PINNED_EVERY;
+  spin_init(&c->timer_lock, "timer heap");
   c->timer_earliest = UINT64_MAX;
   c->timer_armed = 0; /* unknown: force the first arm */
   c->clock_seen = arch_now_ticks();

@@ -25,7 +25,7 @@ struct waitgroup {
   struct task *waiters;
 };
 
-#define WAITGROUP_INIT {0, SPINLOCK_INIT, 0}
+#define WAITGROUP_INIT {0, SPINLOCK_INIT("waitgroup"), 0}
 
 void waitgroup_add(struct waitgroup *wg, int64_t delta);
 void waitgroup_done(struct waitgroup *wg);
@@ -83,7 +83,7 @@ struct mutex {
   uint32_t handoffs;         /* unlocks that handed ownership over in starvation mode */
 };
 
-#define MUTEX_INIT {0, SPINLOCK_INIT, SYNC_WAITQ_INIT, 0}
+#define MUTEX_INIT {0, SPINLOCK_INIT("mutex"), SYNC_WAITQ_INIT, 0}
 
 /** @brief Take @p m, parking (reason "mutex") until it is free. Task context only. */
 void mutex_lock(struct mutex *m);
@@ -126,7 +126,7 @@ struct semaphore {
 };
 
 /** @brief A semaphore holding @p n permits. */
-#define SEMAPHORE_INIT(n) {(n), SPINLOCK_INIT, SYNC_WAITQ_INIT}
+#define SEMAPHORE_INIT(n) {(n), SPINLOCK_INIT("semaphore"), SYNC_WAITQ_INIT}
 
 /** @brief Take a permit, parking (reason "semaphore") until one is free. Task context only. */
 void sem_acquire(struct semaphore *s);
@@ -157,7 +157,7 @@ struct once {
   struct task *runner;       /* running fn, to report fn calling once_do on its own once */
 };
 
-#define ONCE_INIT {0, SPINLOCK_INIT, SYNC_WAITQ_INIT, 0}
+#define ONCE_INIT {0, SPINLOCK_INIT("once"), SYNC_WAITQ_INIT, 0}
 
 /**
  * @brief Call @p fn(@p arg) if no once_do on @p o has yet; in every case
@@ -184,7 +184,7 @@ struct cond {
   struct sync_waitq waiters;
 };
 
-#define COND_INIT {SPINLOCK_INIT, SYNC_WAITQ_INIT}
+#define COND_INIT {SPINLOCK_INIT("cond"), SYNC_WAITQ_INIT}
 
 /**
  * @brief Release @p m, wait for cond_signal or cond_broadcast, re-take @p m.
