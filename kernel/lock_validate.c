@@ -25,23 +25,29 @@
 #include <brigade/cpu.h>
 #include <brigade/panic.h>
 #include <brigade/spinlock.h>
-#include <brigade/task.h>
 
-extern bool panic_in_progress;
+/* What runs on this core, for reports: the scheduler registers it (it is
+ * the layer above; the kernel knows no tasks). */
+static void (*describe_running)(char *buf, size_t len);
+
+void spin_validate_set_describer(void (*describe)(char *buf, size_t len)) {
+  __atomic_store_n(&describe_running, describe, __ATOMIC_RELEASE);
+}
 
 static const char *lock_name(const spinlock_t *l) { return l->name ? l->name : "(unnamed)"; }
 
 /* A panic report takes locks of its own (console, task dump) and may run
  * while the code it reports on holds them: no checks once one has begun. */
-static bool checking(void) { return !__atomic_load_n(&panic_in_progress, __ATOMIC_ACQUIRE); }
+static bool checking(void) { return !panic_in_progress(); }
 
 /* Panic with a one-line report ending in the task that did it. */
 #define REPORT(fmt, ...)                                                                   \
   do {                                                                                     \
-    task_t *task_ = task_current();                                                        \
-    if (task_)                                                                             \
-      panic(fmt ", by task %u (%s)", __VA_ARGS__, (unsigned)task_id(task_), task_name(task_)); \
-    panic(fmt ", outside any task (boot, idle loop or its interrupts)", __VA_ARGS__);       \
+    char who_[64] = "code before the scheduler started";                                   \
+    void (*describe_)(char *, size_t) = __atomic_load_n(&describe_running, __ATOMIC_ACQUIRE); \
+    if (describe_)                                                                         \
+      describe_(who_, sizeof who_);                                                        \
+    panic(fmt ", by %s", __VA_ARGS__, who_);                                               \
   } while (0)
 
 void spin_validate_acquire(spinlock_t *l) {

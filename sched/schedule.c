@@ -95,6 +95,7 @@
  */
 #include <errno.h>
 #include <malloc.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -680,6 +681,16 @@ bool sched_cpus_create(void) {
   return true;
 }
 
+/* For lock-validation reports: what runs on this core. */
+static void describe_running(char *buf, size_t len) {
+  struct task *t = sched_self()->current;
+  if (t && !(t->flags & TASK_FLAG_IDLE))
+    snprintf(buf, len, "task %u (%s)", (unsigned)t->id, task_name(t));
+  else
+    snprintf(buf, len, "core %u outside any task (idle loop or its interrupts)",
+             this_cpu()->index);
+}
+
 static void sched_init_once(void) {
   static uint32_t done;
   uint32_t zero = 0;
@@ -691,6 +702,7 @@ static void sched_init_once(void) {
   irq_set_handler(IRQ_IPI, on_ipi);
   irq_set_exit_handler(on_irq_exit);
   panic_set_dump_handler(sched_dump_tasks_for_panic);
+  spin_validate_set_describer(describe_running);
 }
 
 void sched_run_core(void) {

@@ -27,6 +27,7 @@
 #define BRIGADE_SPINLOCK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <brigade/arch.h>
@@ -57,6 +58,9 @@ void spin_validate_acquired(spinlock_t *l);
 void spin_validate_release(spinlock_t *l);
 void spin_validate_none_held(uint32_t task_id, const char *task_name, const char *doing,
                              const char *wait_reason);
+/* Reports end with what @p describe writes of the code running on this core
+ * ("task 12 (worker)"); the scheduler registers it when it starts. */
+void spin_validate_set_describer(void (*describe)(char *buf, size_t len));
 #else
 /** @brief A free lock; @p lock_name is what validation reports call it. */
 #define SPINLOCK_INIT(lock_name) {0}
@@ -66,6 +70,9 @@ static inline void spin_validate_release(spinlock_t *l) { (void)l; }
 static inline void spin_validate_none_held(uint32_t task_id, const char *task_name,
                                            const char *doing, const char *wait_reason) {
   (void)task_id, (void)task_name, (void)doing, (void)wait_reason;
+}
+static inline void spin_validate_set_describer(void (*describe)(char *buf, size_t len)) {
+  (void)describe;
 }
 #endif
 
