@@ -4,6 +4,7 @@ set(BRIGADE_BOARD_ARCH aarch64)
 set(BRIGADE_BARE_METAL ON)
 set(BRIGADE_BOARD_SOURCES
   board/qemu-virt-aarch64/board.c
+  board/arm-gicv2/gicv2_board.c
   drivers/irq/gicv2.c
   drivers/irq/gicv2_cpu_irqs.c
   drivers/uart/pl011.c)

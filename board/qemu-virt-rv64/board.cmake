@@ -4,6 +4,7 @@ set(BRIGADE_BARE_METAL ON)
 set(BRIGADE_BOARD_SOURCES
   board/qemu-virt-rv64/board.c
   kernel/arch/riscv64/sbi_board.c
+  board/riscv-ns16550-plic/ns16550_plic_board.c
   drivers/irq/plic.c
   drivers/uart/ns16550.c
   drivers/misc/sifive_test.c)
