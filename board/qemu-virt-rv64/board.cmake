@@ -20,3 +20,6 @@ set(BRIGADE_QEMU_ARGS -M virt -m 128M -bios default -display none -serial stdio 
 set(BRIGADE_QEMU_WITHOUT_SSTC -cpu rv64,sstc=off)
 # What test_boot checks the device tree against (QEMU's CLINT timebase).
 set(BRIGADE_TEST_TIMER_HZ 10000000)
+# QEMU's gdbstub shows every core as one process: the GDB task-awareness
+# test runs here.
+set(BRIGADE_TEST_GDB ON)
