@@ -23,13 +23,13 @@ set(BRIGADE_RUNTIME_SOURCES
   kernel/arch/${BRIGADE_ARCH}/trap.c
   kernel/arch/${BRIGADE_ARCH}/arch.c
   ${BRIGADE_ARCH_SOURCES_${BRIGADE_ARCH}}
-  kernel/boot.c
+  boot/boot.c
   kernel/devicetree.c
   kernel/fdt.c
   kernel/heap.c
-  kernel/newlib_locks.c
-  kernel/newlib_reent.c
-  kernel/newlib_syscalls.c
+  libc/newlib_locks.c
+  libc/newlib_reent.c
+  libc/newlib_syscalls.c
   ${BRIGADE_PORTABLE_SOURCES}
   ${BRIGADE_BOARD_SOURCES})
 

@@ -18,7 +18,13 @@ add_library(brigade_runtime OBJECT
   kernel/arch/x86_64/switch.S
   kernel/arch/x86_64/host_arch.c
   ${BRIGADE_PORTABLE_SOURCES}
+  libc/glibc.c
+  boot/boot.c
   board/host/host.c)
+# boot.c makes the program's main() the first task; here that main is
+# renamed (BRIGADE_APP_DEFINES below), since the process's own main() is the
+# board's, which enters kernel_boot.
+set_source_files_properties(boot/boot.c PROPERTIES COMPILE_DEFINITIONS main=brigade_app_main)
 target_include_directories(brigade_runtime PUBLIC
   ${BRIGADE_PORTABLE_INCLUDES}
   ${CMAKE_SOURCE_DIR}/kernel/arch/x86_64/include)

@@ -1,12 +1,11 @@
-# The portable runtime every board builds: kernel/ parts that know no
-# device or libc, and the scheduler.
+# The portable runtime every board builds, layer by layer: kernel/ parts that
+# know no device or libc, the scheduler, and the serial core and console that
+# park tasks on it.
 set(BRIGADE_PORTABLE_SOURCES
-  kernel/console.c
   kernel/cpu.c
   kernel/irq.c
   kernel/kprintf.c
   kernel/panic.c
-  kernel/serial.c
   sched/deadlock.c
   sched/global_queue.c
   sched/schedule.c
@@ -18,8 +17,13 @@ set(BRIGADE_PORTABLE_SOURCES
   sched/once.c
   sched/cond.c
   sched/chan.c
-  sched/chan_select.c)
+  sched/chan_select.c
+  sched/smp_call.c
+  io/console.c
+  io/serial.c)
 set(BRIGADE_PORTABLE_INCLUDES
   ${CMAKE_SOURCE_DIR}
   ${CMAKE_SOURCE_DIR}/kernel/include
-  ${CMAKE_SOURCE_DIR}/sched/include)
+  ${CMAKE_SOURCE_DIR}/sched/include
+  ${CMAKE_SOURCE_DIR}/io/include
+  ${CMAKE_SOURCE_DIR}/libc/include)

@@ -80,7 +80,7 @@ SWITCH_FRAMES = {"riscv:rv64": RISCV64, "aarch64": AARCH64}
 
 # Source directories of the runtime itself; the WHERE column shows the
 # first frame outside them.
-RUNTIME_DIRS = ("sched", "kernel", "boot", "drivers", "board")
+RUNTIME_DIRS = ("sched", "kernel", "io", "libc", "boot", "drivers", "board")
 
 NEW_TASK_SP = 1  # sched/task_internal.h SP_NEW
 
@@ -185,7 +185,11 @@ class Core:
         self.index = index
         self.addr = int(value.address)
         self.hw_id = int(value["hw_id"])
-        current = value["sched"]["current"]
+        # struct cpu points at the scheduler's per-core state (sched_cpu.h),
+        # NULL until sched_cpus_create has run at boot.
+        sched = value["sched"]
+        current = sched.dereference()["current"] if int(sched) else sched.cast(
+            gdb.lookup_type("struct task").pointer())
         self.current = int(current)
         self.idle = int(current) == 0 or bool(int(current["flags"]) & 1)
         self.thread = None

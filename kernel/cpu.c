@@ -1,4 +1,3 @@
-#include <errno.h>
 #include <stddef.h>
 #include <malloc.h>
 #include <stdlib.h>
@@ -7,10 +6,6 @@
 #include <brigade/cpu.h>
 #include <brigade/machine.h>
 #include <brigade/panic.h>
-#include <brigade/sync.h>
-#include <brigade/task.h>
-
-#include "kernel_internal.h"
 
 _Static_assert(offsetof(struct cpu, boot_stack_top) == 0,
                "boot/<arch> loads the stack from offset 0 of struct cpu");
@@ -52,32 +47,4 @@ struct cpu *cpus_create(const struct machine *m, uint64_t boot_hw_id) {
     panic("the boot core (hw id %lu) is not among the usable cores in the device tree",
           (unsigned long)boot_hw_id);
   return boot;
-}
-
-struct call_all {
-  void (*fn)(void *arg);
-  void *arg;
-  struct waitgroup done;
-};
-
-static void run_call(void *p) {
-  struct call_all *call = p;
-  call->fn(call->arg);
-  waitgroup_done(&call->done);
-}
-
-void smp_call_all(void (*fn)(void *arg), void *arg) {
-  if (!task_current())
-    panic("smp_call_all needs task context");
-  struct call_all call = {.fn = fn, .arg = arg, .done = WAITGROUP_INIT};
-  waitgroup_add(&call.done, cpu_count());
-  for (unsigned i = 0; i < ncpus; i++) {
-    struct task_attr attr = {.name = "smp_call", .pin = (int)i};
-    int err;
-    while ((err = task_spawn(NULL, run_call, &call, &attr)) == -ENOMEM)
-      task_sleep_ns(1000000); /* memory frees up as other tasks finish */
-    if (err)
-      panic("smp_call_all: cannot spawn on core %u (error %d)", i, err);
-  }
-  waitgroup_wait(&call.done);
 }

@@ -3,6 +3,7 @@
 #include <stdint.h>
 
 #include <brigade/heap.h>
+#include <brigade/machine.h>
 #include <brigade/panic.h>
 
 extern char __heap_start[]; /* linker/: first byte after .bss and the boot stack */
@@ -10,7 +11,19 @@ extern char __heap_start[]; /* linker/: first byte after .bss and the boot stack
 static uintptr_t heap_brk;
 static uintptr_t heap_limit;
 
-void heap_init(uintptr_t limit) {
+static uintptr_t heap_limit_for(const struct machine *m) {
+  uintptr_t start = (uintptr_t)__heap_start;
+  uintptr_t limit = (uintptr_t)(m->ram_base + m->ram_size);
+  uintptr_t blob = (uintptr_t)m->firmware_blob;
+  /* Firmware leaves the device tree in RAM (QEMU: near the top). The heap
+   * stops below it so the tree stays readable for the life of the system. */
+  if (blob >= start && blob < limit)
+    limit = blob & ~(uintptr_t)4095;
+  return limit;
+}
+
+void heap_init(const struct machine *m) {
+  uintptr_t limit = heap_limit_for(m);
   heap_brk = (uintptr_t)__heap_start;
   if (limit <= heap_brk)
     panic("heap: no room (heap starts at %p, RAM ends at %p)", (void *)heap_brk, (void *)limit);

@@ -1,15 +1,57 @@
-/* A heap-free, newlib-free formatter for panic reports and early boot. It
- * formats into a buffer on the stack and hands whole chunks to the console,
- * so a report line is never split by another core's output. */
+/* A heap-free, newlib-free formatter for panic reports and early boot (see
+ * kprintf.h), and the polled output it uses until a layer above sets one. */
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include <brigade/console.h>
+#include <brigade/board.h>
+#include <brigade/kprintf.h>
 #include <brigade/panic.h>
+#include <brigade/spinlock.h>
 
-extern bool panic_in_progress;
+static spinlock_t polled_lock = SPINLOCK_INIT;
+
+static void polled_put(const char *buf, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    if (buf[i] == '\n')
+      board_console_putc('\r');
+    board_console_putc(buf[i]);
+  }
+}
+
+static void polled_write(const char *buf, size_t n) {
+  unsigned long flags = spin_lock_irqsave(&polled_lock);
+  polled_put(buf, n);
+  spin_unlock_irqrestore(&polled_lock, flags);
+}
+
+/* A panic may come from inside polled_write on this very core, or while a
+ * core that has since stopped holds the lock: wait a bounded time, then
+ * write anyway. A garbled line beats a silent hang. */
+static void polled_write_urgent(const char *buf, size_t n) {
+  unsigned long flags = arch_irq_save();
+  bool locked = false;
+  for (long spins = 0; spins < 2000000 && !locked; spins++) {
+    locked = spin_trylock_raw(&polled_lock);
+    if (!locked)
+      arch_cpu_relax();
+  }
+  polled_put(buf, n);
+  if (locked)
+    spin_unlock_raw(&polled_lock);
+  arch_irq_restore(flags);
+}
+
+static const struct kprintf_output polled_output = {polled_write, polled_write_urgent};
+
+/* Set once at early boot, read by every kprintf: acquire/release so a reader
+ * that sees the new table also sees what its owner set up before. */
+static const struct kprintf_output *output = &polled_output;
+
+void kprintf_set_output(const struct kprintf_output *out) {
+  __atomic_store_n(&output, out ? out : &polled_output, __ATOMIC_RELEASE);
+}
 
 struct out {
   char buf[256];
@@ -19,10 +61,11 @@ struct out {
 static void flush(struct out *o) {
   if (o->n == 0)
     return;
-  if (panic_in_progress)
-    console_write_urgent(o->buf, o->n);
+  const struct kprintf_output *to = __atomic_load_n(&output, __ATOMIC_ACQUIRE);
+  if (panic_in_progress())
+    to->write_urgent(o->buf, o->n);
   else
-    console_write(o->buf, o->n);
+    to->write(o->buf, o->n);
   o->n = 0;
 }
 

@@ -2,17 +2,32 @@
 #include <stdbool.h>
 
 #include <brigade/board.h>
-#include <brigade/console.h>
 #include <brigade/cpu.h>
 #include <brigade/panic.h>
-#include <brigade/sched.h>
 
-bool panic_in_progress;
+static bool panicking;
 static int panic_owner = -1;
+/* Set once while the machine comes up, read on the panic path: relaxed
+ * loads see them, since a report begins long after registration on the
+ * registering core, and a racing first panic at worst skips the dump. */
+static void (*dump_handler)(void);
+static void (*flush_handler)(void);
 
 static int my_id(void) { return this_cpu() ? (int)this_cpu()->index : 0; }
 
-static void vbegin(const char *fmt, va_list ap) {
+bool panic_in_progress(void) { return __atomic_load_n(&panicking, __ATOMIC_ACQUIRE); }
+
+void panic_set_dump_handler(void (*dump)(void)) {
+  __atomic_store_n(&dump_handler, dump, __ATOMIC_RELAXED);
+}
+
+void panic_set_flush_handler(void (*flush)(void)) {
+  __atomic_store_n(&flush_handler, flush, __ATOMIC_RELAXED);
+}
+
+/* Make this core the one that reports, or handle the other cases: a panic
+ * inside this core's own report, or another core already reporting. */
+static void claim(const char *fmt, va_list ap) {
   arch_irq_save();
   int me = my_id(), expected = -1;
   if (!__atomic_compare_exchange_n(&panic_owner, &expected, me, false, __ATOMIC_ACQ_REL,
@@ -20,9 +35,10 @@ static void vbegin(const char *fmt, va_list ap) {
     if (expected == me) {
       /* Panicking while printing a panic: the report itself is broken, so
        * say so in as few steps as possible and stop. */
-      panic_in_progress = true;
+      __atomic_store_n(&panicking, true, __ATOMIC_RELEASE);
       kprintf("\nPANIC (recursive) on core %d: ", me);
-      kvprintf(fmt, ap);
+      if (fmt)
+        kvprintf(fmt, ap);
       kprintf("\n");
       board_exit(EXIT_PANIC);
     }
@@ -30,7 +46,12 @@ static void vbegin(const char *fmt, va_list ap) {
     for (;;)
       arch_wait_for_interrupt();
   }
-  __atomic_store_n(&panic_in_progress, true, __ATOMIC_RELEASE);
+  /* Release: a core that sees the flag uses urgent output from then on. */
+  __atomic_store_n(&panicking, true, __ATOMIC_RELEASE);
+}
+
+static void vbegin(const char *fmt, va_list ap) {
+  claim(fmt, ap);
   struct cpu *cpu = this_cpu();
   if (cpu)
     kprintf("\nPANIC on core %u (hw id %lu): ", cpu->index, (unsigned long)cpu->hw_id);
@@ -47,13 +68,27 @@ void panic_begin(const char *fmt, ...) {
   va_end(ap);
 }
 
-void panic_end(int code) {
-  if (sched_started()) {
-    kprintf("tasks:\n");
-    sched_dump_tasks();
-  }
-  console_write_urgent("", 0); /* pushes out what is still queued for the UART */
+static void begin_report(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  claim(fmt, ap);
+  va_end(ap);
+}
+
+void panic_begin_report(void) { begin_report(NULL); }
+
+void panic_exit(int code) {
+  void (*flush)(void) = __atomic_load_n(&flush_handler, __ATOMIC_RELAXED);
+  if (flush)
+    flush(); /* what is still queued for the UART goes out before the machine stops */
   board_exit(code);
+}
+
+void panic_end(int code) {
+  void (*dump)(void) = __atomic_load_n(&dump_handler, __ATOMIC_RELAXED);
+  if (dump)
+    dump();
+  panic_exit(code);
 }
 
 void panic(const char *fmt, ...) {

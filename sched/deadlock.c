@@ -7,7 +7,6 @@
  * is repeated after a short pause, so a core that is just being woken (its
  * idle flag cleared a moment later) cannot cause a false report.
  */
-#include <brigade/board.h>
 #include <brigade/panic.h>
 #include <brigade/sched.h>
 
@@ -66,6 +65,11 @@ static void dump(bool parked_only) {
 
 void sched_dump_tasks(void) { dump(false); }
 
+void sched_dump_tasks_for_panic(void) {
+  kprintf("tasks:\n");
+  dump(false);
+}
+
 /* Every core idle is not enough: a core sets its idle flag before its last
  * look for work, and one that is slow to take that look (a vCPU thread the
  * host has not scheduled for a millisecond, under QEMU on a busy machine)
@@ -110,9 +114,8 @@ void sched_check_deadlock(void) {
   if (!__atomic_compare_exchange_n(&deadlock_reported, &zero, 1, false, __ATOMIC_ACQ_REL,
                                    __ATOMIC_RELAXED))
     return;
-  extern bool panic_in_progress;
-  panic_in_progress = true; /* console writes that cannot block */
+  panic_begin_report(); /* console writes that cannot block */
   kprintf("\nall tasks are asleep - deadlock!\n");
   dump(true);
-  board_exit(EXIT_DEADLOCK);
+  panic_exit(EXIT_DEADLOCK);
 }

@@ -94,7 +94,9 @@
  * frame), as if it had yielded.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <brigade/irq.h>
 #include <brigade/panic.h>
@@ -518,6 +520,8 @@ static inline void switch_to(struct sched_cpu *c, struct task *prev, struct task
   }
   task_check_stack(prev);
   arch_switch_hint(next->stack, next->stack_size);
+  if (__builtin_expect(after == AFTER_EXIT, 0))
+    arch_switch_final(&prev->sp, sp, c); /* next's finish_switch frees prev's stack */
   void *arg = arch_switch(&prev->sp, sp, c);
   finish_switch_inline(arg);
 }
@@ -647,6 +651,19 @@ static void on_irq_exit(void) {
 
 /* ---- the per-core loop ------------------------------------------------------------ */
 
+bool sched_cpus_create(void) {
+  unsigned n = cpu_count();
+  /* Cache-line aligned like struct cpu: the fields other cores touch sit on
+   * lines of their own (sched_cpu.h). */
+  struct sched_cpu *all = memalign(CACHE_LINE, n * sizeof *all);
+  if (!all)
+    return false;
+  memset(all, 0, n * sizeof *all);
+  for (unsigned i = 0; i < n; i++)
+    cpu_get(i)->sched = &all[i];
+  return true;
+}
+
 static void sched_init_once(void) {
   static uint32_t done;
   uint32_t zero = 0;
@@ -657,6 +674,7 @@ static void sched_init_once(void) {
   irq_set_handler(IRQ_TIMER, on_timer_interrupt);
   irq_set_handler(IRQ_IPI, on_ipi);
   irq_set_exit_handler(on_irq_exit);
+  panic_set_dump_handler(sched_dump_tasks_for_panic);
 }
 
 void sched_run_core(void) {
@@ -741,7 +759,7 @@ bool sched_stats(unsigned core, struct sched_stats *out) {
   struct cpu *cpu = cpu_get(core);
   if (!cpu)
     return false;
-  const struct sched_stats *s = &cpu->sched.stats;
+  const struct sched_stats *s = &cpu->sched->stats;
   out->switches = __atomic_load_n(&s->switches, __ATOMIC_RELAXED);
   out->tasks_started = __atomic_load_n(&s->tasks_started, __ATOMIC_RELAXED);
   out->tasks_exited = __atomic_load_n(&s->tasks_exited, __ATOMIC_RELAXED);
@@ -751,7 +769,7 @@ bool sched_stats(unsigned core, struct sched_stats *out) {
   out->preemptions = __atomic_load_n(&s->preemptions, __ATOMIC_RELAXED);
   out->wakeups_sent = __atomic_load_n(&s->wakeups_sent, __ATOMIC_RELAXED);
   out->idle_ns = __atomic_load_n(&s->idle_ns, __ATOMIC_RELAXED);
-  uint64_t asleep_since = __atomic_load_n(&cpu->sched.asleep_since, __ATOMIC_RELAXED);
+  uint64_t asleep_since = __atomic_load_n(&cpu->sched->asleep_since, __ATOMIC_RELAXED);
   uint64_t now = arch_now_ticks();
   if (asleep_since && now > asleep_since)
     out->idle_ns += ticks_to_ns(now - asleep_since);

@@ -177,7 +177,7 @@ void **sched_libc_slot(void) {
     return NULL;
   unsigned long irq = arch_irq_save();
   struct cpu *cpu = this_cpu();
-  struct task *t = cpu ? cpu->sched.current : NULL;
+  struct task *t = cpu ? cpu->sched->current : NULL;
   arch_irq_restore(irq);
   return t && !(t->flags & TASK_FLAG_IDLE) ? &t->libc_state : NULL;
 }
@@ -192,7 +192,7 @@ void task_release_libc_state(struct task *t) {
 task_t *task_current(void) {
   unsigned long irq = arch_irq_save();
   struct cpu *cpu = this_cpu();
-  struct task *t = cpu ? cpu->sched.current : NULL;
+  struct task *t = cpu ? cpu->sched->current : NULL;
   arch_irq_restore(irq);
   return t && !(t->flags & TASK_FLAG_IDLE) ? t : NULL;
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include <brigade/cpu.h>
+#include <brigade/sched_cpu.h>
 #include <brigade/task.h>
 
 
@@ -47,9 +48,9 @@ static inline void sched_full_fence(void) {
 static inline void sched_full_fence(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 #endif
 
-static inline struct sched_cpu *sched_self(void) { return &this_cpu()->sched; }
+static inline struct sched_cpu *sched_self(void) { return this_cpu()->sched; }
 
-static inline struct sched_cpu *sched_of(unsigned core) { return &cpu_get(core)->sched; }
+static inline struct sched_cpu *sched_of(unsigned core) { return cpu_get(core)->sched; }
 
 #include "deque.h"
 
@@ -82,6 +83,7 @@ void task_foreach(void (*fn)(const struct task *t, void *ctx), void *ctx);
 
 /* deadlock.c */
 void sched_check_deadlock(void);
+void sched_dump_tasks_for_panic(void); /* panic_end's dump handler */
 
 /* schedule.c */
 void runq_put(struct sched_cpu *c, struct task *t);

@@ -5,7 +5,7 @@
  * The driver knows the device, not the board: base address and register
  * stride (1 on QEMU virt, 4 on DesignWare parts) come from the board.
  * Polled calls serve boot and panic; ns16550_serial_hw plugs the device
- * into the interrupt-driven serial core (kernel/serial.c).
+ * into the interrupt-driven serial core (io/serial.c).
  */
 #ifndef BRIGADE_NS16550_H
 #define BRIGADE_NS16550_H

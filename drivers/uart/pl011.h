@@ -5,7 +5,7 @@
  * The driver knows the device, not the board: the base address, and the
  * reference clock when the driver should set the baud rate, come from the
  * board. Polled calls serve boot and panic; pl011_serial_hw plugs the
- * device into the interrupt-driven serial core (kernel/serial.c).
+ * device into the interrupt-driven serial core (io/serial.c).
  */
 #ifndef BRIGADE_PL011_H
 #define BRIGADE_PL011_H

@@ -7,7 +7,7 @@
  * transmit pacing come from the board. The board's firmware (OpenSBI) has
  * already set the baud-rate divisor for its own console, which brigade
  * keeps. Polled calls serve boot and panic; sifive_uart_serial_hw plugs the
- * device into the interrupt-driven serial core (kernel/serial.c): reception
+ * device into the interrupt-driven serial core (io/serial.c): reception
  * by interrupt, transmission by polling (see sifive_uart.c for why).
  */
 #ifndef BRIGADE_SIFIVE_UART_H

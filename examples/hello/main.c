@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include <brigade/cpu.h>
+#include <brigade/task.h>
 
 static void greet(void *arg) {
   (void)arg;

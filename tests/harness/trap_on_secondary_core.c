@@ -2,6 +2,7 @@
 #include <stdint.h>
 
 #include <brigade/cpu.h>
+#include <brigade/task.h>
 
 #include "test.h"
 

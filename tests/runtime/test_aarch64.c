@@ -5,6 +5,7 @@
 
 #include <brigade/arch.h>
 #include <brigade/cpu.h>
+#include <brigade/task.h>
 
 #include "kernel/arch/aarch64/include/sysreg.h"
 #include "test.h"

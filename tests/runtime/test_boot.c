@@ -6,6 +6,7 @@
 
 #include <brigade/cpu.h>
 #include <brigade/machine.h>
+#include <brigade/task.h>
 
 #include "test.h"
 

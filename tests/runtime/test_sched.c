@@ -159,7 +159,9 @@ TEST(fork_join_fib_is_right_and_uses_every_core) {
 #define SLEEPERS 1000
 
 /* Time for 1000 sleepers to arm their timers once started: each switch is
- * annotated, and far slower, under the sanitizers. */
+ * annotated, and far slower, under the sanitizers. A test that needs the
+ * sleepers armed in time doubles it and tries again when the host was too
+ * busy to give them that time. */
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
 #define SLEEP_HEADROOM_NS (3000ull * 1000 * 1000) /* 1 s was not enough on a loaded 2-core host */
 #else
@@ -192,7 +194,7 @@ static void sleep_task(void *arg) {
   waitgroup_done(&sleep_wg);
 }
 
-static void run_sleepers(int pin) {
+static void run_sleepers(int pin, uint64_t headroom_ns) {
   sleepers = calloc(SLEEPERS, sizeof *sleepers);
   ASSERT(sleepers);
   wake_counter = 0;
@@ -208,12 +210,12 @@ static void run_sleepers(int pin) {
   }
   /* Start the clock only now, so slow builds (sanitizers) still have every
    * sleeper armed well before the first deadline. */
-  __atomic_store_n(&sleep_start, task_now_ns() + SLEEP_HEADROOM_NS, __ATOMIC_RELEASE);
+  __atomic_store_n(&sleep_start, task_now_ns() + headroom_ns, __ATOMIC_RELEASE);
   waitgroup_wait(&sleep_wg);
 }
 
 TEST(a_thousand_sleepers_never_wake_before_their_deadline) {
-  run_sleepers(TASK_ANY_CORE);
+  run_sleepers(TASK_ANY_CORE, SLEEP_HEADROOM_NS);
   int early = 0;
   for (int i = 0; i < SLEEPERS; i++)
     early += sleepers[i].woke < sleepers[i].deadline;
@@ -226,20 +228,32 @@ TEST(sleepers_on_one_core_wake_in_deadline_order) {
    * loaded host a vCPU can lose the CPU for a whole slice, and a woken
    * sleeper preempted before it takes its ticket would look out of order. */
   sched_set_time_slice_ns(0);
-  run_sleepers((int)cpu_count() - 1);
+  /* A sleeper that only called sleep after its deadline had passed never
+   * waited on the timer, so it says nothing about timer order; most must
+   * have waited, or the test proved nothing. */
+  uint64_t headroom = SLEEP_HEADROOM_NS;
+  int waited;
+  for (int attempt = 1;; attempt++) {
+    run_sleepers((int)cpu_count() - 1, headroom);
+    waited = 0;
+    for (int i = 0; i < SLEEPERS; i++)
+      waited += sleepers[i].armed < sleepers[i].deadline;
+    if (waited >= SLEEPERS * 9 / 10 || attempt == 5)
+      break;
+    headroom *= 2;
+    printf("    %d of %d sleepers armed before their deadline (a busy host): again with %u ms\n",
+           waited, SLEEPERS, (unsigned)(headroom / 1000000));
+    free(sleepers);
+  }
   sched_set_time_slice_ns(10 * 1000 * 1000);
   /* Deadlines closer than one timer tick are the same deadline to the
-   * hardware; any order between them is right. A sleeper that only called
-   * sleep after its deadline had passed never waited on the timer, so it
-   * says nothing about timer order; most must have waited, or the test
-   * proved nothing. */
+   * hardware; any order between them is right. */
   uint64_t tick_ns = (1000000000u + arch_tick_hz() - 1) / arch_tick_hz();
-  int early = 0, out_of_order = 0, waited = 0;
+  int early = 0, out_of_order = 0;
   for (int i = 0; i < SLEEPERS; i++) {
     early += sleepers[i].woke < sleepers[i].deadline;
     if (sleepers[i].armed >= sleepers[i].deadline)
       continue;
-    waited++;
     for (int j = 0; j < SLEEPERS; j++)
       if (sleepers[j].armed < sleepers[j].deadline &&
           sleepers[i].deadline + tick_ns <= sleepers[j].deadline &&
@@ -353,3 +367,43 @@ TEST(spawn_rejects_bad_attributes) {
   EXPECT_EQ(task_spawn(NULL, NULL, NULL, NULL), -EINVAL);
 }
 
+
+/* ---- leaving from deep inside a stack ------------------------------------- */
+
+/* A task may call task_exit() from any depth; nothing of its frames may
+ * outlive it in the stack (or, on the host under ThreadSanitizer, the
+ * fiber) that the next task is given. One task at a time, so each reuses
+ * what the previous one left: 3,000 exits 100 frames deep leave 300,000
+ * frames behind if any survive, past TSan's 65,536-frame shadow stack. */
+#define DEEP_EXITS 3000
+#define EXIT_DEPTH 100
+
+/* task_exit() ends the recursion, but GCC counts a call to a noreturn
+ * function as no way out of it. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpragmas"
+#pragma GCC diagnostic ignored "-Winfinite-recursion"
+static __attribute__((noinline)) void exit_at_depth(unsigned depth, struct waitgroup *wg) {
+  if (depth > 0) {
+    exit_at_depth(depth - 1, wg);
+    __asm__ volatile("" ::: "memory"); /* not a tail call: every frame stays */
+    return;
+  }
+  waitgroup_done(wg);
+  task_exit();
+}
+#pragma GCC diagnostic pop
+
+static void exit_deep(void *arg) { exit_at_depth(EXIT_DEPTH, arg); }
+
+TEST(a_task_exiting_deep_in_its_stack_leaves_nothing_to_the_next) {
+  printf("    %u tasks, one at a time, each exiting %u frames deep\n", DEEP_EXITS, EXIT_DEPTH);
+  static const struct task_attr attr = {.stack_size = 64 * 1024, .name = "deep exit",
+                                        .pin = TASK_ANY_CORE};
+  for (unsigned i = 0; i < DEEP_EXITS; i++) {
+    struct waitgroup wg = WAITGROUP_INIT;
+    waitgroup_add(&wg, 1);
+    ASSERT(task_spawn(NULL, exit_deep, &wg, &attr) == 0);
+    waitgroup_wait(&wg);
+  }
+}

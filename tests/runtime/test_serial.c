@@ -1,4 +1,4 @@
-/* The serial core (kernel/serial.c) against a UART made of memory: the test
+/* The serial core (io/serial.c) against a UART made of memory: the test
  * plays the device and raises its "interrupt" by calling serial_interrupt
  * with interrupts masked, exactly as a driver's handler does. So parking,
  * wake-ups, flow control and ordering are checked on every board, the host

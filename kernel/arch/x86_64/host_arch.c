@@ -18,10 +18,21 @@
  *   yields is missing there, and the test that needs it says so.
  * - WFI and IPI: a mutex and condition variable per core; waiting is a timed
  *   wait until the armed deadline.
+ * - Under ThreadSanitizer every task stack runs as a TSan fiber. Fibers are
+ *   costly to make (a thread state with its own mappings: one mmap, madvise
+ *   and munmap each, and a thread id that lengthens every vector clock), so
+ *   each core keeps the fibers of exited tasks and hands them to new ones,
+ *   as the scheduler pools stacks. A fiber can only be reused with an empty
+ *   shadow call stack, and an exited task leaves its frames behind: so its
+ *   last switch (arch_switch_final) first longjmps back to the root frame
+ *   of the task, which TSan's longjmp interceptor answers by popping every
+ *   frame pushed since the root's setjmp, and the root, which TSan does not
+ *   instrument, makes the switch from there.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -52,6 +63,16 @@
 
 __thread struct host_core_state host_core;
 
+#ifdef HOST_TSAN
+/* The TSan state of one task stack, kept for the next task when one exits. */
+struct host_fiber {
+  void *tsan;               /* __tsan_create_fiber's handle */
+  jmp_buf root;             /* host_task_first_run's frame, at shadow depth 0 */
+  struct host_fiber *next;  /* in its core's free list */
+};
+#define HOST_FIBER_POOL_MAX 256 /* fibers a core keeps for reuse */
+#endif
+
 struct host_cpu {
   pthread_mutex_t lock;
   pthread_cond_t wake;
@@ -61,7 +82,16 @@ struct host_cpu {
   int have_timer;
   void *stack_lo; /* the thread's own stack, for ASan */
   size_t stack_size;
-  void *tsan_fiber;
+  void *tsan_fiber;          /* the core thread's own TSan state */
+#ifdef HOST_TSAN
+  struct host_fiber *running; /* the task stack's fiber this core runs, NULL for its own */
+  struct host_fiber *free_fibers;
+  unsigned nfree_fibers;
+  /* The switch that host_switch_final makes from the task's root frame. */
+  void **final_save_sp;
+  void *final_next_sp;
+  void *final_arg;
+#endif
 };
 
 static struct host_cpu *host_cpus;
@@ -93,7 +123,10 @@ bool host_signal_preemption(void) { return HOST_SIGNAL_PREEMPTION; }
 
 bool arch_can_preempt(void) { return HOST_SIGNAL_PREEMPTION; }
 
-const char *arch_timer_description(void) { return " (POSIX timer per core)"; }
+const char *arch_timer_description(void) {
+  return HOST_SIGNAL_PREEMPTION ? " (POSIX timer per core, preemption by SIGURG)"
+                                : " (POSIX timer per core, no signal preemption: sanitizer build)";
+}
 
 /* ---- interrupts ------------------------------------------------------------- */
 
@@ -265,23 +298,63 @@ void host_switch_hint(void *stack_lo, size_t size) {
   next_stack_size = size;
 }
 
+#ifdef HOST_TSAN
+static struct host_fiber **stack_fiber(void *stack_lo) { return (struct host_fiber **)stack_lo + 1; }
+
+static struct host_fiber *fiber_get(void) {
+  struct host_cpu *h = me();
+  struct host_fiber *f = h->free_fibers;
+  if (f) {
+    h->free_fibers = f->next;
+    h->nfree_fibers--;
+    return f;
+  }
+  f = malloc(sizeof *f);
+  if (!f)
+    panic("out of memory for a ThreadSanitizer fiber");
+  f->tsan = __tsan_create_fiber(0);
+  return f;
+}
+
+/* The fiber of a task that has exited on this core goes back to this
+ * core's pool: a fiber is only ever handed on in program order of one core,
+ * so the next task inherits no ordering the hardware would not give it. */
+static void fiber_put(struct host_fiber *f) {
+  struct host_cpu *h = me();
+  if (h->nfree_fibers >= HOST_FIBER_POOL_MAX) {
+    __tsan_destroy_fiber(f->tsan);
+    free(f);
+    return;
+  }
+  f->next = h->free_fibers;
+  h->free_fibers = f;
+  h->nfree_fibers++;
+}
+#endif
+
 void host_stack_release(void *stack_lo, size_t size) {
 #ifdef HOST_ASAN
   __asan_unpoison_memory_region(stack_lo, size); /* before free() or the pool */
 #endif
   (void)size;
 #ifdef HOST_TSAN
-  /* A finished task's fiber cannot be reused: TSan's shadow call stack of
-   * a task that switched away for good is never unwound. */
-  void **fiber = (void **)stack_lo + 1;
+  /* Its task left through host_switch_final: the fiber's shadow call stack
+   * is empty again. */
+  struct host_fiber **fiber = stack_fiber(stack_lo);
   if (*fiber)
-    __tsan_destroy_fiber(*fiber);
+    fiber_put(*fiber);
   *fiber = NULL;
 #else
   (void)stack_lo;
 #endif
 }
 
+/* Not instrumented by TSan: host_switch_final calls it from an exited
+ * task's root frame, where nothing may be pushed on the shadow call stack
+ * (see leave_exited_task). */
+#ifdef HOST_TSAN
+__attribute__((no_sanitize_thread))
+#endif
 void *arch_switch(void **save_sp, void *next_sp, void *arg) {
 #ifdef HOST_ASAN
   void *fake_stack = NULL;
@@ -294,7 +367,9 @@ void *arch_switch(void **save_sp, void *next_sp, void *arg) {
   __sanitizer_start_switch_fiber(&fake_stack, bottom, size);
 #endif
 #ifdef HOST_TSAN
-  __tsan_switch_to_fiber(next_stack_lo ? ((void **)next_stack_lo)[1] : me()->tsan_fiber, 0);
+  struct host_fiber *next = next_stack_lo ? *stack_fiber(next_stack_lo) : NULL;
+  me()->running = next;
+  __tsan_switch_to_fiber(next ? next->tsan : me()->tsan_fiber, 0);
 #endif
   void *result = arch_switch_raw(save_sp, next_sp, arg);
 #ifdef HOST_ASAN
@@ -303,10 +378,44 @@ void *arch_switch(void **save_sp, void *next_sp, void *arg) {
   return result;
 }
 
-/* A new task's first instructions after the switch that started it. */
+#ifdef HOST_TSAN
+/* The last switch of an exited task, made from its root frame (below) after
+ * the longjmp there: not instrumented, so it pushes nothing onto the
+ * fiber's shadow call stack, which is therefore empty when the fiber is
+ * handed to the next task. */
+__attribute__((no_sanitize_thread, noreturn)) static void leave_exited_task(void) {
+  struct host_cpu *h = me();
+  arch_switch(h->final_save_sp, h->final_next_sp, h->final_arg);
+  __builtin_unreachable();
+}
+#endif
+
+void host_switch_final(void **save_sp, void *next_sp, void *arg) {
+#ifdef HOST_TSAN
+  struct host_cpu *h = me();
+  h->final_save_sp = save_sp;
+  h->final_next_sp = next_sp;
+  h->final_arg = arg;
+  longjmp(h->running->root, 1);
+#else
+  arch_switch(save_sp, next_sp, arg);
+  __builtin_unreachable();
+#endif
+}
+
+/* A new task's first instructions after the switch that started it: the
+ * root frame of its stack. Under TSan it is not instrumented, so its setjmp
+ * records the fiber's shadow call stack as empty. */
+#ifdef HOST_TSAN
+__attribute__((no_sanitize_thread))
+#endif
 void host_task_first_run(void (*entry)(void *, void *), void *arg, void *switch_arg) {
 #ifdef HOST_ASAN
   __sanitizer_finish_switch_fiber(NULL, NULL, NULL);
+#endif
+#ifdef HOST_TSAN
+  if (setjmp(me()->running->root) != 0)
+    leave_exited_task(); /* back from host_switch_final */
 #endif
   entry(arg, switch_arg);
   panic("a task's entry function returned");
@@ -320,7 +429,7 @@ void *arch_init_stack(void *stack_lo, size_t size, void (*entry)(void *arg, void
   __asan_unpoison_memory_region(stack_lo, size);
 #endif
 #ifdef HOST_TSAN
-  ((void **)stack_lo)[1] = __tsan_create_fiber(0);
+  *stack_fiber(stack_lo) = fiber_get();
 #endif
   uintptr_t top = ((uintptr_t)stack_lo + size) & ~(uintptr_t)15;
   /* Frame popped by arch_switch_raw: FP control words, r15, r14, r13, r12,

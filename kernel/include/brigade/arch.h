@@ -91,6 +91,17 @@ static inline void arch_switch_hint(void *next_stack_lo, size_t size);
 /** @brief The task stack [stack_lo, +size) is being freed or reused. */
 static inline void arch_stack_release(void *stack_lo, size_t size);
 
+/**
+ * @brief arch_switch away from a context that will never be resumed (its
+ *        task has exited; the context switched to releases its stack).
+ *
+ * Same contract as arch_switch otherwise. Bare metal simply switches; the
+ * host's ThreadSanitizer build first unwinds the dead context's shadow call
+ * stack, so the sanitizer state that went with the stack can be reused.
+ */
+static inline __attribute__((noreturn)) void arch_switch_final(void **save_sp, void *next_sp,
+                                                               void *arg);
+
 /* ---- time ---------------------------------------------------------------- */
 
 /** @brief Monotonic counter (ticks since reset). */

@@ -11,6 +11,18 @@
 struct cpu;
 struct machine;
 
+/**
+ * @brief The portable boot (boot/boot.c), entered once on the boot core from
+ *        the board's first code (boot/<arch>/start.S, or the host's main())
+ *        with its hardware id and what the firmware handed over.
+ */
+__attribute__((noreturn)) void kernel_boot(uint64_t boot_hw_id, const void *firmware_arg);
+
+/** @brief Where a secondary core started by board_start_cpu enters C. */
+__attribute__((noreturn)) void kernel_secondary(struct cpu *cpu);
+
+/* ---- What the portable kernel asks of a board ---- */
+
 /** @brief Board name as used in -DBRIGADE_BOARD. */
 extern const char board_name[];
 

@@ -10,11 +10,12 @@
 #include <stdint.h>
 
 #include <brigade/arch.h>
-#include <brigade/sched_cpu.h>
 
 #define CACHE_LINE 64
 
 struct _reent;
+struct machine;
+struct sched_cpu;
 
 struct cpu {
   /** Top of this core's boot stack. Must stay first: boot/<arch> asm reads it
@@ -28,7 +29,9 @@ struct cpu {
    *  interrupt here (0 where the arch does not record it): the start of the
    *  "device interrupt to parked task running" benchmark. */
   uint64_t device_irq_instret;
-  struct sched_cpu sched; /**< the scheduler's state for this core */
+  /** The scheduler's state for this core (sched/ allocates it and alone
+   *  knows its layout: the layer above the kernel's per-core state). */
+  struct sched_cpu *sched;
 } __attribute__((aligned(CACHE_LINE)));
 
 /** @brief The calling core. */
@@ -44,9 +47,9 @@ struct cpu *cpu_get(unsigned index);
 unsigned cpu_index(void);
 
 /**
- * @brief Run @p fn(@p arg) once on every core (in a task pinned to it) and
- *        return when all have finished. Task context only.
+ * @brief Allocate one struct cpu per usable core of @p m (boot only); returns
+ *        the boot core's, or NULL when there is no memory for them.
  */
-void smp_call_all(void (*fn)(void *arg), void *arg);
+struct cpu *cpus_create(const struct machine *m, uint64_t boot_hw_id);
 
 #endif

@@ -5,7 +5,9 @@
 #ifndef BRIGADE_PANIC_H
 #define BRIGADE_PANIC_H
 
-#include <stdarg.h>
+#include <stdbool.h>
+
+#include <brigade/kprintf.h> /* reports are printed with kprintf */
 
 /** Exit codes seen by QEMU's caller (and so by ctest). */
 enum {
@@ -27,14 +29,42 @@ __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...)
  */
 __attribute__((format(printf, 1, 2))) void panic_begin(const char *fmt, ...);
 
-/** @brief Finish a report started by panic_begin and exit with @p code. */
+/**
+ * @brief Finish a report started by panic_begin: print the dump handler's
+ *        report (the scheduler's task list), then stop with @p code.
+ */
 __attribute__((noreturn)) void panic_end(int code);
 
 /**
- * @brief printf-like output straight to the console, without newlib, without
- *        heap and without blocking. For panic reports and early boot.
+ * @brief Start a fatal report that prints its own headline instead of
+ *        "PANIC on core N" (the scheduler's deadlock report). Like
+ *        panic_begin it makes this core the one that reports: output stops
+ *        blocking, and another core's panic waits for the machine to stop.
+ *        End it with panic_exit.
  */
-__attribute__((format(printf, 1, 2))) void kprintf(const char *fmt, ...);
-void kvprintf(const char *fmt, va_list ap);
+void panic_begin_report(void);
+
+/**
+ * @brief Push out output still queued for the console and stop the machine
+ *        with @p code (board_exit), without the dump panic_end adds.
+ */
+__attribute__((noreturn)) void panic_exit(int code);
+
+/** @brief True once a panic or fatal report has begun: output must not block. */
+bool panic_in_progress(void);
+
+/**
+ * @brief Have panic_end print @p dump's report after the message (NULL:
+ *        none). The scheduler registers its task dump when it starts, as it
+ *        registers irq_set_exit_handler; the dump must be safe from any
+ *        context, traps included.
+ */
+void panic_set_dump_handler(void (*dump)(void));
+
+/**
+ * @brief Have panic_exit call @p flush before stopping the machine (NULL:
+ *        none): the console registers the push-out of its transmit ring.
+ */
+void panic_set_flush_handler(void (*flush)(void));
 
 #endif

@@ -23,6 +23,13 @@ struct sched_stats {
 };
 
 /**
+ * @brief Allocate the scheduler's state of every core (cpu_get(i)->sched).
+ *        Called once at boot, after cpus_create and before the first
+ *        task_spawn. @return false when there is no memory for it.
+ */
+bool sched_cpus_create(void);
+
+/**
  * @brief Turn the calling core into a scheduler and never return. The boot
  *        core calls it with the first task already spawned; every other
  *        core calls it once it is up.

@@ -113,4 +113,10 @@ void task_park(const char *reason, void (*unlock)(void *lock), void *lock);
  */
 void task_ready(task_t *t);
 
+/**
+ * @brief Run @p fn(@p arg) once on every core (in a task pinned to it) and
+ *        return when all have finished. Task context only.
+ */
+void smp_call_all(void (*fn)(void *arg), void *arg);
+
 #endif

@@ -60,4 +60,9 @@ static inline void arch_stack_release(void *stack_lo, size_t size) {
   (void)size;
 }
 
+static inline void arch_switch_final(void **save_sp, void *next_sp, void *arg) {
+  arch_switch(save_sp, next_sp, arg);
+  __builtin_unreachable();
+}
+
 #endif

@@ -87,4 +87,10 @@ static inline void arch_stack_release(void *stack_lo, size_t size) {
   host_stack_release(stack_lo, size);
 }
 
+__attribute__((noreturn)) void host_switch_final(void **save_sp, void *next_sp, void *arg);
+
+static inline void arch_switch_final(void **save_sp, void *next_sp, void *arg) {
+  host_switch_final(save_sp, next_sp, arg);
+}
+
 #endif

@@ -1,5 +1,8 @@
 /* Portable boot: from the first instruction of C on the boot core to main(),
- * with every core online. */
+ * with every core online. It sits on top of every layer: it brings up the
+ * machine (kernel/), the scheduler's per-core state (sched/), the C library's
+ * (libc/) and the devices (the board), then makes main() the first task.
+ * Every board enters here, the host board included (board/host/host.c). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <malloc.h>
@@ -9,12 +12,11 @@
 #include <brigade/board.h>
 #include <brigade/cpu.h>
 #include <brigade/heap.h>
+#include <brigade/libc.h>
 #include <brigade/machine.h>
 #include <brigade/panic.h>
 #include <brigade/sched.h>
 #include <brigade/task.h>
-
-#include "kernel_internal.h"
 
 #define BOOT_STACK_SIZE (16 * 1024)
 #define CORE_REPORT_TIMEOUT_MS 2000
@@ -33,18 +35,6 @@ static void main_task(void *arg) {
   exit(rc);
 }
 
-static uintptr_t heap_limit_for(const struct machine *m) {
-  extern char __heap_start[];
-  uintptr_t start = (uintptr_t)__heap_start;
-  uintptr_t limit = (uintptr_t)(m->ram_base + m->ram_size);
-  uintptr_t blob = (uintptr_t)m->firmware_blob;
-  /* Firmware leaves the device tree in RAM (QEMU: near the top). The heap
-   * stops below it so the tree stays readable for the life of the system. */
-  if (blob >= start && blob < limit)
-    limit = blob & ~(uintptr_t)4095;
-  return limit;
-}
-
 /* Running out of memory while booting a machine of this size means the heap
  * bounds are wrong: say what they are. */
 static __attribute__((noreturn, format(printf, 1, 2))) void boot_oom(const char *fmt, ...) {
@@ -55,9 +45,8 @@ static __attribute__((noreturn, format(printf, 1, 2))) void boot_oom(const char 
   panic_begin("out of memory during boot");
   kvprintf(fmt, ap);
   va_end(ap);
-  extern char __heap_start[];
-  kprintf("\n  heap %p: %lu of %lu bytes used; RAM %p + %lu MiB; device tree at %p (%lu bytes)\n",
-          (void *)__heap_start, (unsigned long)used, (unsigned long)capacity,
+  kprintf("\n  heap: %lu of %lu bytes used; RAM %p + %lu MiB; device tree at %p (%lu bytes)\n",
+          (unsigned long)used, (unsigned long)capacity,
           (void *)(uintptr_t)machine.ram_base, (unsigned long)(machine.ram_size >> 20),
           machine.firmware_blob, (unsigned long)machine.firmware_blob_size);
   panic_end(EXIT_PANIC);
@@ -111,7 +100,7 @@ void kernel_boot(uint64_t boot_hw_id, const void *firmware_arg) {
    * and pass two then has somewhere to put the core list. */
   if (board_describe(firmware_arg, &machine) < 0)
     panic("cannot describe the machine from what the firmware passed (%p)", firmware_arg);
-  heap_init(heap_limit_for(&machine));
+  heap_init(&machine);
   machine.cores = calloc(machine.ncores, sizeof *machine.cores);
   if (!machine.cores)
     boot_oom("no room for the core list (%u cores)", machine.ncores);
@@ -121,9 +110,13 @@ void kernel_boot(uint64_t boot_hw_id, const void *firmware_arg) {
   struct cpu *boot = cpus_create(&machine, boot_hw_id);
   if (!boot)
     boot_oom("no room for %u per-core structures", machine.ncores);
+  /* Before this core has a struct cpu to be found by: from then on the
+   * scheduler's state of every core is there to be looked up. */
+  if (!sched_cpus_create())
+    boot_oom("no room for the scheduler's state of %u cores", cpu_count());
   arch_set_this_cpu(boot);
   board_cpu_init(boot);
-  newlib_reent_init_cpu(boot, 1);
+  libc_init_cpu(boot, true);
   __atomic_store_n(&boot->online, 1, __ATOMIC_RELEASE);
   __atomic_fetch_add(&cores_online, 1, __ATOMIC_RELEASE);
 
@@ -141,7 +134,7 @@ void kernel_boot(uint64_t boot_hw_id, const void *firmware_arg) {
 
 void kernel_secondary(struct cpu *cpu) {
   board_cpu_init(cpu);
-  newlib_reent_init_cpu(cpu, 0);
+  libc_init_cpu(cpu, false);
   __atomic_store_n(&cpu->online, 1, __ATOMIC_RELEASE);
   __atomic_fetch_add(&cores_online, 1, __ATOMIC_RELEASE);
   sched_run_core();

@@ -16,10 +16,9 @@
 #include <stdlib.h>
 
 #include <brigade/cpu.h>
+#include <brigade/libc.h>
 #include <brigade/panic.h>
 #include <brigade/sched.h>
-
-#include "kernel_internal.h"
 
 /* In a task's slot while its _reent is being made: malloc itself asks for
  * the current _reent, and gets the core's meanwhile. */
@@ -56,8 +55,8 @@ static void release_task_reent(void *state) {
   free(r);
 }
 
-void newlib_reent_init_cpu(struct cpu *cpu, int is_boot_core) {
-  if (is_boot_core) {
+void libc_init_cpu(struct cpu *cpu, bool boot_core) {
+  if (boot_core) {
     cpu->reent = _impure_ptr;
     sched_set_libc_release(release_task_reent);
     return;

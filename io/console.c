@@ -2,6 +2,8 @@
 
 #include <brigade/board.h>
 #include <brigade/console.h>
+#include <brigade/kprintf.h>
+#include <brigade/panic.h>
 #include <brigade/serial.h>
 #include <brigade/spinlock.h>
 
@@ -10,9 +12,17 @@ static spinlock_t console_lock = SPINLOCK_INIT;
 static void (*console_tap)(const char *buf, size_t n);
 static struct serial_port *port;
 
+static const struct kprintf_output console_output = {console_write, console_write_urgent};
+
+static void flush_for_exit(void) { console_write_urgent("", 0); }
+
 void console_attach(struct serial_port *p) {
   p->onlcr = true;
   __atomic_store_n(&port, p, __ATOMIC_RELEASE);
+  /* From now on kprintf and the panic path go through the port too, so a
+   * report follows what tasks queued before it instead of overtaking it. */
+  kprintf_set_output(&console_output);
+  panic_set_flush_handler(flush_for_exit);
 }
 
 struct serial_port *console_port(void) { return __atomic_load_n(&port, __ATOMIC_ACQUIRE); }

@@ -4,7 +4,7 @@
  *
  * Until the board attaches a serial port the console polls the board's UART
  * (board_console_putc/getc) under a spinlock. Once attached, everything goes
- * through the port (kernel/serial.c): polled until the board starts its
+ * through the port (io/serial.c): polled until the board starts its
  * interrupts, then tasks park on it while it is full or empty.
  */
 #ifndef BRIGADE_CONSOLE_H

@@ -1,0 +1,25 @@
+/**
+ * @file libc.h
+ * @brief What boot asks of the C library port (libc/): per-core state for
+ *        code that runs outside tasks.
+ *
+ * On bare metal the port is newlib's (libc/newlib_*.c: locks that park,
+ * a struct _reent per task, the system calls); on the host board the C
+ * library is glibc, whose state is already per thread (libc/glibc.c).
+ */
+#ifndef BRIGADE_LIBC_H
+#define BRIGADE_LIBC_H
+
+#include <stdbool.h>
+
+struct cpu;
+
+/**
+ * @brief Set up the C library state that code outside tasks uses on @p cpu
+ *        (boot, the scheduler loop, interrupt handlers). Called on each core
+ *        as it comes up, before it runs any task; the boot core's call also
+ *        tells the scheduler how to release a task's state when it exits.
+ */
+void libc_init_cpu(struct cpu *cpu, bool boot_core);
+
+#endif
