@@ -54,16 +54,19 @@ function(brigade_image_test image)
   endforeach()
 endfunction()
 
-# brigade_session_test(<image> SCRIPT <python script> [SMP n...] [TIMEOUT s])
+# brigade_session_test(<image> SCRIPT <python script> [SMP n...] [TIMEOUT s]
+#                      [NAME name] [BACKSTOP s])
 # Boots <image> once per core count with its console on a pipe and lets the
 # script type at it and check the replies (tests/harness/shell_session.py is
 # the one for examples/shell). The script ends with "N passed, M failed".
+# TIMEOUT goes to the script; ctest's own limit is BACKSTOP (default
+# 4 x TIMEOUT + 30 s), for scripts whose run is long by design.
 find_program(BRIGADE_PYTHON python3)
 function(brigade_session_test image)
   if(BRIGADE_HARDWARE_ONLY)
     return() # no QEMU model to type at
   endif()
-  cmake_parse_arguments(ARG "" "SCRIPT;TIMEOUT;NAME" "SMP" ${ARGN})
+  cmake_parse_arguments(ARG "" "SCRIPT;TIMEOUT;NAME;BACKSTOP" "SMP" ${ARGN})
   brigade_test_core_counts(ARG_SMP ${ARG_SMP})
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 60)
@@ -81,7 +84,11 @@ function(brigade_session_test image)
     brigade_run_command(run ${n} ${image} "")
     add_test(NAME ${test}
       COMMAND ${BRIGADE_PYTHON} ${ARG_SCRIPT} --timeout ${ARG_TIMEOUT} -- ${run})
-    math(EXPR backstop "${ARG_TIMEOUT} * 4 + 30")
+    if(ARG_BACKSTOP)
+      set(backstop ${ARG_BACKSTOP})
+    else()
+      math(EXPR backstop "${ARG_TIMEOUT} * 4 + 30")
+    endif()
     set_tests_properties(${test} PROPERTIES TIMEOUT ${backstop} LABELS "${BRIGADE_TEST_LABEL}")
   endforeach()
 endfunction()

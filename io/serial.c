@@ -5,7 +5,9 @@
  * device's interrupt handler takes it too, and held for a bounded copy.
  * A task that must wait parks with the lock still held and task_park drops
  * it after the switch, so the interrupt (on any core) can only find the
- * waiter once it is fully parked: no lost wake-up.
+ * waiter once it is fully parked: no lost wake-up. Every path that moves
+ * bytes releases the lock through unlock_and_ready, which readies the
+ * waiters the move let go, whichever path it was.
  *
  * Rings are free-running u32 indices (tail - head = bytes queued), so "full"
  * and "empty" need no spare slot.
@@ -88,6 +90,41 @@ static struct task *pop_reader(struct serial_port *p) {
   return r->task; /* copied out: the record dies once its task runs */
 }
 
+static uint32_t tx_queued(const struct serial_port *p) { return p->tx_tail - p->tx_head; }
+
+/* Release the port lock and ready the waiters that the work done under it
+ * let go. Every path that moves bytes (the interrupt, a write that cannot
+ * park and polls the ring out, a read that cannot wait, a flush) leaves
+ * through here, because no interrupt would end those waits for it: the path
+ * may just have emptied the device or the ring and switched the interrupt
+ * off, and a level-triggered line (PLIC, GICv2) drops with its condition and
+ * remembers nothing. So a parked reader never stays parked beside queued
+ * bytes, nor the parked writer beside a ring with room.
+ *
+ * One reader per release: a reader that leaves bytes behind comes back here
+ * and readies the next (one wake-up per burst). The writer only once half
+ * the ring is free, so it copies a large batch per wake-up; until then bytes
+ * are queued, which keeps the transmit interrupt on (tx_push), and its
+ * handler comes back here. Interrupts stay masked (the caller restores
+ * them); task_ready runs after the unlock, as wakers do everywhere. */
+static void unlock_and_ready(struct serial_port *p) {
+  struct task *reader = rx_queued(p) ? pop_reader(p) : NULL;
+  struct task *writer = NULL;
+  if (p->tx_waiter && tx_queued(p) <= SERIAL_TX_RING / 2) {
+    writer = p->tx_waiter;
+    p->tx_waiter = NULL;
+  }
+  if (reader)
+    p->stats.reader_wakes++;
+  if (writer)
+    p->stats.writer_wakes++;
+  spin_unlock_raw(&p->lock);
+  if (reader)
+    task_ready(reader);
+  if (writer)
+    task_ready(writer);
+}
+
 size_t serial_read_nowait(struct serial_port *port, void *buf, size_t n) {
   unsigned long irq = spin_lock_irqsave(&port->lock);
   /* Also take what the device holds but no interrupt has moved yet: the
@@ -95,10 +132,14 @@ size_t serial_read_nowait(struct serial_port *port, void *buf, size_t n) {
    * interrupt handler, masked interrupts) the interrupt is waiting for. */
   rx_fill(port);
   size_t got = rx_take(port, buf, n);
-  spin_unlock_irqrestore(&port->lock, irq);
+  unlock_and_ready(port);
+  arch_irq_restore(irq);
   return got;
 }
 
+/* A parker releases the lock without readying anyone: a reader parks only
+ * on an empty ring and the writer only on a full one, so there is nobody to
+ * let go. */
 static void unlock_port_after_park(void *lock) { spin_unlock_raw(lock); }
 
 size_t serial_read(struct serial_port *port, void *buf, size_t n) {
@@ -126,18 +167,12 @@ size_t serial_read(struct serial_port *port, void *buf, size_t n) {
     spin_lock_raw(&port->lock); /* interrupts are still masked from the save above */
   }
   size_t got = rx_take(port, buf, n);
-  /* Several readers may wait: one wake-up per batch, so pass it on when this
-   * reader left bytes behind. */
-  struct task *next = rx_queued(port) ? pop_reader(port) : NULL;
-  spin_unlock_irqrestore(&port->lock, irq);
-  if (next)
-    task_ready(next);
+  unlock_and_ready(port); /* passes the wake-up on if this reader left bytes */
+  arch_irq_restore(irq);
   return got;
 }
 
 /* ---- transmit ------------------------------------------------------------ */
-
-static uint32_t tx_queued(const struct serial_port *p) { return p->tx_tail - p->tx_head; }
 
 /* A device without a usable transmit interrupt (hw->tx_irq NULL) still
  * receives by interrupt; its writers transmit by polling. */
@@ -197,7 +232,8 @@ static void write_without_parking(struct serial_port *port, const uint8_t *buf, 
     while (tx_queued(port))
       tx_push_one_polled(port);
   }
-  spin_unlock_irqrestore(&port->lock, irq);
+  unlock_and_ready(port);
+  arch_irq_restore(irq);
 }
 
 void serial_write(struct serial_port *port, const void *buf, size_t n) {
@@ -225,7 +261,8 @@ void serial_write(struct serial_port *port, const void *buf, size_t n) {
     sched_irq_wait_end();
     spin_lock_raw(&port->lock);
   }
-  spin_unlock_irqrestore(&port->lock, irq);
+  unlock_and_ready(port);
+  arch_irq_restore(irq);
   mutex_unlock(&port->write_lock);
 }
 
@@ -244,7 +281,7 @@ void serial_flush_polled(struct serial_port *port, bool bounded) {
   if (tx_by_interrupt(port))
     port->hw->tx_irq(port->dev, false);
   if (locked)
-    spin_unlock_raw(&port->lock);
+    unlock_and_ready(port); /* the writer parked for room, if any */
   arch_irq_restore(irq);
 }
 
@@ -254,24 +291,8 @@ void serial_interrupt(struct serial_port *port) {
   spin_lock_raw(&port->lock); /* interrupt context: already masked */
   port->stats.interrupts++;
   rx_fill(port);
-  struct task *reader = rx_queued(port) ? pop_reader(port) : NULL;
   tx_push(port);
-  /* Wake the writer only once half the ring is free: it then copies a large
-   * batch per wake-up instead of a byte or two. */
-  struct task *writer = NULL;
-  if (port->tx_waiter && tx_queued(port) <= SERIAL_TX_RING / 2) {
-    writer = port->tx_waiter;
-    port->tx_waiter = NULL;
-  }
-  if (reader)
-    port->stats.reader_wakes++;
-  if (writer)
-    port->stats.writer_wakes++;
-  spin_unlock_raw(&port->lock);
-  if (reader)
-    task_ready(reader);
-  if (writer)
-    task_ready(writer);
+  unlock_and_ready(port);
 }
 
 void serial_start_interrupts(struct serial_port *port) {
@@ -281,7 +302,8 @@ void serial_start_interrupts(struct serial_port *port) {
   if (!port->rx_stopped)
     port->hw->rx_irq(port->dev, true);
   tx_push(port);
-  spin_unlock_irqrestore(&port->lock, irq);
+  unlock_and_ready(port);
+  arch_irq_restore(irq);
 }
 
 void serial_get_stats(struct serial_port *port, struct serial_stats *out) {

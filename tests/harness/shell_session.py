@@ -30,6 +30,9 @@ class Session:
         self.timeout = timeout
         self.out = bytearray()
         self.seen = 0  # offset in text() up to which output was matched
+        self.passthrough = True  # copy the shell's output to our stdout
+        self._text = ""  # text() of out[:_decoded], grown as output arrives
+        self._decoded = 0
         self.cond = threading.Condition()
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
@@ -40,8 +43,9 @@ class Session:
                 else os.read(self.proc.stdout.fileno(), 65536)
             if not chunk:
                 break
-            sys.stdout.buffer.write(chunk)
-            sys.stdout.flush()
+            if self.passthrough:
+                sys.stdout.buffer.write(chunk)
+                sys.stdout.flush()
             with self.cond:
                 self.out += chunk
                 self.cond.notify_all()
@@ -50,7 +54,15 @@ class Session:
 
     def text(self, start=0):
         """The output from offset start, with the UART's CR LF as LF."""
-        return self.out.decode("latin-1").replace("\r\n", "\n")[start:]
+        # Decoded once per byte: a flood's output runs to megabytes. A CR at
+        # the very end waits for the byte that may make it a CR LF.
+        end = len(self.out)
+        if end and self.out[end - 1] == 0x0d:
+            end -= 1
+        if end > self._decoded:
+            self._text += self.out[self._decoded:end].decode("latin-1").replace("\r\n", "\n")
+            self._decoded = end
+        return self._text[start:]
 
     def expect(self, pattern, timeout=None):
         """Wait for pattern (regex) in the output after the last match."""
@@ -58,9 +70,9 @@ class Session:
         rx = re.compile(pattern, re.S)
         with self.cond:
             while True:
-                m = rx.search(self.text(self.seen))
+                m = rx.search(self.text(), self.seen)
                 if m:
-                    self.seen += m.end()
+                    self.seen = m.end()
                     return m
                 left = deadline - time.monotonic()
                 if left <= 0 or (self.proc.poll() is not None and not self.reader.is_alive()):

@@ -1,8 +1,15 @@
-/* The serial core (io/serial.c) against a UART made of memory: the test
- * plays the device and raises its "interrupt" by calling serial_interrupt
- * with interrupts masked, exactly as a driver's handler does. So parking,
- * wake-ups, flow control and ordering are checked on every board, the host
- * under ThreadSanitizer included, without depending on QEMU's timing. */
+/* The serial core (io/serial.c) against a UART made of memory. The test
+ * plays both the device and the interrupt controller: the device's interrupt
+ * output is level-triggered, as a 16550 or PL011 drives a PLIC or GICv2
+ * line: raised while an enabled condition holds (data waiting, room to
+ * transmit), dropped the moment none does, and never latched. The test takes
+ * the interrupt the way a core does when it unmasks (take_interrupts), by
+ * calling serial_interrupt with interrupts masked for as long as the line
+ * stays raised. So parking, wake-ups, flow control and ordering are checked
+ * on every board and on the host presets (plain, ThreadSanitizer, ASan +
+ * UBSan), without depending on QEMU's timing; races that need a narrow
+ * window are driven deterministically from the test (a non-parking writer
+ * or reader runs while a task is known to be parked). */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -77,8 +84,46 @@ static void setup(size_t wire_cap) {
   serial_start_interrupts(&port);
 }
 
-/* The device's interrupt line, as the interrupt controller would raise it. */
-static void interrupt(void) {
+/* The device's interrupt output: high while an enabled condition holds,
+ * low as soon as none does. Nothing is remembered, so an interrupt whose
+ * condition went away before a core took it is never delivered. Read under
+ * the port lock, like every other piece of device state. */
+static bool line_raised(void) {
+  return (uart.rx_irq_on && uart.rx_len > 0) || (uart.tx_irq_on && uart.tx_space > 0);
+}
+
+static bool line_is_raised(void) {
+  unsigned long irq = spin_lock_irqsave(&port.lock);
+  bool raised = line_raised();
+  spin_unlock_irqrestore(&port.lock, irq);
+  return raised;
+}
+
+/* The serial core must lower the line each time it handles it; a line still
+ * raised after this many interrupts in a row is an interrupt storm (on a
+ * board the core would never leave the handler). */
+#define STORM 1000
+
+/* A core unmasks interrupts: it takes the line's interrupt, with interrupts
+ * masked as a driver's handler runs, for as long as the line is raised. */
+static void take_interrupts(void) {
+  for (int taken = 0; line_is_raised(); taken++) {
+    if (taken == STORM) {
+      test_fail(__FILE__, __LINE__, "interrupt storm: the line is still raised after %d interrupts",
+                STORM);
+      return;
+    }
+    unsigned long irq = arch_irq_save();
+    serial_interrupt(&port);
+    arch_irq_restore(irq);
+  }
+}
+
+/* A spurious interrupt: what an edge-triggered or latching controller could
+ * still deliver after the line dropped. Only the regression tests use it, to
+ * free a task the serial core left parked, so that a regression fails the
+ * test instead of hanging the run. */
+static void spurious_interrupt(void) {
   unsigned long irq = arch_irq_save();
   serial_interrupt(&port);
   arch_irq_restore(irq);
@@ -87,17 +132,21 @@ static void interrupt(void) {
 /* Bytes arriving on the line; the device FIFO takes what fits. The device
  * state is shared with the core, so it changes under the port lock as it
  * would in hardware (atomically with respect to the driver). */
-static size_t arrive(const uint8_t *bytes, size_t n) {
+static size_t arrive_masked(const uint8_t *bytes, size_t n) {
   unsigned long irq = spin_lock_irqsave(&port.lock);
   size_t taken = 0;
   while (taken < n && uart.rx_len < FIFO) {
     uart.rx_fifo[(uart.rx_head + uart.rx_len) % FIFO] = bytes[taken++];
     uart.rx_len++;
   }
-  bool raise = uart.rx_irq_on && uart.rx_len > 0;
   spin_unlock_irqrestore(&port.lock, irq);
-  if (raise)
-    interrupt();
+  return taken;
+}
+
+/* The same, and then the core takes the interrupt it raised. */
+static size_t arrive(const uint8_t *bytes, size_t n) {
+  size_t taken = arrive_masked(bytes, n);
+  take_interrupts();
   return taken;
 }
 
@@ -106,6 +155,34 @@ static bool rx_irq_on(void) {
   bool on = uart.rx_irq_on;
   spin_unlock_irqrestore(&port.lock, irq);
   return on;
+}
+
+/* A task is parked on the port. Each flag is set before the task parks and
+ * seen under the port lock only once the task is fully parked (task_park
+ * drops the lock after the switch). */
+static bool writer_parked(void) {
+  unsigned long irq = spin_lock_irqsave(&port.lock);
+  bool parked = port.tx_waiter != NULL;
+  spin_unlock_irqrestore(&port.lock, irq);
+  return parked;
+}
+
+static bool reader_parked(void) {
+  unsigned long irq = spin_lock_irqsave(&port.lock);
+  bool parked = port.readers != NULL;
+  spin_unlock_irqrestore(&port.lock, irq);
+  return parked;
+}
+
+/* Waits without a deadline: what the test waits for needs no interrupt. */
+static void wait_until(bool (*cond)(void)) {
+  while (!cond())
+    task_sleep_ns(1 * MS);
+}
+
+static void wait_until_parked(task_t *t) {
+  while (task_state(t) != TASK_PARKED)
+    task_sleep_ns(1 * MS);
 }
 
 /* ---- readers ------------------------------------------------------------- */
@@ -130,7 +207,7 @@ TEST(a_reader_parks_on_an_empty_port_until_the_receive_interrupt) {
   struct reader r = {.want = sizeof r.buf, .done = &wg};
   waitgroup_add(&wg, 1);
   ASSERT(task_spawn(NULL, reader_task, &r, NULL) == 0);
-  task_sleep_ns(20 * MS);
+  wait_until(reader_parked);
   EXPECT_EQ(__atomic_load_n(&r.finished, __ATOMIC_ACQUIRE), 0); /* nothing arrived yet */
   EXPECT(rx_irq_on());
   ASSERT(arrive((const uint8_t *)"hello", 5) == 5);
@@ -148,12 +225,14 @@ TEST(several_readers_wait_at_once_and_share_one_burst) {
   enum { READERS = 4 };
   struct waitgroup wg = WAITGROUP_INIT;
   struct reader r[READERS];
+  task_t *t[READERS];
   waitgroup_add(&wg, READERS);
   for (int i = 0; i < READERS; i++) {
     r[i] = (struct reader){.want = 1, .done = &wg};
-    ASSERT(task_spawn(NULL, reader_task, &r[i], NULL) == 0);
+    ASSERT(task_spawn(&t[i], reader_task, &r[i], NULL) == 0);
   }
-  task_sleep_ns(20 * MS); /* all four park */
+  for (int i = 0; i < READERS; i++)
+    wait_until_parked(t[i]); /* all four wait: none can finish before the burst */
   ASSERT(arrive((const uint8_t *)"wxyz", 4) == 4); /* one interrupt for all four bytes */
   waitgroup_wait(&wg);
   unsigned seen = 0;
@@ -234,14 +313,17 @@ static void writer_task(void *arg) {
   waitgroup_done(w->done);
 }
 
-/* The line takes @p n more bytes; the device interrupts for room. */
-static void line_drains(unsigned n) {
+/* The line takes @p n more bytes: room in the device, which raises the
+ * transmit interrupt if it is on (taken by the caller, or not yet). */
+static void line_drains_masked(unsigned n) {
   unsigned long irq = spin_lock_irqsave(&port.lock);
   uart.tx_space += n;
-  bool raise = uart.tx_irq_on;
   spin_unlock_irqrestore(&port.lock, irq);
-  if (raise)
-    interrupt();
+}
+
+static void line_drains(unsigned n) {
+  line_drains_masked(n);
+  take_interrupts();
 }
 
 static size_t wire_len(void) {
@@ -262,7 +344,7 @@ TEST(a_writer_parks_on_a_full_ring_and_the_transmit_interrupt_resumes_it) {
   struct writer w = {.data = data, .len = len, .done = &wg};
   waitgroup_add(&wg, 1);
   ASSERT(task_spawn(NULL, writer_task, &w, NULL) == 0);
-  task_sleep_ns(20 * MS);
+  wait_until(writer_parked);
   /* The device is busy: the ring is full and the writer waits for room. */
   EXPECT_EQ(__atomic_load_n(&w.finished, __ATOMIC_ACQUIRE), 0);
   EXPECT_EQ(wire_len(), 0u);
@@ -333,4 +415,119 @@ TEST(code_that_cannot_park_writes_by_polling_and_keeps_order) {
   EXPECT_EQ(wire_len(), len);
   EXPECT(memcmp(uart.wire, data, len) == 0);
   free(data);
+}
+
+/* ---- wake-ups no interrupt will bring -------------------------------------- */
+
+/* A writer parked on a full ring; then room appears, and before any core
+ * takes the transmit interrupt, code that cannot park (an interrupt handler,
+ * kprintf with interrupts masked, the idle loop) writes. It pushes the whole
+ * ring out, the empty ring switches the transmit interrupt off and the line
+ * drops: the interrupt the parked writer waits for never comes. */
+TEST(a_writer_that_cannot_park_and_empties_the_ring_readies_the_parked_writer) {
+  static const char urgent[] = "URGENT";
+  size_t len = SERIAL_TX_RING + 500, ulen = sizeof urgent - 1, total = 2 * len + ulen;
+  setup(total);
+  uint8_t *a = malloc(len), *b = malloc(len);
+  ASSERT(a && b);
+  memset(a, 'a', len);
+  memset(b, 'b', len);
+  struct waitgroup wg = WAITGROUP_INIT;
+  struct writer wa = {.data = a, .len = len, .done = &wg};
+  struct writer wb = {.data = b, .len = len, .done = &wg};
+  waitgroup_add(&wg, 2);
+  /* The device has no room: the first writer fills the ring and parks; the
+   * second waits behind the write lock the first one holds. */
+  ASSERT(task_spawn(NULL, writer_task, &wa, NULL) == 0);
+  wait_until(writer_parked);
+  task_t *second;
+  ASSERT(task_spawn(&second, writer_task, &wb, NULL) == 0);
+  wait_until_parked(second);
+
+  unsigned long irq = arch_irq_save();
+  line_drains_masked((unsigned)total); /* the line is raised, not yet taken */
+  serial_write(&port, urgent, ulen);   /* masked: cannot park, so it polls */
+  arch_irq_restore(irq);
+  take_interrupts();
+  EXPECT(!line_is_raised());
+  bool still_parked = writer_parked();
+  EXPECT(!still_parked); /* the write that emptied the ring readied the writer */
+  if (still_parked)
+    spurious_interrupt();
+  waitgroup_wait(&wg);
+
+  /* The ring's worth queued before the park, the urgent write as one unit,
+   * the rest of the first write, then the whole second one. */
+  ASSERT(wire_len() == total);
+  size_t at = 0;
+  for (; at < SERIAL_TX_RING; at++)
+    if (uart.wire[at] != 'a')
+      break;
+  EXPECT_EQ(at, (size_t)SERIAL_TX_RING);
+  EXPECT(memcmp(uart.wire + SERIAL_TX_RING, urgent, ulen) == 0);
+  EXPECT(memcmp(uart.wire + SERIAL_TX_RING + ulen, a, len - SERIAL_TX_RING) == 0);
+  EXPECT(memcmp(uart.wire + len + ulen, b, len) == 0);
+  free(a);
+  free(b);
+}
+
+/* The same through the exit path's flush: it empties the ring by polling
+ * and switches the transmit interrupt off. */
+TEST(a_polled_flush_readies_the_parked_writer) {
+  size_t len = SERIAL_TX_RING + 500;
+  setup(len);
+  uint8_t *data = malloc(len);
+  ASSERT(data);
+  for (size_t i = 0; i < len; i++)
+    data[i] = (uint8_t)(i % 253);
+  struct waitgroup wg = WAITGROUP_INIT;
+  struct writer w = {.data = data, .len = len, .done = &wg};
+  waitgroup_add(&wg, 1);
+  ASSERT(task_spawn(NULL, writer_task, &w, NULL) == 0);
+  wait_until(writer_parked);
+
+  unsigned long irq = arch_irq_save();
+  line_drains_masked((unsigned)len);
+  serial_flush_polled(&port, false);
+  arch_irq_restore(irq);
+  take_interrupts();
+  EXPECT(!line_is_raised());
+  bool still_parked = writer_parked();
+  EXPECT(!still_parked);
+  if (still_parked)
+    spurious_interrupt();
+  waitgroup_wait(&wg);
+  ASSERT(wire_len() == len);
+  EXPECT(memcmp(uart.wire, data, len) == 0);
+  free(data);
+}
+
+/* A reader parked on an empty ring; bytes arrive, and before any core takes
+ * the receive interrupt, a read that cannot wait takes one of them. It moves
+ * the device's FIFO into the ring, which drops the line: the byte it left
+ * behind has no interrupt to announce it. */
+TEST(a_read_that_cannot_wait_and_leaves_bytes_readies_the_parked_reader) {
+  setup(64);
+  struct waitgroup wg = WAITGROUP_INIT;
+  struct reader r = {.want = sizeof r.buf, .done = &wg};
+  waitgroup_add(&wg, 1);
+  ASSERT(task_spawn(NULL, reader_task, &r, NULL) == 0);
+  wait_until(reader_parked);
+
+  unsigned long irq = arch_irq_save();
+  ASSERT(arrive_masked((const uint8_t *)"xy", 2) == 2); /* the line is raised, not yet taken */
+  uint8_t c = 0;
+  size_t got = serial_read_nowait(&port, &c, 1);
+  arch_irq_restore(irq);
+  take_interrupts();
+  EXPECT_EQ(got, 1u);
+  EXPECT_EQ(c, 'x');
+  EXPECT(!line_is_raised());
+  bool still_parked = reader_parked();
+  EXPECT(!still_parked); /* the read that left "y" behind readied the reader */
+  if (still_parked)
+    spurious_interrupt();
+  waitgroup_wait(&wg);
+  EXPECT_EQ(r.got, 1u);
+  EXPECT_EQ(r.buf[0], 'y');
 }

@@ -5,7 +5,10 @@
  * A serial port puts a receive ring and a transmit ring between tasks and a
  * UART. A task that reads an empty port parks (wait reason "uart read") and
  * the receive interrupt readies it; a task whose write does not fit parks
- * ("uart write") until the transmit interrupt has made room. The interrupt
+ * ("uart write") until the transmit interrupt has made room. Whatever moves
+ * bytes (the interrupt, a write that cannot park, a read that cannot wait, a
+ * flush) readies the waiters it lets go, so a wait never depends on an
+ * interrupt that a level-triggered line has already dropped. The interrupt
  * handler never blocks and never waits for a task.
  *
  * The logic lives here once; a UART driver only answers the register-level
@@ -59,8 +62,10 @@ struct serial_stats {
   uint64_t rx_dropped;   /**< bytes lost: device overruns */
   uint64_t interrupts;   /**< calls of serial_interrupt */
   uint64_t rx_throttled; /**< times a full ring switched the receive interrupt off */
-  uint64_t reader_wakes; /**< parked readers readied by an interrupt */
-  uint64_t writer_wakes; /**< parked writers readied by an interrupt */
+  uint64_t reader_wakes; /**< parked readers readied (by the interrupt, or by any
+                              path that left bytes in the ring) */
+  uint64_t writer_wakes; /**< parked writers readied (by the interrupt, or by any
+                              path that made room in the ring) */
 };
 
 struct serial_reader;
