@@ -1,5 +1,7 @@
 #include "firmware.h"
 
+#include <brigade/board.h>
+#include <brigade/cpu.h>
 #include <brigade/devicetree.h>
 #include <brigade/fdt.h>
 #include <brigade/machine.h>
@@ -56,3 +58,15 @@ int rpi_describe(const void *firmware_arg, struct machine *m,
             (unsigned long)aarch64_boot_el, firmware_arg);
   return 0;
 }
+
+int board_start_cpu(struct cpu *cpu) {
+  return spin_table_release(cpu, RPI_PAGE0_ALIAS + RPI_SPIN_TABLE);
+}
+
+void board_diagnose_cpu(const struct cpu *cpu) {
+  spin_table_diagnose(cpu, RPI_PAGE0_ALIAS + RPI_SPIN_TABLE, RPI_SPIN_TABLE);
+}
+
+/* The firmware offers no way back: semihosting when a debugger (or QEMU)
+ * is there, else the core parks. */
+void board_exit(int code) { aarch64_exit(code); }
