@@ -30,7 +30,7 @@ set(BRIGADE_PORTABLE_INCLUDES
 
 # Lock validation (kernel/lock_validate.c): spinlocks record their owner and
 # misuse panics with the lock's and the task's names. Off by default, where
-# it costs nothing; the host-asan and qemu-virt-rv64-lockcheck presets turn
+# it costs nothing; the host-asan and qemu-sifive-u presets turn
 # it on. It changes struct layouts, so it applies to everything built.
 option(BRIGADE_LOCK_VALIDATE "spinlocks check their owner and report misuse" OFF)
 set(BRIGADE_PORTABLE_DEFINES)
