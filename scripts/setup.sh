@@ -21,6 +21,8 @@ packages=(
   python3-labgrid python3-pytest  # the HIL runner (hil/), under /usr/bin/python3
   xz-utils coreutils
   python3                         # tests/harness/shell_session.py drives the shell demo
+  clang libclang-rt-dev           # the fuzz preset: clang 14 and its libFuzzer/ASan/UBSan runtimes
+  llvm                            # llvm-symbolizer: fuzzer and sanitizer reports name source lines
   "$@"
 )
 

@@ -6,7 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh || exit 1
 
-presets=(${BRIGADE_TEST_PRESETS:-qemu-virt-rv64 qemu-sifive-u visionfive2 qemu-virt-aarch64 raspi3b rpi4b host host-asan host-tsan})
+presets=(${BRIGADE_TEST_PRESETS:-qemu-virt-rv64 qemu-sifive-u visionfive2 qemu-virt-aarch64 raspi3b rpi4b host host-asan host-tsan fuzz})
 total_pass=0
 total_fail=0
 status=0
