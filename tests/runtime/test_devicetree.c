@@ -238,3 +238,42 @@ TEST(a_second_pass_that_finds_more_cores_writes_none_past_the_list) {
   for (unsigned i = 2; i < 5; i++)
     EXPECT_EQ(cores[i].hw_id, 0xdead);
 }
+
+static void rename_in_blob(unsigned char *blob, size_t n, const char *from, const char *to) {
+  size_t len = strlen(from);
+  for (size_t i = 0; i + len <= n; i++)
+    if (memcmp(blob + i, from, len) == 0)
+      memcpy(blob + i, to, len);
+}
+
+TEST(a_tree_without_a_memory_node_says_it_has_none) {
+  unsigned char *copy = copy_of_sparse_harts();
+  ASSERT(copy);
+  rename_in_blob(copy, (size_t)(sparse_harts_dtb_end - sparse_harts_dtb), "memory@", "nemory@");
+  struct machine m;
+  EXPECT_EQ(describe(copy, &m), DT_ERR_DESCRIPTION);
+  ASSERT(last_problem != NULL);
+  EXPECT(strstr(last_problem, "has no /memory node") != NULL);
+  free(copy);
+}
+
+TEST(a_tree_without_a_timebase_says_it_has_none) {
+  unsigned char *copy = copy_of_sparse_harts();
+  ASSERT(copy);
+  rename_in_blob(copy, (size_t)(sparse_harts_dtb_end - sparse_harts_dtb), "timebase-frequency",
+                 "timebase-frequencz");
+  struct machine m;
+  EXPECT_EQ(describe(copy, &m), DT_ERR_DESCRIPTION);
+  ASSERT(last_problem != NULL);
+  EXPECT(strstr(last_problem, "has no /cpus/timebase-frequency") != NULL);
+  free(copy);
+}
+
+TEST(a_version_15_tree_is_refused_by_version) {
+  unsigned char *copy = copy_of_sparse_harts();
+  ASSERT(copy);
+  put_be32(copy + 20, 15);
+  struct machine m;
+  EXPECT_EQ(describe(copy, &m), FDT_ERR_VERSION);
+  free(copy);
+}
