@@ -137,7 +137,8 @@ int dt_describe_machine(const void *dtb, struct machine *m, const char **problem
     *problem = "says RAM is 0 bytes long (/memory reg)";
     return DT_ERR_DESCRIPTION;
   }
-  if (m->ram_base + m->ram_size - 1 < m->ram_base) {
+  /* The end address, ram_base + ram_size, must be a number too: the heap's limit. */
+  if (m->ram_size > UINT64_MAX - m->ram_base) {
     *problem = "puts RAM past the end of the address space (/memory reg)";
     return DT_ERR_DESCRIPTION;
   }

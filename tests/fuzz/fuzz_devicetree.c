@@ -61,7 +61,7 @@ static void check_description(const uint8_t *blob, size_t size, const struct mac
   CHECK(m->ncores > 0);
   CHECK(m->timer_hz != 0);
   CHECK(m->ram_size != 0);
-  CHECK(m->ram_base + m->ram_size - 1 >= m->ram_base); /* RAM does not wrap */
+  CHECK(m->ram_size <= UINT64_MAX - m->ram_base); /* RAM's end is an address */
   CHECK(m->firmware_blob == blob && m->firmware_blob_size <= size);
   if (m->bootargs)
     CHECK(in_blob(m->bootargs, strlen(m->bootargs) + 1, blob, size));
