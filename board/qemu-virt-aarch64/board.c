@@ -63,11 +63,11 @@ void board_exit(int code) { aarch64_exit(code); }
 
 int board_describe(const void *firmware_arg, struct machine *m) {
   const void *dtb = firmware_arg ? firmware_arg : (const void *)VIRT_ELF_DTB;
-  const char *missing = "?";
+  const char *problem = "?";
   m->timer_hz = aarch64_timer_frequency(); /* ARM device trees carry no timebase */
-  int err = dt_describe_machine(dtb, m, &missing);
-  if (err == -100) {
-    kprintf("brigade: the device tree at %p has no %s\n", dtb, missing);
+  int err = dt_describe_machine(dtb, m, &problem);
+  if (err == DT_ERR_DESCRIPTION) {
+    kprintf("brigade: the device tree at %p %s\n", dtb, problem);
     return -1;
   }
   if (err) {

@@ -37,10 +37,10 @@ int rpi_describe(const void *firmware_arg, struct machine *m,
   uint32_t size;
   if (dtb < 0x1000 || dtb >= ram_limit - 64 || fdt_check(firmware_arg, &size) != FDT_OK)
     return describe_without_device_tree(m, mailbox);
-  const char *missing = "?";
-  int err = dt_describe_machine(firmware_arg, m, &missing);
-  if (err == -100) {
-    kprintf("brigade: the device tree at %p has no %s\n", firmware_arg, missing);
+  const char *problem = "?";
+  int err = dt_describe_machine(firmware_arg, m, &problem);
+  if (err == DT_ERR_DESCRIPTION) {
+    kprintf("brigade: the device tree at %p %s\n", firmware_arg, problem);
     return -1;
   }
   if (err) {
