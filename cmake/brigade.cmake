@@ -60,6 +60,7 @@ target_link_options(brigade_runtime PUBLIC
 target_link_libraries(brigade_runtime PUBLIC
   -Wl,--start-group ${BRIGADE_NEWLIB_PREFIX}/lib/libc.a ${BRIGADE_NEWLIB_PREFIX}/lib/libm.a
   -lgcc -Wl,--end-group)
+brigade_sched_libraries()
 
 # brigade_image(<name> <sources...>): an ELF that boots on the board, and
 # next to it <name>.bin, the flat image a boot loader loads (U-Boot's
@@ -67,7 +68,10 @@ target_link_libraries(brigade_runtime PUBLIC
 function(brigade_image name)
   add_executable(${name} ${ARGN})
   set_target_properties(${name} PROPERTIES SUFFIX ".elf" LINK_DEPENDS ${BRIGADE_LINKER_SCRIPT})
-  target_link_libraries(${name} PRIVATE brigade_runtime)
+  if(NOT BRIGADE_SCHED_LIBRARY)
+    set(BRIGADE_SCHED_LIBRARY brigade_sched)
+  endif()
+  target_link_libraries(${name} PRIVATE brigade_runtime ${BRIGADE_SCHED_LIBRARY})
   target_link_options(${name} PRIVATE -Wl,-Map=$<TARGET_FILE_DIR:${name}>/${name}.map)
   add_custom_command(TARGET ${name} POST_BUILD
     COMMAND ${CMAKE_OBJCOPY} -O binary $<TARGET_FILE:${name}> $<TARGET_FILE_DIR:${name}>/${name}.bin

@@ -101,6 +101,7 @@
 #include <brigade/sched.h>
 
 #include "task_internal.h"
+#include "test_hooks.h"
 
 #define FAIRNESS_GLOBAL_EVERY 61
 #define FAIRNESS_PINNED_EVERY 31
@@ -108,6 +109,15 @@
 
 #if defined(__SANITIZE_THREAD__)
 uint32_t sched_fence_word;
+#endif
+
+#if defined(BRIGADE_SCHED_TEST_HOOKS)
+void (*sched_test_hook)(enum sched_test_point point, void *arg);
+
+void sched_test_set_hook(void (*hook)(enum sched_test_point point, void *arg)) {
+  /* Release: pairs with the acquire in SCHED_TEST_HOOK. */
+  __atomic_store_n(&sched_test_hook, hook, __ATOMIC_RELEASE);
+}
 #endif
 
 static bool started;
@@ -252,19 +262,40 @@ static void send_wakeup(unsigned index) {
   arch_send_ipi(cpu_get(index));
 }
 
+/* A core stops counting as spinning. Every decrement has an increment
+ * before it in nspinning's modification order (the waker counts a core
+ * before claiming it), so the count never goes below zero; if it did,
+ * every wake_idle_core would return early until the increment landed. */
+static void spinning_done(void) {
+  if (__atomic_fetch_sub(&nspinning, 1, __ATOMIC_SEQ_CST) == 0)
+    panic("scheduler: the count of spinning cores went below zero (core %u)",
+          this_cpu()->index);
+}
+
 /* Wake a specific core if it sleeps (pinned work for it). */
 static void wake_core(unsigned index) {
   /* Full fence: the inbox push is ordered before reading the idle flag
    * (Dekker pair with the idle path's fence). */
   sched_full_fence();
   struct sched_cpu *c = sched_of(index);
+  if (!__atomic_load_n(&c->idle, __ATOMIC_RELAXED))
+    return;
+  /* Count the target as spinning before claiming it, as wake_idle_core
+   * does: once its idle flag is ours, the target may wake on its own (a
+   * timer, a device), see the claim and stop spinning at once. Its
+   * decrement must find our increment already there: the claim (a seq_cst
+   * CAS, so a release) comes after the increment in program order, and the
+   * target reads the claim with acquire ordering before it decrements, so
+   * our increment happens before its decrement. */
+  __atomic_fetch_add(&nspinning, 1, __ATOMIC_SEQ_CST);
   uint32_t one = 1;
-  if (__atomic_load_n(&c->idle, __ATOMIC_RELAXED) &&
-      __atomic_compare_exchange_n(&c->idle, &one, 0, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
-    __atomic_fetch_sub(&nidle, 1, __ATOMIC_SEQ_CST);
-    __atomic_fetch_add(&nspinning, 1, __ATOMIC_SEQ_CST);
-    send_wakeup(index);
+  if (!__atomic_compare_exchange_n(&c->idle, &one, 0, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
+    spinning_done(); /* it woke first, or another waker claimed it */
+    return;
   }
+  SCHED_TEST_HOOK(SCHED_TEST_WAKE_CORE_CLAIMED, (uintptr_t)index);
+  __atomic_fetch_sub(&nidle, 1, __ATOMIC_SEQ_CST);
+  send_wakeup(index);
 }
 
 void wake_idle_core(void) {
@@ -297,7 +328,7 @@ void wake_idle_core(void) {
       return;
     }
   }
-  __atomic_fetch_sub(&nspinning, 1, __ATOMIC_SEQ_CST);
+  spinning_done();
 }
 
 /* ---- finding work ------------------------------------------------------------ */
@@ -690,15 +721,16 @@ void sched_run_core(void) {
         /* Found work: stop counting as a searcher, and since there may be
          * more where this came from, let the next idle core look too. */
         spinning = false;
-        __atomic_fetch_sub(&nspinning, 1, __ATOMIC_SEQ_CST);
+        spinning_done();
         wake_idle_core();
       }
       switch_to(c, idle, t, false, AFTER_NOTHING, NULL, NULL);
       continue;
     }
+    SCHED_TEST_HOOK(SCHED_TEST_IDLE_BEFORE_ANNOUNCE, NULL);
     if (spinning) {
       spinning = false;
-      __atomic_fetch_sub(&nspinning, 1, __ATOMIC_SEQ_CST);
+      spinning_done();
     }
     /* Announce idle, then look once more (the other half of the Dekker
      * pair in wake_idle_core). A wake-up IPI cleared before the look and
@@ -727,8 +759,11 @@ void sched_run_core(void) {
     arch_irq_enable();
     arch_irq_save();
     uint32_t one = 1;
+    /* Acquire on failure: a waker's claim is ordered after its increment
+     * of nspinning (wake_core, wake_idle_core), so the decrement we do
+     * later as a spinning core can never come first. */
     if (__atomic_compare_exchange_n(&c->idle, &one, 0, false, __ATOMIC_SEQ_CST,
-                                    __ATOMIC_RELAXED))
+                                    __ATOMIC_ACQUIRE))
       __atomic_fetch_sub(&nidle, 1, __ATOMIC_SEQ_CST); /* woke on our own */
     else
       spinning = true; /* a waker claimed us and counted us as spinning */
