@@ -43,7 +43,7 @@
  * (deque_steal on the own deque), so tasks that yield run round-robin.
  *
  * Why a Chase-Lev deque and not Go's FIFO ring: see above (work-first order
- * for bounded stacks) and deque.c for the memory orderings, which follow Lê
+ * for bounded stacks) and deque.h for the memory orderings, which follow Lê
  * et al., PPoPP 2013.
  *
  * Switching

@@ -117,3 +117,58 @@ TEST(a_core_woken_for_pinned_work_never_counts_spinning_below_zero) {
    * count below zero panics in the scheduler itself. */
   EXPECT(load(&claim.claims_held) > 0);
 }
+
+/* ---- global-queue takes are counted as the other counters are ------------ */
+
+/* global_get counted stats.global_takes with a plain +=, while sched_stats
+ * reads it from any core: a data race (ThreadSanitizer stops the image). */
+#define OVERFLOW_TASKS (4 * SCHED_DEQUE_SIZE)
+
+static struct {
+  uint32_t done;
+  struct waitgroup wg;
+} overflow;
+
+static void count_done(void *arg) { waitgroup_done(arg); }
+
+static void overflow_the_deque(void *arg) {
+  (void)arg;
+  for (int round = 0; round < 4; round++) {
+    /* More tasks than the deque holds: half of them go to the global queue,
+     * which the cores then take from. */
+    waitgroup_add(&overflow.wg, OVERFLOW_TASKS);
+    for (int i = 0; i < OVERFLOW_TASKS; i++)
+      task_spawn(NULL, count_done, &overflow.wg, NULL);
+    task_yield();
+  }
+  store(&overflow.done, 1);
+}
+
+static void read_stats_until_done(void *arg) {
+  uint64_t *reads = arg;
+  while (!load(&overflow.done)) {
+    for (unsigned c = 0; c < cpu_count(); c++) {
+      struct sched_stats s;
+      sched_stats(c, &s);
+    }
+    (*reads)++;
+    task_yield();
+  }
+}
+
+TEST(sched_stats_reads_global_queue_takes_while_cores_make_them) {
+  overflow.wg = (struct waitgroup)WAITGROUP_INIT;
+  overflow.done = 0;
+  uint64_t takes_before = 0, takes_after = 0, reads = 0;
+  struct sched_stats s;
+  for (unsigned c = 0; c < cpu_count(); c++)
+    takes_before += (sched_stats(c, &s), s.global_takes);
+  task_spawn(NULL, overflow_the_deque, NULL, NULL);
+  read_stats_until_done(&reads);
+  waitgroup_wait(&overflow.wg);
+  for (unsigned c = 0; c < cpu_count(); c++)
+    takes_after += (sched_stats(c, &s), s.global_takes);
+  printf("    %lu tasks taken from the global queue, stats read %lu times meanwhile\n",
+         (unsigned long)(takes_after - takes_before), (unsigned long)reads);
+  EXPECT(takes_after > takes_before);
+}
