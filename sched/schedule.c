@@ -74,8 +74,9 @@
  * Idle cores and wake-ups (Go's wakep)
  * ------------------------------------
  * A core that finds nothing announces itself idle (sched_cpu.idle = 1 and
- * nidle++, sequentially consistent), looks once more everywhere, and only
- * then sleeps in wfi/wfe. Whoever makes work runnable publishes it first and
+ * nidle++, sequentially consistent), looks once more everywhere (its own
+ * queues, its timers, and every core's deque and runnext), and only then
+ * sleeps in wfi/wfe. Whoever makes work runnable publishes it first and
  * then, after a full fence, reads nidle: the two fences form a Dekker pair,
  * so either the publisher sees the idle core or the idle core sees the work.
  * The publisher wakes exactly one idle core with one IPI, and only when no
@@ -458,15 +459,24 @@ static bool local_work_waiting(struct sched_cpu *c) {
          c->pinned_head || __atomic_load_n(&c->inbox, __ATOMIC_RELAXED) || global_size();
 }
 
-/* Anything this core could run or steal right now: the idle path's last look. */
+/* Anything this core could run or steal right now: the idle path's last
+ * look, after its full fence. Every other core's runnext counts too (Go's
+ * runqempty does the same): a task readied on a core busy with a task that
+ * does not yield sits there, and its readier may have seen no idle core to
+ * wake (this one had not announced itself yet) or a spinning one (this
+ * one, about to give up). Relaxed loads: the fence before them orders them
+ * after our idle announcement, and task_ready's exchange on runnext is
+ * followed by the readier's full fence before it reads nidle. */
 static bool work_visible(struct sched_cpu *c) {
   if (local_work_waiting(c))
     return true;
   if (timers_next_deadline(c) <= arch_now_ticks())
     return true;
-  for (unsigned i = 0; i < cpu_count(); i++)
-    if (deque_size(&sched_of(i)->runq) > 0)
+  for (unsigned i = 0; i < cpu_count(); i++) {
+    struct sched_cpu *other = sched_of(i);
+    if (deque_size(&other->runq) > 0 || __atomic_load_n(&other->runnext, __ATOMIC_RELAXED))
       return true;
+  }
   return false;
 }
 
@@ -683,7 +693,8 @@ static void sched_init_once(void) {
   uint32_t zero = 0;
   if (!__atomic_compare_exchange_n(&done, &zero, 1, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
     return;
-  if (!slice_ticks)
+  /* Relaxed: a program may set the slice from any core at any time. */
+  if (!__atomic_load_n(&slice_ticks, __ATOMIC_RELAXED))
     sched_set_time_slice_ns(10 * 1000 * 1000);
   irq_set_handler(IRQ_TIMER, on_timer_interrupt);
   irq_set_handler(IRQ_IPI, on_ipi);

@@ -172,3 +172,85 @@ TEST(sched_stats_reads_global_queue_takes_while_cores_make_them) {
          (unsigned long)(takes_after - takes_before), (unsigned long)reads);
   EXPECT(takes_after > takes_before);
 }
+
+/* ---- a task readied into a busy core's runnext is found by an idle core -- */
+
+/* A core's last look before sleeping (work_visible) checked every deque but
+ * no other core's runnext. A task readied into the runnext of a core busy
+ * with a task that never yields, while another core was between its search
+ * and its announcement of idleness (so the readier saw no idle core to
+ * wake), waited until the busy core's slice ended, or for ever with
+ * preemption off. The hook holds core 1 at that point until the task on
+ * core 0 has readied the parked task; every other core is kept busy so
+ * nobody else could pick it up. Preemption is off for the test. */
+#define RUNNEXT_PATIENCE_MS 10000
+
+static struct {
+  uint32_t armed, in_window, readied, ran, spinners_up, done;
+  task_t *sleeper;
+  uint64_t waited_ms;
+  struct waitgroup wg;
+} rn;
+
+static void hold_core1_before_idle(enum sched_test_point point, void *arg) {
+  (void)arg;
+  if (point != SCHED_TEST_IDLE_BEFORE_ANNOUNCE || cpu_index() != 1 || !load(&rn.armed))
+    return;
+  store(&rn.armed, 0);
+  store(&rn.in_window, 1);
+  wait_change(&rn.readied, 0, RUNNEXT_PATIENCE_MS);
+}
+
+static void park_until_readied(void *arg) {
+  (void)arg;
+  task_park("test: readied into runnext", NULL, NULL);
+  store(&rn.ran, 1);
+  waitgroup_done(&rn.wg);
+}
+
+static void keep_core_busy(void *arg) {
+  (void)arg;
+  bump(&rn.spinners_up);
+  while (!load(&rn.done))
+    ; /* no yield: this core must not look for work */
+  waitgroup_done(&rn.wg);
+}
+
+static void ready_into_runnext_and_spin(void *arg) {
+  unsigned busy_cores = (unsigned)(uintptr_t)arg;
+  while (task_state(rn.sleeper) != TASK_PARKED || load(&rn.spinners_up) < busy_cores)
+    task_yield();
+  store(&rn.armed, 1);
+  spawn_on(1, "kick", noop, NULL); /* core 1 runs it, finds nothing, reaches the hook */
+  wait_change(&rn.in_window, 0, RUNNEXT_PATIENCE_MS);
+  uint64_t t0 = task_now_ns();
+  task_ready(rn.sleeper); /* into this core's runnext; this core never yields */
+  store(&rn.readied, 1);
+  wait_change(&rn.ran, 0, RUNNEXT_PATIENCE_MS);
+  rn.waited_ms = (task_now_ns() - t0) / MS;
+  store(&rn.done, 1);
+  waitgroup_done(&rn.wg);
+}
+
+TEST(a_task_readied_into_a_busy_cores_runnext_is_taken_by_an_idle_core) {
+  if (cpu_count() < 2)
+    SKIP("needs two cores");
+  memset(&rn, 0, sizeof rn);
+  rn.wg = (struct waitgroup)WAITGROUP_INIT;
+  sched_set_time_slice_ns(0); /* no preemption: only another core can run it */
+  sched_test_set_hook(hold_core1_before_idle);
+  unsigned busy = cpu_count() - 2;
+  waitgroup_add(&rn.wg, 2 + busy);
+  rn.sleeper = NULL;
+  ASSERT(task_spawn(&rn.sleeper, park_until_readied, NULL, &(struct task_attr)TASK_ATTR_INIT) == 0);
+  for (unsigned c = 2; c < cpu_count(); c++)
+    spawn_on(c, "busy", keep_core_busy, NULL);
+  spawn_on(0, "readier", ready_into_runnext_and_spin, (void *)(uintptr_t)busy);
+  waitgroup_wait(&rn.wg);
+  sched_test_set_hook(NULL);
+  sched_set_time_slice_ns(10 * MS);
+  printf("    the readied task ran %lu ms after task_ready (gave up after %u ms)\n",
+         (unsigned long)rn.waited_ms, RUNNEXT_PATIENCE_MS);
+  EXPECT(load(&rn.in_window));
+  EXPECT(rn.waited_ms < RUNNEXT_PATIENCE_MS);
+}
