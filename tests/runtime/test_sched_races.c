@@ -254,3 +254,63 @@ TEST(a_task_readied_into_a_busy_cores_runnext_is_taken_by_an_idle_core) {
   EXPECT(load(&rn.in_window));
   EXPECT(rn.waited_ms < RUNNEXT_PATIENCE_MS);
 }
+
+/* ---- a timer firing on an idle core is not a deadlock ------------------- */
+
+/* timers_run_expired took the timer out of the heap, publishing "no timer
+ * on this core", before its function readied the sleeper. In between, the
+ * sleeper was in no queue and no heap while every core read idle (the
+ * timer fires in the idle loop's interrupt window): a core going idle then
+ * reported a deadlock, unless the detector's second look 1 ms later came
+ * after the wake-up. The hook holds core 1 between the two while the last
+ * busy core (0) goes idle and runs the detector. */
+static struct {
+  task_t *sleeper;
+  uint32_t in_window, idler_leaving, woke;
+  struct waitgroup wg;
+} tw;
+
+static void hold_timer_until_others_idle(enum sched_test_point point, void *arg) {
+  if (point != SCHED_TEST_TIMER_BEFORE_FN || arg != tw.sleeper || !tw.sleeper)
+    return;
+  store(&tw.in_window, 1);
+  wait_change(&tw.idler_leaving, 0, 5000);
+  /* Long enough for core 0 to go idle and look twice, 1 ms apart. */
+  uint64_t until = task_now_ns() + 50 * MS;
+  while (task_now_ns() < until)
+    ;
+}
+
+static void sleep_5ms_on_core1(void *arg) {
+  (void)arg;
+  task_sleep_ns(5 * MS);
+  store(&tw.woke, 1);
+  waitgroup_done(&tw.wg);
+}
+
+static void stay_busy_until_the_timer_fires(void *arg) {
+  (void)arg;
+  while (!load(&tw.in_window))
+    task_yield();
+  store(&tw.idler_leaving, 1);
+  waitgroup_done(&tw.wg);
+}
+
+TEST(a_timer_firing_on_an_idle_core_is_not_taken_for_a_deadlock) {
+  if (cpu_count() < 2)
+    SKIP("needs two cores");
+  memset(&tw, 0, sizeof tw);
+  tw.wg = (struct waitgroup)WAITGROUP_INIT;
+  waitgroup_add(&tw.wg, 2);
+  sched_test_set_hook(hold_timer_until_others_idle);
+  struct task_attr on_core1 = TASK_ATTR_INIT;
+  on_core1.pin = 1;
+  on_core1.name = "sleeper";
+  ASSERT(task_spawn(&tw.sleeper, sleep_5ms_on_core1, NULL, &on_core1) == 0);
+  spawn_on(0, "idler", stay_busy_until_the_timer_fires, NULL);
+  waitgroup_wait(&tw.wg);
+  sched_test_set_hook(NULL);
+  printf("    %s\n", load(&tw.in_window) ? "the timer fired while core 0 went idle"
+                                         : "the hook never saw the sleeper's timer");
+  EXPECT(load(&tw.woke));
+}
