@@ -314,3 +314,70 @@ TEST(a_timer_firing_on_an_idle_core_is_not_taken_for_a_deadlock) {
                                          : "the hook never saw the sleeper's timer");
   EXPECT(load(&tw.woke));
 }
+
+/* ---- once: a caller that saw DONE may destroy the once at once ---------- */
+
+/* The runner published DONE and then still wrote runner, the wait queue
+ * and the lock of the once. A caller that saw DONE on the fast path could
+ * return and reuse the memory (a once on its stack) in between. The hook
+ * holds the runner right after DONE while another core's caller returns
+ * from once_do and overwrites the once; afterwards the bytes must be as that
+ * caller left them. */
+static struct {
+  union {
+    struct once o;
+    unsigned char bytes[sizeof(struct once)];
+  } u;
+  uint32_t published, reused, fn_runs;
+  struct waitgroup wg;
+} od;
+
+static void hold_runner_after_done(enum sched_test_point point, void *arg) {
+  if (point != SCHED_TEST_ONCE_DONE_PUBLISHED || arg != &od.u.o)
+    return;
+  store(&od.published, 1);
+  wait_change(&od.reused, 0, 5000);
+}
+
+static void count_fn_run(void *arg) {
+  (void)arg;
+  bump(&od.fn_runs);
+}
+
+static void run_once(void *arg) {
+  (void)arg;
+  once_do(&od.u.o, count_fn_run, NULL);
+  waitgroup_done(&od.wg);
+}
+
+static void return_and_reuse(void *arg) {
+  (void)arg;
+  while (!load(&od.published))
+    task_yield();
+  once_do(&od.u.o, count_fn_run, NULL); /* sees DONE: returns at once */
+  memset(od.u.bytes, 0xa5, sizeof od.u.bytes); /* the once is gone: its memory reused */
+  store(&od.reused, 1);
+  waitgroup_done(&od.wg);
+}
+
+TEST(once_leaves_the_once_alone_once_a_caller_may_have_returned) {
+  if (cpu_count() < 2)
+    SKIP("needs two cores");
+  memset(&od, 0, sizeof od);
+  od.u.o = (struct once)ONCE_INIT;
+  od.wg = (struct waitgroup)WAITGROUP_INIT;
+  waitgroup_add(&od.wg, 2);
+  sched_test_set_hook(hold_runner_after_done);
+  spawn_on(0, "runner", run_once, NULL);
+  spawn_on(1, "reuser", return_and_reuse, NULL);
+  waitgroup_wait(&od.wg);
+  sched_test_set_hook(NULL);
+  unsigned changed = 0;
+  for (size_t i = 0; i < sizeof od.u.bytes; i++)
+    changed += od.u.bytes[i] != 0xa5;
+  printf("    %u of %u bytes of the reused once written after DONE\n", changed,
+         (unsigned)sizeof od.u.bytes);
+  EXPECT(load(&od.reused));
+  EXPECT_EQ(load(&od.fn_runs), 1);
+  EXPECT_EQ(changed, 0);
+}

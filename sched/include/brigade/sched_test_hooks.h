@@ -25,11 +25,9 @@ enum sched_test_point {
   /** A timer has left its core's heap and its function has not run yet;
    *  interrupts masked. arg: the timer's task (the sleeper for a sleep). */
   SCHED_TEST_TIMER_BEFORE_FN,
-  /** once_do's runner has published DONE; arg: the struct once. */
+  /** once_do's runner has published that fn is done (a caller may now
+   *  return and destroy the once); interrupts masked. arg: the struct once. */
   SCHED_TEST_ONCE_DONE_PUBLISHED,
-  /** mutex_unlock has handed the mutex on (cleared LOCKED, or given it to a
-   *  starving waiter) and is about to return or wake; arg: the mutex. */
-  SCHED_TEST_MUTEX_HANDED_ON,
 };
 
 /** Install @p hook (NULL: none); it is called at every point above. */
