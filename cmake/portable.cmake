@@ -14,6 +14,7 @@ set(BRIGADE_SCHED_SOURCES
   sched/deadlock.c
   sched/global_queue.c
   sched/schedule.c
+  sched/stop.c
   sched/task.c
   sched/timer.c
   sched/waitgroup.c

@@ -561,11 +561,16 @@ static inline void switch_to(struct sched_cpu *c, struct task *prev, struct task
   arch_switch_hint(next->stack, next->stack_size);
   void *arg = arch_switch(&prev->sp, sp, c);
   finish_switch_inline(arg);
+  sched_stop_point(arg); /* arg: the core we resumed on */
 }
 
 /* Leave the running task prev; interrupts are masked. */
 void schedule_away(struct sched_cpu *c, struct task *prev, enum after_switch after,
                    void (*unlock)(void *), void *lock) {
+  if (__builtin_expect(__atomic_load_n(&c->stop, __ATOMIC_RELAXED) == SCHED_STOP_SURVIVE, 0)) {
+    sched_refuse_switch_after_main(c, after);
+    return;
+  }
   bool inherit;
   struct task *next = find_runnable(c, after == AFTER_REQUEUE, &inherit);
   if (next == prev) {
@@ -676,6 +681,7 @@ static void on_ipi(void) {
  * interrupts masked, on the interrupted task's stack. */
 static void on_irq_exit(void) {
   struct sched_cpu *c = sched_self();
+  sched_stop_point(c); /* the interrupted code had interrupts on: it holds no lock */
   if (!c->need_resched)
     return;
   c->need_resched = false;
@@ -725,6 +731,7 @@ void sched_run_core(void) {
 
   bool spinning = false;
   for (;;) {
+    sched_stop_point(c);
     bool inherit;
     struct task *t = find_runnable(c, false, &inherit);
     if (t) {

@@ -49,7 +49,9 @@ void board_exit(int code) {
 
 static void app_task(void *arg) {
   (void)arg;
-  exit(brigade_app_main());
+  int rc = brigade_app_main();
+  sched_stop_other_cores(); /* main has returned: nothing else runs (kernel/boot.c) */
+  exit(rc);
 }
 
 static void *core_thread(void *arg) {
