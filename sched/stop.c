@@ -76,6 +76,27 @@ void sched_stop_other_cores(void) {
   }
 }
 
+/* Stack that stopping the other cores may use without reaching main's
+ * frame; far more than sched_stop_other_cores needs (a host's pthread
+ * calls under a sanitizer included). */
+#define MAIN_FRAME_GAP 2048
+
+/* main runs below this function's gap. Once main has returned, the calls
+ * that stop the other cores take the gap's place on the stack, not main's
+ * frame, which the tasks still running may be reading. */
+static __attribute__((noinline)) int call_main_below_a_gap(int (*main_fn)(void)) {
+  volatile unsigned char gap[MAIN_FRAME_GAP];
+  gap[0] = gap[MAIN_FRAME_GAP - 1] = 0; /* kept: it must stay in the frame */
+  int rc = main_fn();
+  return rc + gap[0] + gap[MAIN_FRAME_GAP - 1];
+}
+
+int sched_run_main(int (*main_fn)(void)) {
+  int rc = call_main_below_a_gap(main_fn);
+  sched_stop_other_cores();
+  return rc;
+}
+
 void sched_refuse_switch_after_main(struct sched_cpu *c, enum after_switch after) {
   struct task *t = c->current;
   if (after == AFTER_REQUEUE)

@@ -49,9 +49,7 @@ void board_exit(int code) {
 
 static void app_task(void *arg) {
   (void)arg;
-  int rc = brigade_app_main();
-  sched_stop_other_cores(); /* main has returned: nothing else runs (kernel/boot.c) */
-  exit(rc);
+  exit(sched_run_main(brigade_app_main)); /* other cores stopped: kernel/boot.c */
 }
 
 static void *core_thread(void *arg) {

@@ -78,4 +78,14 @@ void sched_set_time_slice_ns(uint64_t ns);
  */
 void sched_stop_other_cores(void);
 
+/**
+ * @brief Run @p main_fn (the program's main) and, when it returns, stop
+ *        every other core (sched_stop_other_cores) before returning its
+ *        status; the caller goes on to exit.
+ *
+ * main_fn's frame lies below a gap that the stopping code uses, so not even
+ * that code writes where main's locals were while other cores still run.
+ */
+int sched_run_main(int (*main_fn)(void));
+
 #endif
