@@ -74,7 +74,9 @@ void sched_set_time_slice_ns(uint64_t ns);
  * be using. Interrupts stay masked on the calling core from then on, and no
  * other task runs anywhere: a yield returns at once, and waiting or exiting
  * panics, naming the task. A core that has not stopped after a second (a
- * host thread blocked in a system call) is reported and left behind.
+ * host thread blocked in a system call) is reported and left behind; under
+ * the host's sanitizers, where a task that never switches cannot be
+ * stopped, without a report.
  */
 void sched_stop_other_cores(void);
 
