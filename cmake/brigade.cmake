@@ -61,6 +61,7 @@ target_link_options(brigade_runtime PUBLIC
 target_link_libraries(brigade_runtime PUBLIC
   -Wl,--start-group ${BRIGADE_NEWLIB_PREFIX}/lib/libc.a ${BRIGADE_NEWLIB_PREFIX}/lib/libm.a
   -lgcc -Wl,--end-group)
+brigade_sched_libraries()
 
 if(BRIGADE_HARDWARE_ONLY)
   # No QEMU model of this board: images are built (and checked), not run.

@@ -75,6 +75,14 @@ struct sync_waitq {
  *
  * A mutex is not tied to a task: any task may unlock a locked mutex, as in
  * Go. Unlocking one that is not locked panics.
+ *
+ * Destroy after unlock is safe, as with POSIX mutexes: a task may free @p m
+ * (or leave the stack frame it lives in) right after its own mutex_unlock
+ * returns, or right after taking and unlocking it, once no other task is
+ * inside mutex_lock on it. mutex_unlock touches @p m after making it
+ * available only to wake a queued waiter (who is such a task), and readies
+ * that waiter after its last access to @p m, so the waiter, too, may unlock
+ * and destroy @p m as soon as it runs.
  */
 struct mutex {
   uint32_t state;            /* locked, woken, starving bits; waiter count above them */
@@ -166,6 +174,12 @@ struct once {
  * Callers that arrive while fn runs park (reason "once") until it is done;
  * after that, once_do is a single acquire load. fn calling once_do on the
  * same @p o would wait for itself forever, so it panics instead.
+ *
+ * Destroying @p o is safe, as with POSIX objects, as soon as one once_do on
+ * it has returned and no other call on it is still in progress: the call
+ * that ran fn touches @p o for the last time when it publishes that fn is
+ * done, before any caller can return. So a once on a task's stack may go
+ * away with the frame.
  */
 void once_do(struct once *o, void (*fn)(void *arg), void *arg);
 
