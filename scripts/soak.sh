@@ -9,8 +9,11 @@
 #   SOAK_CORES=n                           other core count (1 to 8)
 #   BRIGADE_BOARD=qemu-virt-aarch64        another board (any with QEMU, or host)
 #   SOAK_TIMEOUT=seconds                   hang limit (default 6 hours)
-#   SOAK_LOG=file                          where the console log goes
-#                                          (default build/soak/<board>-<time>.log)
+#   SOAK_RUNS=n                            boot it n times (default 1), stop at
+#                                          the first failure
+#   SOAK_LOG=file                          where the console log goes (run k of
+#                                          several: file.k; default
+#                                          build/soak/<board>-<time>.log)
 #
 # Prints the image's progress line every second, and at the end the figures
 # and the wall time. Exits non-zero on any lost, duplicated, reordered or
@@ -23,10 +26,12 @@ cores=${SOAK_CORES:-8}
 messages=${SOAK_MESSAGES:-10000000}
 spawns=${SOAK_SPAWNS:-1000000}
 timeout=${SOAK_TIMEOUT:-21600}
+runs=${SOAK_RUNS:-1}
 case "$cores" in
   [1-8]) ;;
   *) echo "soak.sh: SOAK_CORES=$cores: expected 1 to 8" >&2; exit 2 ;;
 esac
+[[ "$runs" =~ ^[1-9][0-9]*$ ]] || { echo "soak.sh: SOAK_RUNS=$runs: expected a count from 1" >&2; exit 2; }
 
 cmake --preset "$board" >/dev/null
 cmake --build --preset "$board" --target soak >/dev/null
@@ -42,14 +47,21 @@ esac
 mkdir -p build/soak
 log=${SOAK_LOG:-build/soak/$board-$(date +%Y%m%d-%H%M%S).log}
 echo "soak.sh: $(date -u '+%Y-%m-%d %H:%M:%S UTC'), $(nproc) host cpus, load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "soak.sh: ${run[*]}"
-echo "soak.sh: log $log"
+echo "soak.sh: $(printf '%q ' "${run[@]}")"
 start=$(date +%s)
-status=0
-# The UART lines are checked, not shown: the progress and figures are.
-tests/soak/run-soak.sh --timeout "$timeout" --log "$log" -- "${run[@]}" |
-  grep -Ev '^uart [0-9]+ ' || status=${PIPESTATUS[0]}
+passed=0
+for ((k = 1; k <= runs; k++)); do
+  runlog=$log
+  [ "$runs" = 1 ] || runlog=$log.$k
+  echo "soak.sh: run $k of $runs, log $runlog"
+  status=0
+  # The UART lines are checked, not shown: the progress and figures are.
+  tests/soak/run-soak.sh --timeout "$timeout" --log "$runlog" -- "${run[@]}" |
+    grep -Ev '^uart [0-9]+ ' || status=${PIPESTATUS[0]}
+  [ "$status" = 0 ] || break
+  passed=$((passed + 1))
+done
 wall=$(($(date +%s) - start))
-printf 'soak.sh: %s, wall time %d min %02d s\n' \
-  "$([ "$status" = 0 ] && echo passed || echo FAILED)" $((wall / 60)) $((wall % 60))
+printf 'soak.sh: %s: %d of %d runs passed, wall time %d min %02d s\n' \
+  "$([ "$status" = 0 ] && echo passed || echo FAILED)" "$passed" "$runs" $((wall / 60)) $((wall % 60))
 exit "$status"
