@@ -19,6 +19,7 @@ set(BRIGADE_PORTABLE_SOURCES
   sched/chan.c
   sched/chan_select.c
   sched/smp_call.c
+  sched/waitq.c
   io/console.c
   io/serial.c)
 set(BRIGADE_PORTABLE_INCLUDES

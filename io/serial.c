@@ -3,7 +3,7 @@
  * Locking: one spinlock per port guards both rings, the waiters and the
  * counters. It is only ever taken with interrupts masked, because the
  * device's interrupt handler takes it too, and held for a bounded copy.
- * A task that must wait parks with the lock still held and task_park drops
+ * A task that must wait parks with the lock still held and waitq_park_irq drops
  * it after the switch, so the interrupt (on any core) can only find the
  * waiter once it is fully parked: no lost wake-up.
  *
@@ -11,18 +11,12 @@
  * and "empty" need no spare slot.
  */
 #include <brigade/arch.h>
-#include <brigade/sched.h>
 #include <brigade/serial.h>
 #include <brigade/task.h>
+#include <brigade/waitq.h>
 
 _Static_assert((SERIAL_RX_RING & (SERIAL_RX_RING - 1)) == 0, "RX ring size is a power of two");
 _Static_assert((SERIAL_TX_RING & (SERIAL_TX_RING - 1)) == 0, "TX ring size is a power of two");
-
-/* A parked reader, on its own stack for the length of its wait. */
-struct serial_reader {
-  struct serial_reader *next;
-  struct task *task;
-};
 
 void serial_init(struct serial_port *port, const char *name, const struct serial_hw *hw,
                  void *dev) {
@@ -79,13 +73,8 @@ static size_t rx_take(struct serial_port *p, uint8_t *out, size_t n) {
 }
 
 static struct task *pop_reader(struct serial_port *p) {
-  struct serial_reader *r = p->readers;
-  if (!r)
-    return NULL;
-  p->readers = r->next;
-  if (!p->readers)
-    p->readers_tail = NULL;
-  return r->task; /* copied out: the record dies once its task runs */
+  struct waitq_entry *r = waitq_pop_front(&p->readers);
+  return r ? r->task : NULL; /* copied out: the entry dies once its task runs */
 }
 
 size_t serial_read_nowait(struct serial_port *port, void *buf, size_t n) {
@@ -99,8 +88,6 @@ size_t serial_read_nowait(struct serial_port *port, void *buf, size_t n) {
   return got;
 }
 
-static void unlock_port_after_park(void *lock) { spin_unlock_raw(lock); }
-
 size_t serial_read(struct serial_port *port, void *buf, size_t n) {
   if (n == 0)
     return 0;
@@ -113,16 +100,9 @@ size_t serial_read(struct serial_port *port, void *buf, size_t n) {
 
   unsigned long irq = spin_lock_irqsave(&port->lock);
   while (rx_queued(port) == 0) {
-    struct serial_reader me = {.next = NULL, .task = task_current()};
-    if (port->readers_tail)
-      port->readers_tail->next = &me;
-    else
-      port->readers = &me;
-    port->readers_tail = &me;
     /* Only the device can end this wait: not a deadlock while it lasts. */
-    sched_irq_wait_begin();
-    task_park("uart read", unlock_port_after_park, &port->lock);
-    sched_irq_wait_end();
+    struct waitq_entry me;
+    waitq_park_irq(&port->readers, &me, "uart read", &port->lock);
     spin_lock_raw(&port->lock); /* interrupts are still masked from the save above */
   }
   size_t got = rx_take(port, buf, n);
@@ -219,10 +199,8 @@ void serial_write(struct serial_port *port, const void *buf, size_t n) {
      * keeps the transmit interrupt on (tx_push), so the wake-up is sure. */
     if (SERIAL_TX_RING - tx_queued(port) >= 2)
       continue;
-    port->tx_waiter = task_current();
-    sched_irq_wait_begin();
-    task_park("uart write", unlock_port_after_park, &port->lock);
-    sched_irq_wait_end();
+    struct waitq_entry me;
+    waitq_park_irq(&port->writer, &me, "uart write", &port->lock);
     spin_lock_raw(&port->lock);
   }
   spin_unlock_irqrestore(&port->lock, irq);
@@ -259,10 +237,8 @@ void serial_interrupt(struct serial_port *port) {
   /* Wake the writer only once half the ring is free: it then copies a large
    * batch per wake-up instead of a byte or two. */
   struct task *writer = NULL;
-  if (port->tx_waiter && tx_queued(port) <= SERIAL_TX_RING / 2) {
-    writer = port->tx_waiter;
-    port->tx_waiter = NULL;
-  }
+  if (!waitq_empty(&port->writer) && tx_queued(port) <= SERIAL_TX_RING / 2)
+    writer = waitq_pop_front(&port->writer)->task; /* the entry dies once it runs */
   if (reader)
     port->stats.reader_wakes++;
   if (writer)

@@ -12,8 +12,9 @@
  */
 #include <brigade/panic.h>
 #include <brigade/sync.h>
+#include <brigade/waitq.h>
 
-#include "sync_waitq.h"
+#include "task_internal.h"
 
 enum { ONCE_NOT_RUN, ONCE_RUNNING, ONCE_DONE };
 
@@ -28,12 +29,12 @@ static void run_and_release(struct once *o, void (*fn)(void *arg), void *arg) {
   /* Release: fn's effects are visible to every fast-path load that sees DONE. */
   __atomic_store_n(&o->state, ONCE_DONE, __ATOMIC_RELEASE);
   o->runner = NULL;
-  struct sync_waiter *list = o->waiters.head;
-  o->waiters = (struct sync_waitq)SYNC_WAITQ_INIT;
+  struct waitq_entry *list = o->waiters.head;
+  o->waiters = (struct waitq)WAITQ_INIT;
   spin_unlock_irqrestore(&o->lock, irq);
   while (list) {
     /* Read both before the wake: the record vanishes when its task runs. */
-    struct sync_waiter *next = list->next;
+    struct waitq_entry *next = list->next;
     struct task *t = list->task;
     task_ready(t);
     list = next;
@@ -61,9 +62,9 @@ static __attribute__((noinline)) void once_do_slow(struct once *o, void (*fn)(vo
   }
   if (o->runner == self)
     once_reentered(o, self);
-  struct sync_waiter w = {.task = self};
+  struct waitq_entry w = {.task = self};
   waitq_push_back(&o->waiters, &w);
-  task_park("once", waitq_unlock_after_park, &o->lock);
+  task_park_unlock("once", &o->lock);
   arch_irq_restore(irq);
 }
 
