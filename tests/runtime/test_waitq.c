@@ -121,7 +121,7 @@ TEST(wake_all_readies_every_waiter_and_counts_them) {
  * other. A wake-up that does not reach the waiter leaves both parked for
  * good, which the deadlock report turns into a failure; so does one lost
  * between "it is not my turn" and "asleep", if the race is ever hit. */
-#define TURNS 20000u
+#define TURNS 4000u
 
 struct turns {
   spinlock_t lock;
@@ -152,7 +152,7 @@ static void take_turns(void *arg) {
     waitq_wake_one(&t->q);
     spin_unlock_raw(&t->lock);
     arch_irq_restore(irq);
-    if (p->me == 0 && (i + 1) % 5000 == 0)
+    if (p->me == 0 && (i + 1) % 1000 == 0)
       printf("    %u turns each\n", i + 1);
   }
   waitgroup_done(&t->done);
