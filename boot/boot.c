@@ -62,6 +62,7 @@ static void start_secondaries(struct cpu *boot) {
     char *stack = memalign(16, BOOT_STACK_SIZE);
     if (!stack)
       boot_oom("no boot stack for core %u", i);
+    cpu->boot_stack = stack;
     cpu->boot_stack_top = stack + BOOT_STACK_SIZE;
     int err = board_start_cpu(cpu);
     if (err)

@@ -25,7 +25,8 @@ set(BRIGADE_SCHED_SOURCES
   sched/cond.c
   sched/chan.c
   sched/chan_select.c
-  sched/smp_call.c)
+  sched/smp_call.c
+  sched/waitq.c)
 set(BRIGADE_PORTABLE_INCLUDES
   ${CMAKE_SOURCE_DIR}
   ${CMAKE_SOURCE_DIR}/kernel/include

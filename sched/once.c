@@ -19,8 +19,9 @@
  */
 #include <brigade/panic.h>
 #include <brigade/sync.h>
+#include <brigade/waitq.h>
 
-#include "sync_waitq.h"
+#include "task_internal.h"
 #include "test_hooks.h"
 
 enum { ONCE_NOT_RUN, ONCE_RUNNING, ONCE_FINISHING, ONCE_DONE };
@@ -34,8 +35,8 @@ static void run_and_release(struct once *o, void (*fn)(void *arg), void *arg) {
   fn(arg);
   unsigned long irq = spin_lock_irqsave(&o->lock);
   o->runner = NULL;
-  struct sync_waiter *list = o->waiters.head;
-  o->waiters = (struct sync_waitq)SYNC_WAITQ_INIT;
+  struct waitq_entry *list = o->waiters.head;
+  o->waiters = (struct waitq)WAITQ_INIT;
   /* The queue is taken: callers from now on wait for DONE by spinning,
    * which lasts the few instructions below (interrupts are masked here). */
   __atomic_store_n(&o->state, ONCE_FINISHING, __ATOMIC_RELAXED);
@@ -50,7 +51,7 @@ static void run_and_release(struct once *o, void (*fn)(void *arg), void *arg) {
    * nothing has freed them. */
   while (list) {
     /* Read both before the wake: the record vanishes when its task runs. */
-    struct sync_waiter *next = list->next;
+    struct waitq_entry *next = list->next;
     struct task *t = list->task;
     task_ready(t);
     list = next;
@@ -81,9 +82,9 @@ static __attribute__((noinline)) void once_do_slow(struct once *o, void (*fn)(vo
   }
   if (o->runner == self)
     once_reentered(o, self);
-  struct sync_waiter w = {.task = self};
+  struct waitq_entry w = {.task = self};
   waitq_push_back(&o->waiters, &w);
-  task_park("once", waitq_unlock_after_park, &o->lock);
+  task_park_unlock("once", &o->lock);
   arch_irq_restore(irq);
 }
 

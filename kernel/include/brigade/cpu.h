@@ -21,6 +21,7 @@ struct cpu {
   /** Top of this core's boot stack. Must stay first: boot/<arch> asm reads it
    * at offset 0 (checked by a static assert in kernel/cpu.c). */
   void *boot_stack_top;
+  void *boot_stack; /**< the allocation boot_stack_top is the top of */
   unsigned index;   /**< dense core number, 0 .. cpu_count()-1 */
   uint64_t hw_id;   /**< hart id (RISC-V) or MPIDR affinity (AArch64) */
   struct _reent *reent; /**< newlib state for code running outside tasks */

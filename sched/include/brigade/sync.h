@@ -9,8 +9,7 @@
 #include <stdint.h>
 
 #include <brigade/spinlock.h>
-
-struct task;
+#include <brigade/waitq.h>
 
 /**
  * @brief A WaitGroup, as in Go: wait until a counter drops to zero.
@@ -22,34 +21,25 @@ struct task;
 struct waitgroup {
   int64_t count;
   spinlock_t lock;
-  struct task *waiters;
+  struct waitq waiters;
 };
 
-#define WAITGROUP_INIT {0, SPINLOCK_INIT("waitgroup"), 0}
+#define WAITGROUP_INIT {0, SPINLOCK_INIT("waitgroup"), WAITQ_INIT}
 
 void waitgroup_add(struct waitgroup *wg, int64_t delta);
 void waitgroup_done(struct waitgroup *wg);
 void waitgroup_wait(struct waitgroup *wg);
 
 /*
- * Every primitive below keeps its waiting tasks in a FIFO of records that
- * live on the waiters' own stacks (a task waits in one place at a time), so
- * waiting allocates nothing and struct task stays 96 bytes. The queue is
- * guarded by the primitive's own spinlock, held for a few instructions and
- * released by task_park only after the waiter has switched out. Calls that
- * wait park, so they are for task context only; sem_release, cond_signal
- * and cond_broadcast only take the queue lock with interrupts masked and
- * ready tasks, so an interrupt handler may call them too.
+ * Every primitive here keeps its waiting tasks in a struct waitq (waitq.h):
+ * a FIFO of records on the waiters' own stacks (a task waits in one place at
+ * a time), so waiting allocates nothing and struct task stays 96 bytes. The
+ * queue is guarded by the primitive's own spinlock, held for a few
+ * instructions and released only after the waiter has switched out. Calls
+ * that wait park, so they are for task context only; sem_release,
+ * cond_signal and cond_broadcast only take the queue lock with interrupts
+ * masked and ready tasks, so an interrupt handler may call them too.
  */
-
-struct sync_waiter;
-
-/** @brief A queue of waiting tasks (internal; records are in sched/sync_waitq.h). */
-struct sync_waitq {
-  struct sync_waiter *head, *tail;
-};
-
-#define SYNC_WAITQ_INIT {0, 0}
 
 /* ---- Mutex ----------------------------------------------------------------- */
 
@@ -87,11 +77,11 @@ struct sync_waitq {
 struct mutex {
   uint32_t state;            /* locked, woken, starving bits; waiter count above them */
   spinlock_t lock;           /* guards waiters (and the count, kept equal to it) */
-  struct sync_waitq waiters; /* FIFO; a woken waiter that loses goes back to the front */
+  struct waitq waiters; /* FIFO; a woken waiter that loses goes back to the front */
   uint32_t handoffs;         /* unlocks that handed ownership over in starvation mode */
 };
 
-#define MUTEX_INIT {0, SPINLOCK_INIT("mutex"), SYNC_WAITQ_INIT, 0}
+#define MUTEX_INIT {0, SPINLOCK_INIT("mutex"), WAITQ_INIT, 0}
 
 /** @brief Take @p m, parking (reason "mutex") until it is free. Task context only. */
 void mutex_lock(struct mutex *m);
@@ -130,11 +120,11 @@ uint32_t mutex_starvation_handoffs(const struct mutex *m);
 struct semaphore {
   uint32_t count;            /* permits available; 0 whenever waiters is not empty */
   spinlock_t lock;           /* guards waiters */
-  struct sync_waitq waiters;
+  struct waitq waiters;
 };
 
 /** @brief A semaphore holding @p n permits. */
-#define SEMAPHORE_INIT(n) {(n), SPINLOCK_INIT("semaphore"), SYNC_WAITQ_INIT}
+#define SEMAPHORE_INIT(n) {(n), SPINLOCK_INIT("semaphore"), WAITQ_INIT}
 
 /** @brief Take a permit, parking (reason "semaphore") until one is free. Task context only. */
 void sem_acquire(struct semaphore *s);
@@ -161,11 +151,11 @@ void sem_release(struct semaphore *s);
 struct once {
   uint32_t state;            /* not run, running, done */
   spinlock_t lock;           /* guards waiters and runner */
-  struct sync_waitq waiters;
+  struct waitq waiters;
   struct task *runner;       /* running fn, to report fn calling once_do on its own once */
 };
 
-#define ONCE_INIT {0, SPINLOCK_INIT("once"), SYNC_WAITQ_INIT, 0}
+#define ONCE_INIT {0, SPINLOCK_INIT("once"), WAITQ_INIT, 0}
 
 /**
  * @brief Call @p fn(@p arg) if no once_do on @p o has yet; in every case
@@ -195,10 +185,10 @@ void once_do(struct once *o, void (*fn)(void *arg), void *arg);
  */
 struct cond {
   spinlock_t lock;           /* guards waiters */
-  struct sync_waitq waiters;
+  struct waitq waiters;
 };
 
-#define COND_INIT {SPINLOCK_INIT("cond"), SYNC_WAITQ_INIT}
+#define COND_INIT {SPINLOCK_INIT("cond"), WAITQ_INIT}
 
 /**
  * @brief Release @p m, wait for cond_signal or cond_broadcast, re-take @p m.
