@@ -42,15 +42,6 @@
 #define MEASURED_REPS 5
 #define REPS (WARMUP_REPS + MEASURED_REPS)
 
-static const char *bootarg(const char *key) {
-  const char *args = machine.bootargs;
-  size_t n = strlen(key);
-  for (const char *p = args; p && (p = strstr(p, key)); p += n)
-    if ((p == args || p[-1] == ' ') && p[n] == '=')
-      return p + n + 1;
-  return NULL;
-}
-
 static bool failed;
 
 static void fail(const char *why) {

@@ -53,15 +53,6 @@
 /* Work at each leaf: enough that a leaf is not all scheduler. */
 #define LEAF_ROUNDS 64u
 
-static const char *bootarg(const char *key) {
-  const char *args = machine.bootargs;
-  size_t n = strlen(key);
-  for (const char *p = args; p && (p = strstr(p, key)); p += n)
-    if ((p == args || p[-1] == ' ') && p[n] == '=')
-      return p + n + 1;
-  return NULL;
-}
-
 static size_t heap_free(void) {
   size_t used, capacity;
   heap_usage(&used, &capacity);

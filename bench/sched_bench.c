@@ -92,15 +92,6 @@ static void cannot_measure(const char *fmt, ...) {
   va_end(ap);
 }
 
-static const char *bootarg(const char *key) {
-  const char *args = machine.bootargs;
-  size_t n = strlen(key);
-  for (const char *p = args; p && (p = strstr(p, key)); p += n)
-    if ((p == args || p[-1] == ' ') && p[n] == '=')
-      return p + n + 1;
-  return NULL;
-}
-
 static bool wanted(const char *row_key) {
   if (!only_filter)
     return true;

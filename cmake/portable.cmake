@@ -2,6 +2,7 @@
 # know no device or libc, the scheduler, and the serial core and console that
 # park tasks on it.
 set(BRIGADE_PORTABLE_SOURCES
+  kernel/bootargs.c
   kernel/cpu.c
   kernel/irq.c
   kernel/kprintf.c

@@ -109,15 +109,6 @@ static void say(const char *fmt, ...) {
 
 /* ---- arguments --------------------------------------------------------------- */
 
-static const char *bootarg(const char *key) {
-  const char *args = machine.bootargs;
-  size_t n = strlen(key);
-  for (const char *p = args; p && (p = strstr(p, key)); p += n)
-    if ((p == args || p[-1] == ' ') && p[n] == '=')
-      return p + n + 1;
-  return NULL;
-}
-
 /* The count given as key=N, or fallback when absent; false with a message
  * naming the argument when it is not a number from MIN_COUNT to max. */
 static bool count_arg(const char *key, uint64_t fallback, uint64_t max, uint64_t *out) {

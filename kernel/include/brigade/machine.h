@@ -29,4 +29,11 @@ struct machine {
 /** @brief The description board_describe produced at boot. */
 extern struct machine machine;
 
+/**
+ * @brief The value of @p key in the boot arguments ("key=value" words,
+ *        space-separated): a pointer to the text after '=', which runs to
+ *        the next space or the end; NULL when the key is absent.
+ */
+const char *bootarg(const char *key);
+
 #endif
