@@ -30,10 +30,14 @@ bool sbi_lose_hart_start_for_test(const struct cpu *cpu) {
 
 static void count_core(void *arg) { __atomic_fetch_add((unsigned *)arg, 1, __ATOMIC_RELAXED); }
 
+/* The boot core is whichever hart won the firmware's lottery (on sifive_u
+ * often not core 0): every core but that one had its start lost, once. */
 TEST(the_first_start_of_every_secondary_was_lost) {
   EXPECT_EQ(starts_lost, cpu_count() - 1);
-  for (unsigned i = 1; i < cpu_count() && i < MAX_CORES; i++)
-    EXPECT(start_lost[i]);
+  unsigned cores_lost = 0;
+  for (unsigned i = 0; i < cpu_count() && i < MAX_CORES; i++)
+    cores_lost += start_lost[i];
+  EXPECT_EQ(cores_lost, cpu_count() - 1);
 }
 
 TEST(every_core_is_online_after_its_start_was_lost) {
