@@ -28,7 +28,9 @@ extern int main(void);
 
 static void main_task(void *arg) {
   (void)arg;
-  int rc = main();
+  /* The program ends when main returns (Go's rule): no other task runs
+   * after that, and none can touch main's frame while exit reuses its stack. */
+  int rc = sched_run_main(main);
   /* exit() flushes only newlib's global streams; main's are its own. */
   fflush(stdout);
   fflush(stderr);
@@ -122,6 +124,7 @@ static void start_secondaries(struct cpu *boot) {
     char *stack = memalign(16, BOOT_STACK_SIZE);
     if (!stack)
       boot_oom("no boot stack for core %u", i);
+    cpu->boot_stack = stack;
     cpu->boot_stack_top = stack + BOOT_STACK_SIZE;
     int err = board_start_cpu(cpu);
     if (err)

@@ -3,7 +3,7 @@
  * Locking: one spinlock per port guards both rings, the waiters and the
  * counters. It is only ever taken with interrupts masked, because the
  * device's interrupt handler takes it too, and held for a bounded copy.
- * A task that must wait parks with the lock still held and task_park drops
+ * A task that must wait parks with the lock still held and waitq_park_irq drops
  * it after the switch, so the interrupt (on any core) can only find the
  * waiter once it is fully parked: no lost wake-up. Every path that moves
  * bytes releases the lock through unlock_and_ready, which readies the
@@ -13,23 +13,17 @@
  * and "empty" need no spare slot.
  */
 #include <brigade/arch.h>
-#include <brigade/sched.h>
 #include <brigade/serial.h>
 #include <brigade/task.h>
+#include <brigade/waitq.h>
 
 _Static_assert((SERIAL_RX_RING & (SERIAL_RX_RING - 1)) == 0, "RX ring size is a power of two");
 _Static_assert((SERIAL_TX_RING & (SERIAL_TX_RING - 1)) == 0, "TX ring size is a power of two");
 
-/* A parked reader, on its own stack for the length of its wait. */
-struct serial_reader {
-  struct serial_reader *next;
-  struct task *task;
-};
-
 void serial_init(struct serial_port *port, const char *name, const struct serial_hw *hw,
                  void *dev) {
   *port = (struct serial_port){.name = name, .hw = hw, .dev = dev};
-  port->lock = (spinlock_t)SPINLOCK_INIT;
+  spin_init(&port->lock, name);
   port->write_lock = (struct mutex)MUTEX_INIT;
 }
 
@@ -81,13 +75,8 @@ static size_t rx_take(struct serial_port *p, uint8_t *out, size_t n) {
 }
 
 static struct task *pop_reader(struct serial_port *p) {
-  struct serial_reader *r = p->readers;
-  if (!r)
-    return NULL;
-  p->readers = r->next;
-  if (!p->readers)
-    p->readers_tail = NULL;
-  return r->task; /* copied out: the record dies once its task runs */
+  struct waitq_entry *r = waitq_pop_front(&p->readers);
+  return r ? r->task : NULL; /* copied out: the entry dies once its task runs */
 }
 
 static uint32_t tx_queued(const struct serial_port *p) { return p->tx_tail - p->tx_head; }
@@ -110,10 +99,8 @@ static uint32_t tx_queued(const struct serial_port *p) { return p->tx_tail - p->
 static void unlock_and_ready(struct serial_port *p) {
   struct task *reader = rx_queued(p) ? pop_reader(p) : NULL;
   struct task *writer = NULL;
-  if (p->tx_waiter && tx_queued(p) <= SERIAL_TX_RING / 2) {
-    writer = p->tx_waiter;
-    p->tx_waiter = NULL;
-  }
+  if (!waitq_empty(&p->writer) && tx_queued(p) <= SERIAL_TX_RING / 2)
+    writer = waitq_pop_front(&p->writer)->task; /* the entry dies once its task runs */
   if (reader)
     p->stats.reader_wakes++;
   if (writer)
@@ -137,11 +124,6 @@ size_t serial_read_nowait(struct serial_port *port, void *buf, size_t n) {
   return got;
 }
 
-/* A parker releases the lock without readying anyone: a reader parks only
- * on an empty ring and the writer only on a full one, so there is nobody to
- * let go. */
-static void unlock_port_after_park(void *lock) { spin_unlock_raw(lock); }
-
 size_t serial_read(struct serial_port *port, void *buf, size_t n) {
   if (n == 0)
     return 0;
@@ -154,16 +136,9 @@ size_t serial_read(struct serial_port *port, void *buf, size_t n) {
 
   unsigned long irq = spin_lock_irqsave(&port->lock);
   while (rx_queued(port) == 0) {
-    struct serial_reader me = {.next = NULL, .task = task_current()};
-    if (port->readers_tail)
-      port->readers_tail->next = &me;
-    else
-      port->readers = &me;
-    port->readers_tail = &me;
     /* Only the device can end this wait: not a deadlock while it lasts. */
-    sched_irq_wait_begin();
-    task_park("uart read", unlock_port_after_park, &port->lock);
-    sched_irq_wait_end();
+    struct waitq_entry me;
+    waitq_park_irq(&port->readers, &me, "uart read", &port->lock);
     spin_lock_raw(&port->lock); /* interrupts are still masked from the save above */
   }
   size_t got = rx_take(port, buf, n);
@@ -255,10 +230,8 @@ void serial_write(struct serial_port *port, const void *buf, size_t n) {
      * keeps the transmit interrupt on (tx_push), so the wake-up is sure. */
     if (SERIAL_TX_RING - tx_queued(port) >= 2)
       continue;
-    port->tx_waiter = task_current();
-    sched_irq_wait_begin();
-    task_park("uart write", unlock_port_after_park, &port->lock);
-    sched_irq_wait_end();
+    struct waitq_entry me;
+    waitq_park_irq(&port->writer, &me, "uart write", &port->lock);
     spin_lock_raw(&port->lock);
   }
   unlock_and_ready(port);

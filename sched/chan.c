@@ -9,7 +9,7 @@
  * after the lock is dropped, so the lock is never held across a wake-up.
  *
  * A task that must wait puts a record on its own stack onto the queue and
- * parks with the channel lock still held; task_park releases it only once
+ * parks with the channel lock still held; task_park_unlock releases it only once
  * the task is switched out (see "Parking and the lost wake-up" in
  * schedule.c). A waker finds the record only under that lock, so it can
  * only ever find a task that is fully asleep.
@@ -19,6 +19,7 @@
 
 #include <brigade/chan.h>
 #include <brigade/panic.h>
+#include <brigade/waitq.h>
 
 #include "chan_internal.h"
 
@@ -40,8 +41,6 @@ static size_t next_index(const struct chan *c, size_t index) {
   return index + 1 == c->cap ? 0 : index + 1;
 }
 
-static void unlock_chan(void *lock) { spin_unlock_raw(lock); }
-
 void chan_panic(const char *what, const char *name, const void *addr) {
   task_t *self = task_current();
   unsigned id = self ? (unsigned)task_id(self) : 0;
@@ -59,7 +58,8 @@ struct chan *chan_make(size_t elem_size, size_t capacity, const char *name) {
   struct chan *c = malloc(bytes);
   if (!c)
     return NULL;
-  *c = (struct chan){.lock = SPINLOCK_INIT, .elem_size = elem_size, .cap = capacity, .name = name};
+  *c = (struct chan){
+      .lock = SPINLOCK_INIT(name), .elem_size = elem_size, .cap = capacity, .name = name};
   return c;
 }
 
@@ -159,7 +159,7 @@ void chan_send(struct chan *c, const void *elem) {
   struct chan_waiter waiter = {.sleeper = &sleeper, .elem = (void *)elem};
   const char *name = chan_name(c);
   chan_waitq_push(&c->sendq, &waiter);
-  task_park("chan send", unlock_chan, &c->lock);
+  task_park_unlock("chan send", &c->lock);
   arch_irq_restore(irq);
   /* Woken without a receiver taking the value: chan_close woke us. */
   if (!sleeper.ok)
@@ -179,7 +179,7 @@ bool chan_recv(struct chan *c, void *elem) {
   struct chan_sleeper sleeper = {.task = sched_self()->current};
   struct chan_waiter waiter = {.sleeper = &sleeper, .elem = elem};
   chan_waitq_push(&c->recvq, &waiter);
-  task_park("chan receive", unlock_chan, &c->lock);
+  task_park_unlock("chan receive", &c->lock);
   arch_irq_restore(irq);
   return sleeper.ok; /* false: closed, and chan_close zeroed elem */
 }

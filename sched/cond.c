@@ -16,16 +16,17 @@
 #include <stddef.h>
 
 #include <brigade/sync.h>
+#include <brigade/waitq.h>
 
-#include "sync_waitq.h"
+#include "task_internal.h"
 
 struct cond_waiter {
-  struct sync_waiter link;
+  struct waitq_entry link;
   bool signaled; /* taken off the queue by a signal; under c->lock */
   bool parked;   /* committed to park; the signaller must ready it */
 };
 
-static struct cond_waiter *cond_waiter_of(struct sync_waiter *link) {
+static struct cond_waiter *cond_waiter_of(struct waitq_entry *link) {
   return (struct cond_waiter *)((char *)link - offsetof(struct cond_waiter, link));
 }
 
@@ -43,7 +44,7 @@ void cond_wait(struct cond *c, struct mutex *m) {
     spin_unlock_raw(&c->lock);
   } else {
     w.parked = true;
-    task_park("cond", waitq_unlock_after_park, &c->lock);
+    task_park_unlock("cond", &c->lock);
   }
   arch_irq_restore(irq);
 
@@ -54,7 +55,7 @@ void cond_wait(struct cond *c, struct mutex *m) {
  * must ready it (after dropping the lock), NULL if it never parked. A
  * waiter that did not park may return as soon as c->lock is dropped, so
  * its record must not be touched after that. */
-static struct task *signal_waiter(struct sync_waiter *link) {
+static struct task *signal_waiter(struct waitq_entry *link) {
   struct cond_waiter *w = cond_waiter_of(link);
   w->signaled = true;
   return w->parked ? link->task : NULL;
@@ -62,7 +63,7 @@ static struct task *signal_waiter(struct sync_waiter *link) {
 
 void cond_signal(struct cond *c) {
   unsigned long irq = spin_lock_irqsave(&c->lock);
-  struct sync_waiter *link = waitq_pop_front(&c->waiters);
+  struct waitq_entry *link = waitq_pop_front(&c->waiters);
   struct task *t = link ? signal_waiter(link) : NULL;
   spin_unlock_irqrestore(&c->lock, irq);
   if (t)
@@ -71,20 +72,20 @@ void cond_signal(struct cond *c) {
 
 void cond_broadcast(struct cond *c) {
   unsigned long irq = spin_lock_irqsave(&c->lock);
-  struct sync_waiter *link = c->waiters.head;
-  c->waiters = (struct sync_waitq)SYNC_WAITQ_INIT;
+  struct waitq_entry *link = c->waiters.head;
+  c->waiters = (struct waitq)WAITQ_INIT;
   /* The parked ones, in queue order, linked through their own records
    * (valid until each is readied, since a parked waiter does not run). */
-  struct sync_waitq wake = SYNC_WAITQ_INIT;
+  struct waitq wake = WAITQ_INIT;
   while (link) {
-    struct sync_waiter *next = link->next;
+    struct waitq_entry *next = link->next;
     if (signal_waiter(link))
       waitq_push_back(&wake, link);
     link = next;
   }
   spin_unlock_irqrestore(&c->lock, irq);
   for (link = wake.head; link;) {
-    struct sync_waiter *next = link->next;
+    struct waitq_entry *next = link->next;
     task_ready(link->task);
     link = next;
   }

@@ -43,15 +43,16 @@
  * that sees LOCKED set, so the owner's unlock either sees the count and
  * wakes someone, or came first and the waiter sees LOCKED clear and tries
  * to take the mutex instead of parking. The waiter keeps m->lock until it
- * is switched out (task_park's unlock callback), and wakers pop only under
+ * is switched out (task_park_unlock), and wakers pop only under
  * m->lock, so nobody can ready a waiter that is not yet asleep.
  */
 #include <stddef.h>
 
 #include <brigade/panic.h>
 #include <brigade/sync.h>
+#include <brigade/waitq.h>
 
-#include "sync_waitq.h"
+#include "task_internal.h"
 
 #define MUTEX_LOCKED 1u
 #define MUTEX_WOKEN 2u
@@ -60,12 +61,12 @@
 #define MUTEX_WAITERS(state) ((state) >> 3)
 
 struct mutex_waiter {
-  struct sync_waiter link;
+  struct waitq_entry link;
   uint64_t since;  /* task_now_ns() when this mutex_lock call first queued */
   bool handed_off; /* set by a starvation-mode unlock: the mutex is ours */
 };
 
-static struct mutex_waiter *mutex_waiter_of(struct sync_waiter *link) {
+static struct mutex_waiter *mutex_waiter_of(struct waitq_entry *link) {
   return (struct mutex_waiter *)((char *)link - offsetof(struct mutex_waiter, link));
 }
 
@@ -121,7 +122,7 @@ static __attribute__((noinline)) void mutex_lock_slow(struct mutex *m) {
       waitq_push_front(&m->waiters, &w.link);
     else
       waitq_push_back(&m->waiters, &w.link);
-    task_park("mutex", waitq_unlock_after_park, &m->lock);
+    task_park_unlock("mutex", &m->lock);
     arch_irq_restore(irq);
 
     /* Acquire: pairs with the release in hand_off, after the previous
@@ -168,7 +169,7 @@ static __attribute__((noreturn, noinline)) void queue_lost_count(struct mutex *m
  * waiter to compete for the mutex. */
 static void wake_one(struct mutex *m) {
   unsigned long irq = spin_lock_irqsave(&m->lock);
-  struct sync_waiter *w = waitq_pop_front(&m->waiters);
+  struct waitq_entry *w = waitq_pop_front(&m->waiters);
   if (!w)
     queue_lost_count(m);
   __atomic_fetch_sub(&m->state, MUTEX_WAITER_ONE, __ATOMIC_RELAXED);
@@ -181,7 +182,7 @@ static void wake_one(struct mutex *m) {
 static void hand_off(struct mutex *m) {
   uint64_t now = task_now_ns(); /* before the lock: keep the critical section short */
   unsigned long irq = spin_lock_irqsave(&m->lock);
-  struct sync_waiter *link = waitq_pop_front(&m->waiters);
+  struct waitq_entry *link = waitq_pop_front(&m->waiters);
   if (!link)
     queue_lost_count(m);
   struct mutex_waiter *w = mutex_waiter_of(link);

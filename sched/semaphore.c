@@ -13,8 +13,9 @@
  */
 #include <brigade/panic.h>
 #include <brigade/sync.h>
+#include <brigade/waitq.h>
 
-#include "sync_waitq.h"
+#include "task_internal.h"
 
 bool sem_try_acquire(struct semaphore *s) {
   uint32_t old = __atomic_load_n(&s->count, __ATOMIC_RELAXED);
@@ -38,16 +39,16 @@ void sem_acquire(struct semaphore *s) {
     arch_irq_restore(irq);
     return;
   }
-  struct sync_waiter w = {.task = sched_self()->current};
+  struct waitq_entry w = {.task = sched_self()->current};
   waitq_push_back(&s->waiters, &w);
   /* Woken only by sem_release, which handed us its permit. */
-  task_park("semaphore", waitq_unlock_after_park, &s->lock);
+  task_park_unlock("semaphore", &s->lock);
   arch_irq_restore(irq);
 }
 
 void sem_release(struct semaphore *s) {
   unsigned long irq = spin_lock_irqsave(&s->lock);
-  struct sync_waiter *w = waitq_pop_front(&s->waiters);
+  struct waitq_entry *w = waitq_pop_front(&s->waiters);
   if (!w) {
     /* Release: what we did before giving the permit back happens before
      * whatever its next holder does. */

@@ -1,9 +1,8 @@
 #include <brigade/panic.h>
 #include <brigade/sync.h>
+#include <brigade/waitq.h>
 
 #include "task_internal.h"
-
-static void unlock_raw(void *lock) { spin_unlock_raw(lock); }
 
 /* The counter reaches zero only under the lock. A waiter that finds zero
  * (under the same lock) returns and may free the waitgroup at once -- in a
@@ -27,19 +26,13 @@ void waitgroup_add(struct waitgroup *wg, int64_t delta) {
     spin_unlock_irqrestore(&wg->lock, irq);
     panic("waitgroup %p: counter went negative (%lld)", (void *)wg, (long long)now);
   }
-  struct task *list = NULL;
-  if (now == 0) {
-    list = wg->waiters;
-    wg->waiters = NULL;
-  }
+  struct waitq list = WAITQ_INIT;
+  if (now == 0)
+    list = waitq_take_all(&wg->waiters);
   spin_unlock_irqrestore(&wg->lock, irq);
-  /* Only the waiters' own task structs from here: they stay parked, and so
-   * cannot return from waitgroup_wait, until readied. */
-  while (list) {
-    struct task *next = list->link;
-    task_ready(list);
-    list = next;
-  }
+  /* Only the waiters' own entries from here: they stay parked, and so cannot
+   * return from waitgroup_wait, until readied. */
+  waitq_ready_all(&list);
 }
 
 void waitgroup_done(struct waitgroup *wg) { waitgroup_add(wg, -1); }
@@ -52,9 +45,7 @@ void waitgroup_wait(struct waitgroup *wg) {
     arch_irq_restore(irq);
     return;
   }
-  struct task *self = sched_self()->current;
-  self->link = wg->waiters;
-  wg->waiters = self;
-  task_park("waitgroup", unlock_raw, &wg->lock);
+  struct waitq_entry me;
+  waitq_park(&wg->waiters, &me, "waitgroup", &wg->lock);
   arch_irq_restore(irq);
 }

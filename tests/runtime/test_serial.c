@@ -158,18 +158,18 @@ static bool rx_irq_on(void) {
 }
 
 /* A task is parked on the port. Each flag is set before the task parks and
- * seen under the port lock only once the task is fully parked (task_park
+ * seen under the port lock only once the task is fully parked (waitq_park_irq
  * drops the lock after the switch). */
 static bool writer_parked(void) {
   unsigned long irq = spin_lock_irqsave(&port.lock);
-  bool parked = port.tx_waiter != NULL;
+  bool parked = !waitq_empty(&port.writer);
   spin_unlock_irqrestore(&port.lock, irq);
   return parked;
 }
 
 static bool reader_parked(void) {
   unsigned long irq = spin_lock_irqsave(&port.lock);
-  bool parked = port.readers != NULL;
+  bool parked = !waitq_empty(&port.readers);
   spin_unlock_irqrestore(&port.lock, irq);
   return parked;
 }

@@ -31,8 +31,7 @@
 
 #include <brigade/spinlock.h>
 #include <brigade/sync.h>
-
-struct task;
+#include <brigade/waitq.h>
 
 /** Register-level operations a UART driver provides. All are called with the
  *  port lock held and interrupts masked; none may block. */
@@ -68,8 +67,6 @@ struct serial_stats {
                               path that made room in the ring) */
 };
 
-struct serial_reader;
-
 struct serial_port {
   const char *name;
   const struct serial_hw *hw;
@@ -80,8 +77,8 @@ struct serial_port {
   spinlock_t lock;  /**< rings, waiters, counters; taken with interrupts masked */
   uint32_t rx_head, rx_tail; /**< free-running; tail - head = bytes waiting */
   uint32_t tx_head, tx_tail;
-  struct serial_reader *readers, *readers_tail; /**< parked readers, FIFO */
-  struct task *tx_waiter;    /**< the writer parked for room, if any */
+  struct waitq readers;      /**< parked readers, FIFO */
+  struct waitq writer;       /**< the writer parked for room (one at most: write_lock) */
   struct mutex write_lock;   /**< one writer at a time: a write is one unit */
   struct serial_stats stats;
   uint8_t rx[SERIAL_RX_RING];

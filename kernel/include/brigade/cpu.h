@@ -21,6 +21,7 @@ struct cpu {
   /** Top of this core's boot stack. Must stay first: boot/<arch> asm reads it
    * at offset 0 (checked by a static assert in kernel/cpu.c). */
   void *boot_stack_top;
+  void *boot_stack; /**< the allocation boot_stack_top is the top of */
   unsigned index;   /**< dense core number, 0 .. cpu_count()-1 */
   uint64_t hw_id;   /**< hart id (RISC-V) or MPIDR affinity (AArch64) */
   struct _reent *reent; /**< newlib state for code running outside tasks */
@@ -29,6 +30,11 @@ struct cpu {
    *  interrupt here (0 where the arch does not record it): the start of the
    *  "device interrupt to parked task running" benchmark. */
   uint64_t device_irq_instret;
+#ifdef BRIGADE_LOCK_VALIDATE
+  /** Spinlocks this core holds, newest first, linked through the locks;
+   *  only this core touches it, with interrupts masked. */
+  struct spinlock *locks_held;
+#endif
   /** The scheduler's state for this core (sched/ allocates it and alone
    *  knows its layout: the layer above the kernel's per-core state). */
   struct sched_cpu *sched;

@@ -9,8 +9,7 @@
 #include <stdint.h>
 
 #include <brigade/spinlock.h>
-
-struct task;
+#include <brigade/waitq.h>
 
 /**
  * @brief A WaitGroup, as in Go: wait until a counter drops to zero.
@@ -22,34 +21,25 @@ struct task;
 struct waitgroup {
   int64_t count;
   spinlock_t lock;
-  struct task *waiters;
+  struct waitq waiters;
 };
 
-#define WAITGROUP_INIT {0, SPINLOCK_INIT, 0}
+#define WAITGROUP_INIT {0, SPINLOCK_INIT("waitgroup"), WAITQ_INIT}
 
 void waitgroup_add(struct waitgroup *wg, int64_t delta);
 void waitgroup_done(struct waitgroup *wg);
 void waitgroup_wait(struct waitgroup *wg);
 
 /*
- * Every primitive below keeps its waiting tasks in a FIFO of records that
- * live on the waiters' own stacks (a task waits in one place at a time), so
- * waiting allocates nothing and struct task stays 96 bytes. The queue is
- * guarded by the primitive's own spinlock, held for a few instructions and
- * released by task_park only after the waiter has switched out. Calls that
- * wait park, so they are for task context only; sem_release, cond_signal
- * and cond_broadcast only take the queue lock with interrupts masked and
- * ready tasks, so an interrupt handler may call them too.
+ * Every primitive here keeps its waiting tasks in a struct waitq (waitq.h):
+ * a FIFO of records on the waiters' own stacks (a task waits in one place at
+ * a time), so waiting allocates nothing and struct task stays 96 bytes. The
+ * queue is guarded by the primitive's own spinlock, held for a few
+ * instructions and released only after the waiter has switched out. Calls
+ * that wait park, so they are for task context only; sem_release,
+ * cond_signal and cond_broadcast only take the queue lock with interrupts
+ * masked and ready tasks, so an interrupt handler may call them too.
  */
-
-struct sync_waiter;
-
-/** @brief A queue of waiting tasks (internal; records are in sched/sync_waitq.h). */
-struct sync_waitq {
-  struct sync_waiter *head, *tail;
-};
-
-#define SYNC_WAITQ_INIT {0, 0}
 
 /* ---- Mutex ----------------------------------------------------------------- */
 
@@ -75,15 +65,23 @@ struct sync_waitq {
  *
  * A mutex is not tied to a task: any task may unlock a locked mutex, as in
  * Go. Unlocking one that is not locked panics.
+ *
+ * Destroy after unlock is safe, as with POSIX mutexes: a task may free @p m
+ * (or leave the stack frame it lives in) right after its own mutex_unlock
+ * returns, or right after taking and unlocking it, once no other task is
+ * inside mutex_lock on it. mutex_unlock touches @p m after making it
+ * available only to wake a queued waiter (who is such a task), and readies
+ * that waiter after its last access to @p m, so the waiter, too, may unlock
+ * and destroy @p m as soon as it runs.
  */
 struct mutex {
   uint32_t state;            /* locked, woken, starving bits; waiter count above them */
   spinlock_t lock;           /* guards waiters (and the count, kept equal to it) */
-  struct sync_waitq waiters; /* FIFO; a woken waiter that loses goes back to the front */
+  struct waitq waiters; /* FIFO; a woken waiter that loses goes back to the front */
   uint32_t handoffs;         /* unlocks that handed ownership over in starvation mode */
 };
 
-#define MUTEX_INIT {0, SPINLOCK_INIT, SYNC_WAITQ_INIT, 0}
+#define MUTEX_INIT {0, SPINLOCK_INIT("mutex"), WAITQ_INIT, 0}
 
 /** @brief Take @p m, parking (reason "mutex") until it is free. Task context only. */
 void mutex_lock(struct mutex *m);
@@ -122,11 +120,11 @@ uint32_t mutex_starvation_handoffs(const struct mutex *m);
 struct semaphore {
   uint32_t count;            /* permits available; 0 whenever waiters is not empty */
   spinlock_t lock;           /* guards waiters */
-  struct sync_waitq waiters;
+  struct waitq waiters;
 };
 
 /** @brief A semaphore holding @p n permits. */
-#define SEMAPHORE_INIT(n) {(n), SPINLOCK_INIT, SYNC_WAITQ_INIT}
+#define SEMAPHORE_INIT(n) {(n), SPINLOCK_INIT("semaphore"), WAITQ_INIT}
 
 /** @brief Take a permit, parking (reason "semaphore") until one is free. Task context only. */
 void sem_acquire(struct semaphore *s);
@@ -153,11 +151,11 @@ void sem_release(struct semaphore *s);
 struct once {
   uint32_t state;            /* not run, running, done */
   spinlock_t lock;           /* guards waiters and runner */
-  struct sync_waitq waiters;
+  struct waitq waiters;
   struct task *runner;       /* running fn, to report fn calling once_do on its own once */
 };
 
-#define ONCE_INIT {0, SPINLOCK_INIT, SYNC_WAITQ_INIT, 0}
+#define ONCE_INIT {0, SPINLOCK_INIT("once"), WAITQ_INIT, 0}
 
 /**
  * @brief Call @p fn(@p arg) if no once_do on @p o has yet; in every case
@@ -166,6 +164,12 @@ struct once {
  * Callers that arrive while fn runs park (reason "once") until it is done;
  * after that, once_do is a single acquire load. fn calling once_do on the
  * same @p o would wait for itself forever, so it panics instead.
+ *
+ * Destroying @p o is safe, as with POSIX objects, as soon as one once_do on
+ * it has returned and no other call on it is still in progress: the call
+ * that ran fn touches @p o for the last time when it publishes that fn is
+ * done, before any caller can return. So a once on a task's stack may go
+ * away with the frame.
  */
 void once_do(struct once *o, void (*fn)(void *arg), void *arg);
 
@@ -181,10 +185,10 @@ void once_do(struct once *o, void (*fn)(void *arg), void *arg);
  */
 struct cond {
   spinlock_t lock;           /* guards waiters */
-  struct sync_waitq waiters;
+  struct waitq waiters;
 };
 
-#define COND_INIT {SPINLOCK_INIT, SYNC_WAITQ_INIT}
+#define COND_INIT {SPINLOCK_INIT("cond"), WAITQ_INIT}
 
 /**
  * @brief Release @p m, wait for cond_signal or cond_broadcast, re-take @p m.
