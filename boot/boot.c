@@ -4,6 +4,7 @@
  * (libc/) and the devices (the board), then makes main() the first task.
  * Every board enters here, the host board included (board/host/host.c). */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <malloc.h>
 #include <stdlib.h>
@@ -19,7 +20,6 @@
 #include <brigade/task.h>
 
 #define BOOT_STACK_SIZE (16 * 1024)
-#define CORE_REPORT_TIMEOUT_MS 2000
 
 struct machine machine;
 static unsigned cores_online;
@@ -54,6 +54,68 @@ static __attribute__((noreturn, format(printf, 1, 2))) void boot_oom(const char 
   panic_end(EXIT_PANIC);
 }
 
+/* How long the boot core waits for the cores it started, in its own clock.
+ * Under QEMU that clock runs on while a vCPU thread is descheduled on a loaded
+ * host, so a core can be seconds late with nothing wrong: after
+ * CORE_REPORT_SLOW_MS the boot says which cores it still waits for and in
+ * what state, and only after CORE_REPORT_GIVE_UP_MS does it panic with the
+ * same diagnosis. On hardware a core that has not reported in after the
+ * first is already broken; the second bounds the wait for it. */
+#define CORE_REPORT_SLOW_MS 2000
+#define CORE_REPORT_GIVE_UP_MS 60000
+/* How often the boot core asks whether the firmware has lost a start. */
+#define CORE_RESTART_POLL_MS 10
+
+static uint64_t ms_to_ticks(uint64_t ms) { return arch_tick_hz() * ms / 1000; }
+
+static void diagnose_missing_cores(void) {
+  for (unsigned i = 0; i < cpu_count(); i++)
+    if (!__atomic_load_n(&cpu_get(i)->online, __ATOMIC_ACQUIRE))
+      board_diagnose_cpu(cpu_get(i));
+}
+
+/* Waits until every started core has reported in (kernel_secondary). A core
+ * the firmware has put back in its stopped state without it reporting in is
+ * started again (board_restart_cpu_if_stopped); a core that stays away past
+ * the limit is named with its state in a panic. */
+static void wait_for_cores(void) {
+  uint64_t start = arch_now_ticks();
+  uint64_t next_poll = start;
+  bool said_slow = false;
+  /* Acquire pairs with each core's release increment in kernel_secondary:
+   * once the count is complete, everything the cores set up is visible. */
+  while (__atomic_load_n(&cores_online, __ATOMIC_ACQUIRE) < cpu_count()) {
+    uint64_t now = arch_now_ticks();
+    if (now >= next_poll) {
+      next_poll = now + ms_to_ticks(CORE_RESTART_POLL_MS);
+      for (unsigned i = 0; i < cpu_count(); i++) {
+        struct cpu *cpu = cpu_get(i);
+        /* Relaxed is enough: online only saves the board a look. A core that
+         * reports in after this read is running, not stopped, so the board
+         * leaves it alone. */
+        if (__atomic_load_n(&cpu->online, __ATOMIC_RELAXED))
+          continue;
+        if (board_restart_cpu_if_stopped(cpu) < 0)
+          panic("could not start core %u (hw id %lu) again", i, (unsigned long)cpu->hw_id);
+      }
+    }
+    if (!said_slow && now - start > ms_to_ticks(CORE_REPORT_SLOW_MS)) {
+      said_slow = true;
+      kprintf("brigade: %u of %u cores reported in within %d ms; still waiting for:\n",
+              __atomic_load_n(&cores_online, __ATOMIC_ACQUIRE), cpu_count(), CORE_REPORT_SLOW_MS);
+      diagnose_missing_cores();
+    }
+    if (now - start > ms_to_ticks(CORE_REPORT_GIVE_UP_MS)) {
+      panic_begin("only %u of %u cores reported in within %d ms",
+                  __atomic_load_n(&cores_online, __ATOMIC_ACQUIRE), cpu_count(),
+                  CORE_REPORT_GIVE_UP_MS);
+      diagnose_missing_cores();
+      panic_end(EXIT_PANIC);
+    }
+    arch_cpu_relax();
+  }
+}
+
 static void start_secondaries(struct cpu *boot) {
   for (unsigned i = 0; i < cpu_count(); i++) {
     struct cpu *cpu = cpu_get(i);
@@ -68,19 +130,7 @@ static void start_secondaries(struct cpu *boot) {
     if (err)
       panic("could not start core %u (hw id %lu)", i, (unsigned long)cpu->hw_id);
   }
-  uint64_t deadline = arch_now_ticks() + arch_tick_hz() * CORE_REPORT_TIMEOUT_MS / 1000;
-  while (__atomic_load_n(&cores_online, __ATOMIC_ACQUIRE) < cpu_count()) {
-    if (arch_now_ticks() > deadline) {
-      panic_begin("only %u of %u cores reported in within %d ms",
-                  __atomic_load_n(&cores_online, __ATOMIC_ACQUIRE), cpu_count(),
-                  CORE_REPORT_TIMEOUT_MS);
-      for (unsigned i = 0; i < cpu_count(); i++)
-        if (!__atomic_load_n(&cpu_get(i)->online, __ATOMIC_ACQUIRE))
-          board_diagnose_cpu(cpu_get(i));
-      panic_end(EXIT_PANIC);
-    }
-    arch_cpu_relax();
-  }
+  wait_for_cores();
 }
 
 static void print_banner(void) {

@@ -84,6 +84,12 @@ int board_start_cpu(struct cpu *cpu) {
   return 0;
 }
 
+/* A created thread runs: nothing to lose. */
+int board_restart_cpu_if_stopped(struct cpu *cpu) {
+  (void)cpu;
+  return 0;
+}
+
 void board_diagnose_cpu(const struct cpu *cpu) {
   kprintf("  core %u: its thread was created but never reported in\n", cpu->index);
 }

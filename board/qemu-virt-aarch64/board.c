@@ -112,6 +112,12 @@ int board_start_cpu(struct cpu *cpu) {
   return 0;
 }
 
+/* QEMU answers PSCI CPU_ON itself and never loses one. */
+int board_restart_cpu_if_stopped(struct cpu *cpu) {
+  (void)cpu;
+  return 0;
+}
+
 void board_diagnose_cpu(const struct cpu *cpu) {
   static const char *const states[] = {"on", "off", "on pending"};
   long st = psci_affinity_info(conduit(), cpu->hw_id);

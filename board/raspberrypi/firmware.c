@@ -63,6 +63,12 @@ int board_start_cpu(struct cpu *cpu) {
   return spin_table_release(cpu, RPI_PAGE0_ALIAS + RPI_SPIN_TABLE);
 }
 
+/* A spin-table core reads its release address until it changes: nothing to lose. */
+int board_restart_cpu_if_stopped(struct cpu *cpu) {
+  (void)cpu;
+  return 0;
+}
+
 void board_diagnose_cpu(const struct cpu *cpu) {
   spin_table_diagnose(cpu, RPI_PAGE0_ALIAS + RPI_SPIN_TABLE, RPI_SPIN_TABLE);
 }

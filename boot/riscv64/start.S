@@ -42,7 +42,10 @@ _image_entry:
 	 * with the boot core reported as hart 1). The claim lives in .data,
 	 * which the clearing does not touch. A hart that loses stops itself
 	 * through SBI HSM hart_stop, back into the firmware's stopped state,
-	 * from which kernel_boot starts it like every other hart. */
+	 * from which kernel_boot starts it like every other hart. A hart the
+	 * boot already started lands here too when the firmware loses its
+	 * start (OpenSBI 1.0/1.1 under load); the boot core sees it stopped and
+	 * starts it again (board_restart_cpu_if_stopped). */
 	la	t0, boot_claimed
 	li	t1, 1
 	amoswap.w.aq t1, t1, (t0)

@@ -5,6 +5,7 @@
 #include <brigade/cpu.h>
 #include <brigade/devicetree.h>
 #include <brigade/fdt.h>
+#include <brigade/machine.h>
 #include <brigade/panic.h>
 #include <sbi.h>
 
@@ -26,15 +27,52 @@ int board_describe(const void *dtb, struct machine *m) {
   return 0;
 }
 
-int board_start_cpu(struct cpu *cpu) {
-  extern char _secondary_start[];
-  long err = sbi_hart_start(cpu->hw_id, (unsigned long)_secondary_start, (unsigned long)cpu);
+/* A test image (tests/runtime/test_boot_lost_start.c) defines this to make
+ * hart_start of @p cpu behave as OpenSBI 1.0/1.1 can under load: the firmware
+ * moves the hart to START_PENDING before it stores the new entry and argument,
+ * and a hart already awake in its wait loop leaves with the old ones, the
+ * cold-boot entry _start and the device tree. Production images keep this
+ * definition, which never loses a start. */
+__attribute__((weak)) bool sbi_lose_hart_start_for_test(const struct cpu *cpu) {
+  (void)cpu;
+  return false;
+}
+
+static int start_hart(const struct cpu *cpu, const void *entry, const void *arg) {
+  long err = sbi_hart_start(cpu->hw_id, (unsigned long)entry, (unsigned long)arg);
   if (err) {
     kprintf("brigade: SBI hart_start(%lu) failed: %s\n", (unsigned long)cpu->hw_id,
             sbi_error_name(err));
     return -1;
   }
   return 0;
+}
+
+extern char _start[], _secondary_start[];
+
+int board_start_cpu(struct cpu *cpu) {
+  if (sbi_lose_hart_start_for_test(cpu))
+    return start_hart(cpu, _start, machine.firmware_blob);
+  return start_hart(cpu, _secondary_start, cpu);
+}
+
+/* OpenSBI 1.0/1.1 (QEMU 7.2's) can lose a start: the hart leaves its wait
+ * loop with the cold-boot entry (see sbi_lose_hart_start_for_test), finds the
+ * boot claimed in _start and stops itself through hart_stop. brigade never
+ * stops a hart otherwise, so a hart that is STOPPED after a successful
+ * hart_start and has not reported in was lost, and a new hart_start is safe:
+ * the firmware holds it in its wait loop again. Should the new start be lost
+ * as well, the hart leaves with what the lost start stored, _secondary_start
+ * and its struct cpu, so the second start cannot go astray. */
+int board_restart_cpu_if_stopped(struct cpu *cpu) {
+  if (sbi_hart_status(cpu->hw_id) != SBI_HSM_STOPPED)
+    return 0;
+  kprintf("brigade: core %u (hart %lu) stopped again after a successful SBI hart_start, "
+          "starting it again\n",
+          cpu->index, (unsigned long)cpu->hw_id);
+  if (start_hart(cpu, _secondary_start, cpu) < 0)
+    return -1;
+  return 1;
 }
 
 void board_diagnose_cpu(const struct cpu *cpu) {

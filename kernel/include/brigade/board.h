@@ -39,7 +39,18 @@ int board_describe(const void *firmware_arg, struct machine *m);
 /** @brief Start secondary core @p cpu; it must enter kernel_secondary(cpu). */
 int board_start_cpu(struct cpu *cpu);
 
-/** @brief Explain why a core that was started never reported in. */
+/**
+ * @brief Start core @p cpu again if the firmware has lost its start: a core
+ *        that board_start_cpu started successfully and that is back in the
+ *        firmware's stopped state without having entered kernel_secondary.
+ *        The boot core asks this now and then of every core it waits for.
+ * @return 1 if it started the core again, 0 if the core is not stopped (or
+ *         the board's firmware never loses a start), -1 after printing why
+ *         a new start failed.
+ */
+int board_restart_cpu_if_stopped(struct cpu *cpu);
+
+/** @brief Explain why a core that was started has not reported in (its state). */
 void board_diagnose_cpu(const struct cpu *cpu);
 
 /** @brief Per-core set-up on each core as it comes up (traps, FPU, timers). */
