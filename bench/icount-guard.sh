@@ -6,7 +6,8 @@
 #
 # Both run the image once with -append "iters=ITERS memory=off report=lines"
 # (the QEMU command must hold -icount shift=0: the image's calibration row
-# fails the run otherwise). Each operation's figure is the median of the
+# fails the run otherwise; bench/CMakeLists.txt adds sleep=off, which makes
+# the figures repeat exactly). Each operation's figure is the median of the
 # image's 7 repetitions, in instructions retired per operation.
 #
 # check compares every operation with BOARD's rows of TABLE and fails when
@@ -19,8 +20,9 @@
 # update rewrites BOARD's rows of TABLE with the figures measured now and
 # keeps every other line (other boards, the comments) as it was.
 #
-# Instruction counts under -icount do not depend on the host's speed or
-# load: the same image gives the same figures on a busy machine.
+# Instruction counts under -icount shift=0,sleep=off do not depend on the
+# host's speed or load: the same image gives the same figures on a busy
+# machine.
 set -uo pipefail
 
 usage() {
