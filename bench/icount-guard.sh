@@ -77,17 +77,27 @@ fi
 expected=$(awk -v b="$board" '!/^[ \t]*#/ && $1 == b { print $2, $3 }' "$table")
 awk -v tol="$tolerance_pct" -v board="$board" -v table="$table" '
   NF == 0 { next }
-  FNR == NR { want[$1] = $2; order[++n] = $1; next }
+  FNR == NR {
+    if ($2 !~ /^[0-9]+(\.[0-9]+)?$/ || $2 + 0 == 0) {
+      printf "icount-guard: %-12s BAD ROW in %s: \"%s\" is not a positive number of instructions\n", $1, table, $2
+      broken = 1; next
+    }
+    if ($1 in want) {
+      printf "icount-guard: %-12s TWO ROWS in %s for this operation on %s\n", $1, table, board
+      broken = 1; next
+    }
+    want[$1] = $2; order[++n] = $1; next
+  }
   { got[$1] = $2; seen[++m] = $1 }
   END {
-    bad = 0
+    bad = broken
     for (i = 1; i <= m; i++) {
       op = seen[i]; g = got[op]
       if (!(op in want)) {
-        printf "icount-guard: %-12s %10s   NO ROW in %s for this operation\n", op, g, table
+        printf "icount-guard: %-12s %10s   NO ROW in %s for this operation (or a bad one)\n", op, g, table
         bad = 1; continue
       }
-      w = want[op]; pct = (w > 0) ? (g - w) * 100 / w : 100
+      w = want[op]; pct = (g - w) * 100 / w
       verdict = "ok"
       if (pct > tol) { verdict = sprintf("MORE EXPENSIVE by more than %d%%: a regression", tol); bad = 1 }
       else if (pct < -tol) { verdict = sprintf("CHEAPER by more than %d%%: the table is stale", tol); bad = 1 }
