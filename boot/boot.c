@@ -28,7 +28,9 @@ extern int main(void);
 
 static void main_task(void *arg) {
   (void)arg;
-  int rc = main();
+  /* The program ends when main returns (Go's rule): no other task runs
+   * after that, and none can touch main's frame while exit reuses its stack. */
+  int rc = sched_run_main(main);
   /* exit() flushes only newlib's global streams; main's are its own. */
   fflush(stdout);
   fflush(stderr);

@@ -47,6 +47,7 @@ target_include_directories(brigade_runtime PUBLIC
   ${BRIGADE_PORTABLE_INCLUDES}
   ${CMAKE_SOURCE_DIR}/kernel/arch/${BRIGADE_ARCH}/include)
 target_include_directories(brigade_runtime SYSTEM PUBLIC ${BRIGADE_NEWLIB_PREFIX}/include)
+target_compile_definitions(brigade_runtime PUBLIC ${BRIGADE_PORTABLE_DEFINES})
 # Board facts that boot code needs at assembly time (e.g. a spin table).
 target_compile_definitions(brigade_runtime PRIVATE ${BRIGADE_BOARD_DEFINES})
 target_compile_options(brigade_runtime PUBLIC
@@ -60,6 +61,7 @@ target_link_options(brigade_runtime PUBLIC
 target_link_libraries(brigade_runtime PUBLIC
   -Wl,--start-group ${BRIGADE_NEWLIB_PREFIX}/lib/libc.a ${BRIGADE_NEWLIB_PREFIX}/lib/libm.a
   -lgcc -Wl,--end-group)
+brigade_sched_libraries()
 
 if(BRIGADE_HARDWARE_ONLY)
   # No QEMU model of this board: images are built (and checked), not run.

@@ -37,7 +37,13 @@ if(BRIGADE_BARE_METAL)
       add_dependencies(${name} brigade_sdk)
     endif()
     set_target_properties(${name} PROPERTIES SUFFIX ".elf" LINK_DEPENDS ${BRIGADE_LINKER_SCRIPT})
-    target_link_libraries(${name} PRIVATE ${BRIGADE_RUNTIME_TARGET})
+    # In the tree the scheduler is an object library of its own, built as
+    # shipped (brigade_sched) and with test hooks (a test sets
+    # BRIGADE_SCHED_LIBRARY); an SDK's runtime already holds it.
+    if(NOT BRIGADE_SCHED_LIBRARY AND TARGET brigade_sched)
+      set(BRIGADE_SCHED_LIBRARY brigade_sched)
+    endif()
+    target_link_libraries(${name} PRIVATE ${BRIGADE_RUNTIME_TARGET} ${BRIGADE_SCHED_LIBRARY})
     target_link_options(${name} PRIVATE -Wl,-Map=$<TARGET_FILE_DIR:${name}>/${name}.map)
     add_custom_command(TARGET ${name} POST_BUILD
       COMMAND ${CMAKE_OBJCOPY} -O binary $<TARGET_FILE:${name}> $<TARGET_FILE_DIR:${name}>/${name}.bin

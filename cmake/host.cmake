@@ -28,6 +28,7 @@ set_source_files_properties(boot/boot.c PROPERTIES COMPILE_DEFINITIONS main=brig
 target_include_directories(brigade_runtime PUBLIC
   ${BRIGADE_PORTABLE_INCLUDES}
   ${CMAKE_SOURCE_DIR}/kernel/arch/x86_64/include)
+target_compile_definitions(brigade_runtime PUBLIC ${BRIGADE_PORTABLE_DEFINES})
 target_compile_options(brigade_runtime PUBLIC
   $<$<COMPILE_LANGUAGE:C>:${BRIGADE_C_FLAGS} ${BRIGADE_WARNINGS} ${BRIGADE_SAN_FLAGS}>)
 # Bind every library call at load time (BIND_NOW). Lazily bound, the first
@@ -38,11 +39,15 @@ target_compile_options(brigade_runtime PUBLIC
 target_link_options(brigade_runtime PUBLIC ${BRIGADE_SAN_FLAGS} -Wl,-z,now)
 find_package(Threads REQUIRED)
 target_link_libraries(brigade_runtime PUBLIC Threads::Threads)
+brigade_sched_libraries()
 
 # brigade_image(<name> <sources...>): a program whose main() runs as the first task.
 function(brigade_image name)
   add_executable(${name} ${ARGN})
-  target_link_libraries(${name} PRIVATE brigade_runtime)
+  if(NOT BRIGADE_SCHED_LIBRARY)
+    set(BRIGADE_SCHED_LIBRARY brigade_sched)
+  endif()
+  target_link_libraries(${name} PRIVATE brigade_runtime ${BRIGADE_SCHED_LIBRARY})
   target_compile_definitions(${name} PRIVATE ${BRIGADE_APP_DEFINES})
 endfunction()
 

@@ -13,7 +13,7 @@
 #   share/brigade/scripts, gdb, board, firmware   what run-, debug-, flash-
 #                                      and sdcard- targets call
 # An SDK serves one board; install one per board into its own prefix.
-add_library(brigade STATIC $<TARGET_OBJECTS:brigade_runtime>)
+add_library(brigade STATIC $<TARGET_OBJECTS:brigade_runtime> $<TARGET_OBJECTS:brigade_sched>)
 install(TARGETS brigade ARCHIVE DESTINATION lib)
 
 foreach(dir IN LISTS BRIGADE_PORTABLE_INCLUDES)

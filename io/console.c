@@ -8,7 +8,7 @@
 #include <brigade/spinlock.h>
 
 /* Guards the polled path (no port) and the tap. */
-static spinlock_t console_lock = SPINLOCK_INIT;
+static spinlock_t console_lock = SPINLOCK_INIT("console");
 static void (*console_tap)(const char *buf, size_t n);
 static struct serial_port *port;
 

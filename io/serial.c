@@ -29,7 +29,7 @@ struct serial_reader {
 void serial_init(struct serial_port *port, const char *name, const struct serial_hw *hw,
                  void *dev) {
   *port = (struct serial_port){.name = name, .hw = hw, .dev = dev};
-  port->lock = (spinlock_t)SPINLOCK_INIT;
+  spin_init(&port->lock, name);
   port->write_lock = (struct mutex)MUTEX_INIT;
 }
 

@@ -22,11 +22,13 @@ static bool str_value_is(const struct fdt_visit *v, const char *s) {
   return v->len == n + 1 && memcmp(v->value, s, n + 1) == 0;
 }
 
-/* "_sstc" appears as a multi-letter extension in riscv,isa. */
+/* "_sstc" appears as a multi-letter extension in riscv,isa. The byte after
+ * the name must lie inside the value too: a value that ends "_sstc" without
+ * its NUL does not have it. */
 static bool isa_has(const struct fdt_visit *v, const char *ext) {
   const char *isa = v->value;
   size_t n = strlen(ext);
-  for (uint32_t i = 0; i + n + 1 <= v->len; i++)
+  for (uint32_t i = 0; i + n + 2 <= v->len; i++)
     if (isa[i] == '_' && strncmp(isa + i + 1, ext, n) == 0 &&
         (isa[i + 1 + n] == '_' || isa[i + 1 + n] == '\0'))
       return true;
@@ -49,7 +51,7 @@ static void end_cpu(struct dt_state *st) {
     st->all_sstc = (st->any_isa ? st->all_sstc : true) && st->cpu_has_sstc;
     st->any_isa = true;
   }
-  if (st->m->cores) {
+  if (st->m->cores && st->ncores < st->m->ncores) {
     struct machine_core *c = &st->m->cores[st->ncores];
     c->hw_id = st->cpu_reg;
     c->usable = why_not == NULL;
@@ -115,7 +117,7 @@ static int visit(const struct fdt_visit *v, void *ctx) {
   return 0;
 }
 
-int dt_describe_machine(const void *dtb, struct machine *m, const char **missing) {
+int dt_describe_machine(const void *dtb, struct machine *m, const char **problem) {
   struct dt_state st = {.m = m};
   uint32_t size = 0;
   int err = fdt_check(dtb, &size);
@@ -128,22 +130,35 @@ int dt_describe_machine(const void *dtb, struct machine *m, const char **missing
   m->firmware_blob_size = size;
   m->timer_compare_in_smode = st.any_isa && st.all_sstc;
   if (!st.have_memory) {
-    *missing = "a /memory node with a reg property";
-    return -100;
+    *problem = "has no /memory node with a reg property of 1 or 2 cells per number";
+    return DT_ERR_DESCRIPTION;
+  }
+  if (m->ram_size == 0) {
+    *problem = "says RAM is 0 bytes long (/memory reg)";
+    return DT_ERR_DESCRIPTION;
+  }
+  /* The end address, ram_base + ram_size, must be a number too: the heap's limit. */
+  if (m->ram_size > UINT64_MAX - m->ram_base) {
+    *problem = "puts RAM past the end of the address space (/memory reg)";
+    return DT_ERR_DESCRIPTION;
   }
   /* ARM device trees carry no timebase (the generic timer's CNTFRQ says
    * it); such a board fills m->timer_hz before calling. */
   if (!st.have_timebase && m->timer_hz == 0) {
-    *missing = "/cpus/timebase-frequency";
-    return -100;
+    *problem = "has no /cpus/timebase-frequency";
+    return DT_ERR_DESCRIPTION;
+  }
+  if (m->timer_hz == 0) {
+    *problem = "says the timer counts at 0 Hz (/cpus/timebase-frequency)";
+    return DT_ERR_DESCRIPTION;
   }
   if (st.ncores == 0) {
-    *missing = "a /cpus/cpu@N node with a reg property";
-    return -100;
+    *problem = "has no /cpus/cpu@N node with a reg property";
+    return DT_ERR_DESCRIPTION;
   }
   if (m->cores && st.ncores != m->ncores) {
-    *missing = "the same cores on the second pass";
-    return -100;
+    *problem = "did not show the same cores on the second pass";
+    return DT_ERR_DESCRIPTION;
   }
   m->ncores = st.ncores;
   return FDT_OK;

@@ -36,6 +36,7 @@ const char *fdt_strerror(int err) {
   case FDT_ERR_TRUNCATED: return "device tree truncated or an offset points outside it";
   case FDT_ERR_BADSTRUCT: return "malformed structure block";
   case FDT_ERR_DEPTH: return "nodes nested too deep";
+  case FDT_ERR_SIZE: return "device tree size in the header is absurd (under 40 bytes or over 2 MiB)";
   default: return "unknown device tree error";
   }
 }
@@ -50,7 +51,10 @@ static int read_header(const void *blob, struct header *h) {
   const uint8_t *b = blob;
   if (be32(b) != FDT_MAGIC)
     return FDT_ERR_MAGIC;
+  /* Nothing past the size field is read until the size says it is there. */
   h->totalsize = be32(b + 4);
+  if (h->totalsize < 40 || h->totalsize > FDT_MAX_SIZE)
+    return FDT_ERR_SIZE;
   h->off_struct = be32(b + 8);
   h->off_strings = be32(b + 12);
   uint32_t version = be32(b + 20);
@@ -58,9 +62,8 @@ static int read_header(const void *blob, struct header *h) {
   h->size_struct = be32(b + 36);
   if (version < 16)
     return FDT_ERR_VERSION;
-  if (h->totalsize < 40 || h->off_struct > h->totalsize ||
-      h->size_struct > h->totalsize - h->off_struct || h->off_strings > h->totalsize ||
-      h->size_strings > h->totalsize - h->off_strings)
+  if (h->off_struct > h->totalsize || h->size_struct > h->totalsize - h->off_struct ||
+      h->off_strings > h->totalsize || h->size_strings > h->totalsize - h->off_strings)
     return FDT_ERR_TRUNCATED;
   return FDT_OK;
 }

@@ -47,7 +47,7 @@ struct irq_line {
 
 static struct irq_line *lines;
 static unsigned nlines;
-static spinlock_t lines_lock = SPINLOCK_INIT;
+static spinlock_t lines_lock = SPINLOCK_INIT("irq lines");
 
 int irq_attach(unsigned line, void (*fn)(void *arg), void *arg, const char *name) {
   if (line >= IRQ_LINES || !fn)

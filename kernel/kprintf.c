@@ -10,7 +10,7 @@
 #include <brigade/panic.h>
 #include <brigade/spinlock.h>
 
-static spinlock_t polled_lock = SPINLOCK_INIT;
+static spinlock_t polled_lock = SPINLOCK_INIT("polled console");
 
 static void polled_put(const char *buf, size_t n) {
   for (size_t i = 0; i < n; i++) {

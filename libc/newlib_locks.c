@@ -36,11 +36,18 @@ struct __lock {
   unsigned long irq;  /* static locks: the interrupt state to restore */
 };
 
-/* The static locks newlib names (otherwise it links its own no-op ones). */
-struct __lock __lock___sinit_recursive_mutex, __lock___sfp_recursive_mutex,
-    __lock___atexit_recursive_mutex, __lock___at_quick_exit_mutex,
-    __lock___malloc_recursive_mutex, __lock___env_recursive_mutex, __lock___tz_mutex,
-    __lock___dd_hash_mutex, __lock___arc4random_mutex;
+/* The static locks newlib names (otherwise it links its own no-op ones),
+ * each called by what it guards in lock-validation reports. */
+#define STATIC_LOCK(what) {.spin = SPINLOCK_INIT("newlib " what)}
+struct __lock __lock___sinit_recursive_mutex = STATIC_LOCK("stdio init"),
+              __lock___sfp_recursive_mutex = STATIC_LOCK("FILE list"),
+              __lock___atexit_recursive_mutex = STATIC_LOCK("atexit"),
+              __lock___at_quick_exit_mutex = STATIC_LOCK("at_quick_exit"),
+              __lock___malloc_recursive_mutex = STATIC_LOCK("malloc"),
+              __lock___env_recursive_mutex = STATIC_LOCK("environment"),
+              __lock___tz_mutex = STATIC_LOCK("time zone"),
+              __lock___dd_hash_mutex = STATIC_LOCK("telldir hash"),
+              __lock___arc4random_mutex = STATIC_LOCK("arc4random");
 
 static char boot_owner; /* stands for the boot core before per-core state exists */
 

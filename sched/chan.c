@@ -59,7 +59,8 @@ struct chan *chan_make(size_t elem_size, size_t capacity, const char *name) {
   struct chan *c = malloc(bytes);
   if (!c)
     return NULL;
-  *c = (struct chan){.lock = SPINLOCK_INIT, .elem_size = elem_size, .cap = capacity, .name = name};
+  *c = (struct chan){
+      .lock = SPINLOCK_INIT(name), .elem_size = elem_size, .cap = capacity, .name = name};
   return c;
 }
 

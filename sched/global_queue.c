@@ -5,7 +5,7 @@
  * gone, so its lock is never on the spawn/yield/park/ready hot path. */
 #include "task_internal.h"
 
-static spinlock_t global_lock = SPINLOCK_INIT;
+static spinlock_t global_lock = SPINLOCK_INIT("global queue");
 static struct task *global_head, *global_tail;
 static unsigned global_count;
 
@@ -49,6 +49,8 @@ struct task *global_get(struct sched_cpu *c, unsigned max) {
   }
   __atomic_store_n(&global_count, global_count - n, __ATOMIC_RELAXED);
   spin_unlock_irqrestore(&global_lock, flags);
-  c->stats.global_takes += n;
+  /* Only this core writes its counters, but sched_stats reads them from any
+   * core: an owner store, like every other counter (schedule.c STAT_ADD). */
+  OWNER_STORE(c->stats.global_takes, c->stats.global_takes + n);
   return first;
 }

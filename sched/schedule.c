@@ -43,7 +43,7 @@
  * (deque_steal on the own deque), so tasks that yield run round-robin.
  *
  * Why a Chase-Lev deque and not Go's FIFO ring: see above (work-first order
- * for bounded stacks) and deque.c for the memory orderings, which follow Lê
+ * for bounded stacks) and deque.h for the memory orderings, which follow Lê
  * et al., PPoPP 2013.
  *
  * Switching
@@ -74,8 +74,9 @@
  * Idle cores and wake-ups (Go's wakep)
  * ------------------------------------
  * A core that finds nothing announces itself idle (sched_cpu.idle = 1 and
- * nidle++, sequentially consistent), looks once more everywhere, and only
- * then sleeps in wfi/wfe. Whoever makes work runnable publishes it first and
+ * nidle++, sequentially consistent), looks once more everywhere (its own
+ * queues, its timers, and every core's deque and runnext), and only then
+ * sleeps in wfi/wfe. Whoever makes work runnable publishes it first and
  * then, after a full fence, reads nidle: the two fences form a Dekker pair,
  * so either the publisher sees the idle core or the idle core sees the work.
  * The publisher wakes exactly one idle core with one IPI, and only when no
@@ -95,6 +96,7 @@
  */
 #include <errno.h>
 #include <malloc.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,6 +105,7 @@
 #include <brigade/sched.h>
 
 #include "task_internal.h"
+#include "test_hooks.h"
 
 #define FAIRNESS_GLOBAL_EVERY 61
 #define FAIRNESS_PINNED_EVERY 31
@@ -110,6 +113,15 @@
 
 #if defined(__SANITIZE_THREAD__)
 uint32_t sched_fence_word;
+#endif
+
+#if defined(BRIGADE_SCHED_TEST_HOOKS)
+void (*sched_test_hook)(enum sched_test_point point, void *arg);
+
+void sched_test_set_hook(void (*hook)(enum sched_test_point point, void *arg)) {
+  /* Release: pairs with the acquire in SCHED_TEST_HOOK. */
+  __atomic_store_n(&sched_test_hook, hook, __ATOMIC_RELEASE);
+}
 #endif
 
 static bool started;
@@ -254,19 +266,40 @@ static void send_wakeup(unsigned index) {
   arch_send_ipi(cpu_get(index));
 }
 
+/* A core stops counting as spinning. Every decrement has an increment
+ * before it in nspinning's modification order (the waker counts a core
+ * before claiming it), so the count never goes below zero; if it did,
+ * every wake_idle_core would return early until the increment landed. */
+static void spinning_done(void) {
+  if (__atomic_fetch_sub(&nspinning, 1, __ATOMIC_SEQ_CST) == 0)
+    panic("scheduler: the count of spinning cores went below zero (core %u)",
+          this_cpu()->index);
+}
+
 /* Wake a specific core if it sleeps (pinned work for it). */
 static void wake_core(unsigned index) {
   /* Full fence: the inbox push is ordered before reading the idle flag
    * (Dekker pair with the idle path's fence). */
   sched_full_fence();
   struct sched_cpu *c = sched_of(index);
+  if (!__atomic_load_n(&c->idle, __ATOMIC_RELAXED))
+    return;
+  /* Count the target as spinning before claiming it, as wake_idle_core
+   * does: once its idle flag is ours, the target may wake on its own (a
+   * timer, a device), see the claim and stop spinning at once. Its
+   * decrement must find our increment already there: the claim (a seq_cst
+   * CAS, so a release) comes after the increment in program order, and the
+   * target reads the claim with acquire ordering before it decrements, so
+   * our increment happens before its decrement. */
+  __atomic_fetch_add(&nspinning, 1, __ATOMIC_SEQ_CST);
   uint32_t one = 1;
-  if (__atomic_load_n(&c->idle, __ATOMIC_RELAXED) &&
-      __atomic_compare_exchange_n(&c->idle, &one, 0, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
-    __atomic_fetch_sub(&nidle, 1, __ATOMIC_SEQ_CST);
-    __atomic_fetch_add(&nspinning, 1, __ATOMIC_SEQ_CST);
-    send_wakeup(index);
+  if (!__atomic_compare_exchange_n(&c->idle, &one, 0, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
+    spinning_done(); /* it woke first, or another waker claimed it */
+    return;
   }
+  SCHED_TEST_HOOK(SCHED_TEST_WAKE_CORE_CLAIMED, (uintptr_t)index);
+  __atomic_fetch_sub(&nidle, 1, __ATOMIC_SEQ_CST);
+  send_wakeup(index);
 }
 
 void wake_idle_core(void) {
@@ -299,7 +332,7 @@ void wake_idle_core(void) {
       return;
     }
   }
-  __atomic_fetch_sub(&nspinning, 1, __ATOMIC_SEQ_CST);
+  spinning_done();
 }
 
 /* ---- finding work ------------------------------------------------------------ */
@@ -429,15 +462,24 @@ static bool local_work_waiting(struct sched_cpu *c) {
          c->pinned_head || __atomic_load_n(&c->inbox, __ATOMIC_RELAXED) || global_size();
 }
 
-/* Anything this core could run or steal right now: the idle path's last look. */
+/* Anything this core could run or steal right now: the idle path's last
+ * look, after its full fence. Every other core's runnext counts too (Go's
+ * runqempty does the same): a task readied on a core busy with a task that
+ * does not yield sits there, and its readier may have seen no idle core to
+ * wake (this one had not announced itself yet) or a spinning one (this
+ * one, about to give up). Relaxed loads: the fence before them orders them
+ * after our idle announcement, and task_ready's exchange on runnext is
+ * followed by the readier's full fence before it reads nidle. */
 static bool work_visible(struct sched_cpu *c) {
   if (local_work_waiting(c))
     return true;
   if (timers_next_deadline(c) <= arch_now_ticks())
     return true;
-  for (unsigned i = 0; i < cpu_count(); i++)
-    if (deque_size(&sched_of(i)->runq) > 0)
+  for (unsigned i = 0; i < cpu_count(); i++) {
+    struct sched_cpu *other = sched_of(i);
+    if (deque_size(&other->runq) > 0 || __atomic_load_n(&other->runnext, __ATOMIC_RELAXED))
       return true;
+  }
   return false;
 }
 
@@ -454,10 +496,18 @@ static inline void finish_switch_inline(void *switch_arg) {
     if (prev->pin == TASK_ANY_CORE)
       wake_idle_core();
     break;
-  case AFTER_PARK:
+  case AFTER_PARK: {
+    /* Lock validation: the park's unlock must leave this core holding no
+     * lock. The parker's name is read first: once unlocked, a waker may
+     * run it or free it. (Without validation the check and the reads
+     * compile to nothing.) */
+    uint32_t parker_id = prev->id;
+    const char *parker_name = prev->name, *reason = prev->wait_reason;
     if (c->after_unlock)
       c->after_unlock(c->after_lock);
+    spin_validate_none_held(parker_id, parker_name, "parked", reason);
     break;
+  }
   case AFTER_EXIT:
     task_release_libc_state(prev);
     task_release_stack(c, prev);
@@ -524,12 +574,22 @@ static inline void switch_to(struct sched_cpu *c, struct task *prev, struct task
     arch_switch_final(&prev->sp, sp, c); /* next's finish_switch frees prev's stack */
   void *arg = arch_switch(&prev->sp, sp, c);
   finish_switch_inline(arg);
+  sched_stop_point(arg); /* arg: the core we resumed on */
 }
 
 /* Leave the running task prev; interrupts are masked. */
 void schedule_away(struct sched_cpu *c, struct task *prev, enum after_switch after,
                    void (*unlock)(void *), void *lock) {
+  if (__builtin_expect(__atomic_load_n(&c->stop, __ATOMIC_RELAXED) == SCHED_STOP_SURVIVE, 0)) {
+    sched_refuse_switch_after_main(c, after);
+    return;
+  }
   bool inherit;
+  /* Lock validation: nothing may be held across a switch; a park's locks
+   * are checked after its unlock (finish_switch). */
+  if (after != AFTER_PARK)
+    spin_validate_none_held(prev->id, prev->name,
+                            after == AFTER_EXIT ? "exited" : "yielded or was preempted", NULL);
   struct task *next = find_runnable(c, after == AFTER_REQUEUE, &inherit);
   if (next == prev) {
     /* find_runnable ran this core's expired timers, and one of them was the
@@ -537,8 +597,11 @@ void schedule_away(struct sched_cpu *c, struct task *prev, enum after_switch aft
      * sleep): it was readied before it left. Don't switch to ourselves;
      * finish the park at once and go on running. */
     __atomic_store_n(&prev->state, TASK_RUNNING, __ATOMIC_RELAXED);
-    if (after == AFTER_PARK && unlock)
-      unlock(lock);
+    if (after == AFTER_PARK) {
+      if (unlock)
+        unlock(lock);
+      spin_validate_none_held(prev->id, prev->name, "parked", NULL);
+    }
     return;
   }
   if (!next) {
@@ -639,6 +702,7 @@ static void on_ipi(void) {
  * interrupts masked, on the interrupted task's stack. */
 static void on_irq_exit(void) {
   struct sched_cpu *c = sched_self();
+  sched_stop_point(c); /* the interrupted code had interrupts on: it holds no lock */
   if (!c->need_resched)
     return;
   c->need_resched = false;
@@ -664,17 +728,29 @@ bool sched_cpus_create(void) {
   return true;
 }
 
+/* For lock-validation reports: what runs on this core. */
+static void describe_running(char *buf, size_t len) {
+  struct task *t = sched_self()->current;
+  if (t && !(t->flags & TASK_FLAG_IDLE))
+    snprintf(buf, len, "task %u (%s)", (unsigned)t->id, task_name(t));
+  else
+    snprintf(buf, len, "core %u outside any task (idle loop or its interrupts)",
+             this_cpu()->index);
+}
+
 static void sched_init_once(void) {
   static uint32_t done;
   uint32_t zero = 0;
   if (!__atomic_compare_exchange_n(&done, &zero, 1, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
     return;
-  if (!slice_ticks)
+  /* Relaxed: a program may set the slice from any core at any time. */
+  if (!__atomic_load_n(&slice_ticks, __ATOMIC_RELAXED))
     sched_set_time_slice_ns(10 * 1000 * 1000);
   irq_set_handler(IRQ_TIMER, on_timer_interrupt);
   irq_set_handler(IRQ_IPI, on_ipi);
   irq_set_exit_handler(on_irq_exit);
   panic_set_dump_handler(sched_dump_tasks_for_panic);
+  spin_validate_set_describer(describe_running);
 }
 
 void sched_run_core(void) {
@@ -693,6 +769,7 @@ void sched_run_core(void) {
   c->index = this_cpu()->index;
   c->until_global_check = FAIRNESS_GLOBAL_EVERY;
   c->until_pinned_check = FAIRNESS_PINNED_EVERY;
+  spin_init(&c->timer_lock, "timer heap");
   c->timer_earliest = UINT64_MAX;
   c->timer_armed = 0; /* unknown: force the first arm */
   c->clock_seen = arch_now_ticks();
@@ -701,6 +778,7 @@ void sched_run_core(void) {
 
   bool spinning = false;
   for (;;) {
+    sched_stop_point(c);
     bool inherit;
     struct task *t = find_runnable(c, false, &inherit);
     if (t) {
@@ -708,15 +786,16 @@ void sched_run_core(void) {
         /* Found work: stop counting as a searcher, and since there may be
          * more where this came from, let the next idle core look too. */
         spinning = false;
-        __atomic_fetch_sub(&nspinning, 1, __ATOMIC_SEQ_CST);
+        spinning_done();
         wake_idle_core();
       }
       switch_to(c, idle, t, false, AFTER_NOTHING, NULL, NULL);
       continue;
     }
+    SCHED_TEST_HOOK(SCHED_TEST_IDLE_BEFORE_ANNOUNCE, NULL);
     if (spinning) {
       spinning = false;
-      __atomic_fetch_sub(&nspinning, 1, __ATOMIC_SEQ_CST);
+      spinning_done();
     }
     /* Announce idle, then look once more (the other half of the Dekker
      * pair in wake_idle_core). A wake-up IPI cleared before the look and
@@ -745,8 +824,11 @@ void sched_run_core(void) {
     arch_irq_enable();
     arch_irq_save();
     uint32_t one = 1;
+    /* Acquire on failure: a waker's claim is ordered after its increment
+     * of nspinning (wake_core, wake_idle_core), so the decrement we do
+     * later as a spinning core can never come first. */
     if (__atomic_compare_exchange_n(&c->idle, &one, 0, false, __ATOMIC_SEQ_CST,
-                                    __ATOMIC_RELAXED))
+                                    __ATOMIC_ACQUIRE))
       __atomic_fetch_sub(&nidle, 1, __ATOMIC_SEQ_CST); /* woke on our own */
     else
       spinning = true; /* a waker claimed us and counted us as spinning */

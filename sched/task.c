@@ -143,6 +143,7 @@ int task_spawn(task_t **out, void (*fn)(void *arg), void *arg, const struct task
 
 void task_entry(void *task, void *switch_arg) {
   finish_switch(switch_arg);
+  sched_stop_point(switch_arg);
   struct task *t = task;
   arch_irq_enable();
   t->fn(t->arg);

@@ -81,6 +81,17 @@ __attribute__((noreturn)) void task_entry(void *task, void *switch_arg);
 
 void task_foreach(void (*fn)(const struct task *t, void *ctx), void *ctx);
 
+/* stop.c */
+__attribute__((noreturn)) void sched_halt(struct sched_cpu *c);
+void sched_refuse_switch_after_main(struct sched_cpu *c, enum after_switch after);
+
+/* A point where core c holds no lock and may stop for good once main has
+ * returned (sched/stop.c). One relaxed load of a field of its own. */
+static inline void sched_stop_point(struct sched_cpu *c) {
+  if (__builtin_expect(__atomic_load_n(&c->stop, __ATOMIC_RELAXED) == SCHED_STOP_HALT, 0))
+    sched_halt(c);
+}
+
 /* deadlock.c */
 void sched_check_deadlock(void);
 void sched_dump_tasks_for_panic(void); /* panic_end's dump handler */

@@ -11,6 +11,7 @@
 #include <brigade/panic.h>
 
 #include "task_internal.h"
+#include "test_hooks.h"
 
 static void swap(struct timer **h, uint32_t i, uint32_t j) {
   struct timer *t = h[i];
@@ -47,13 +48,20 @@ static void sift_down(struct timer **h, uint32_t n, uint32_t i) {
 /* Only the owner adds timers, and other cores only remove them, so a stale
  * read of this can only be too early: the caller then takes the lock and
  * finds nothing. That lets the scheduler look for due timers without the
- * lock on every pass. */
+ * lock on every pass.
+ *
+ * It is also the deadlock detector's "a timer can still fire here", so a
+ * fired timer stays in it until its function has run (timers_run_expired):
+ * in between, the task it wakes is in no queue and no heap. Release: what
+ * that function did (readying the task) is visible to a core that reads the
+ * later value with acquire ordering (timers_next_deadline). */
 static void publish_earliest(struct sched_cpu *c) {
   __atomic_store_n(&c->timer_earliest, c->ntimers ? c->timers[0]->when : UINT64_MAX,
-                   __ATOMIC_RELAXED);
+                   __ATOMIC_RELEASE);
 }
 
-static void heap_remove(struct sched_cpu *c, uint32_t i) {
+/* Out of the heap; timer_earliest is left as it was (never too late). */
+static void heap_remove_unpublished(struct sched_cpu *c, uint32_t i) {
   struct timer **h = c->timers;
   uint32_t last = --c->ntimers;
   h[i]->index = -1;
@@ -63,6 +71,10 @@ static void heap_remove(struct sched_cpu *c, uint32_t i) {
     sift_down(h, c->ntimers, i);
     sift_up(h, i);
   }
+}
+
+static void heap_remove(struct sched_cpu *c, uint32_t i) {
+  heap_remove_unpublished(c, i);
   publish_earliest(c);
 }
 
@@ -109,23 +121,28 @@ unsigned timers_run_expired(struct sched_cpu *c, uint64_t now) {
   for (;;) {
     unsigned long irq = spin_lock_irqsave(&c->timer_lock);
     if (c->ntimers == 0 || c->timers[0]->when > now) {
+      /* Every fired timer's function has run: now the heap may say so. */
+      publish_earliest(c);
       spin_unlock_irqrestore(&c->timer_lock, irq);
       return fired;
     }
     struct timer *t = c->timers[0];
-    heap_remove(c, 0);
+    heap_remove_unpublished(c, 0); /* still "due now" until fn(t) has run */
     /* Read everything needed before the wake-up: once the task runs, the
      * timer (on its stack) may be gone. */
     void (*fn)(struct timer *) = t->fn;
     __atomic_store_n(&t->fired, true, __ATOMIC_RELEASE);
     spin_unlock_irqrestore(&c->timer_lock, irq);
+    SCHED_TEST_HOOK(SCHED_TEST_TIMER_BEFORE_FN, t->task); /* t lives until fn(t) wakes its task */
     fn(t);
     fired++;
   }
 }
 
 uint64_t timers_next_deadline(struct sched_cpu *c) {
-  return __atomic_load_n(&c->timer_earliest, __ATOMIC_RELAXED);
+  /* Acquire: pairs with publish_earliest, so a core that reads "no timer"
+   * also sees the tasks the fired timers readied. */
+  return __atomic_load_n(&c->timer_earliest, __ATOMIC_ACQUIRE);
 }
 
 static void wake_sleeper(struct timer *t) { task_ready(t->task); }

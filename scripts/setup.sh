@@ -23,6 +23,8 @@ packages=(
   xz-utils coreutils
   python3                         # tests/harness/shell_session.py drives the shell demo
   dosfstools mtools               # FAT32 SD card images for the Pi boards, without root
+  clang libclang-rt-dev           # the host-fuzz preset: clang 14 and its libFuzzer/ASan/UBSan runtimes
+  llvm                            # llvm-symbolizer: fuzzer and sanitizer reports name source lines
   "$@"
 )
 

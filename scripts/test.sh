@@ -1,12 +1,35 @@
 #!/usr/bin/env bash
 # The README's test command: install what is missing, build newlib into the
-# cache if absent, then configure, build and test every board preset.
+# cache if absent, then configure, build and test every board's presets.
 # Ends with one line "N passed, M failed" over all presets.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh || exit 1
 
-presets=(${BRIGADE_TEST_PRESETS:-qemu-virt-rv64 qemu-sifive-u visionfive2 qemu-virt-aarch64 raspi3b rpi4b host host-asan host-tsan})
+# The boards are the folders board/<name>/ with a board.cmake. Each has a
+# workflow preset of its name, and its variants (host-asan, host-tsan) are
+# workflow presets named <board>-<variant>; config.presets_match_boards
+# keeps CMakePresets.json in step with board/.
+if [ -n "${BRIGADE_TEST_PRESETS:-}" ]; then
+  presets=(${BRIGADE_TEST_PRESETS})
+else
+  workflows=$(cmake --list-presets=workflow | sed -n 's/^  "\([^"]*\)".*/\1/p')
+  presets=()
+  for board_cmake in board/*/board.cmake; do
+    board=$(basename "$(dirname "$board_cmake")")
+    found=
+    for w in $workflows; do
+      if [ "$w" = "$board" ] || [[ "$w" == "$board"-* && ! -f "board/$w/board.cmake" ]]; then
+        presets+=("$w")
+        found=1
+      fi
+    done
+    if [ -z "$found" ]; then
+      echo "test.sh: board $board has no workflow preset in CMakePresets.json"
+      exit 1
+    fi
+  done
+fi
 total_pass=0
 total_fail=0
 status=0

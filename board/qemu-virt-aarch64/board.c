@@ -1,5 +1,6 @@
 /* QEMU "virt" AArch64 with GICv2: devices at the addresses QEMU 7.2's
- * hw/arm/virt.c gives them. RAM size and cores come from the device tree. */
+ * hw/arm/virt.c gives them. RAM size and cores come from the device tree.
+ * The GIC glue is board/arm-gicv2/gicv2_board.c. */
 #include <brigade/board.h>
 #include <brigade/console.h>
 #include <brigade/cpu.h>
@@ -9,7 +10,7 @@
 #include <brigade/panic.h>
 #include <brigade/serial.h>
 
-#include "drivers/irq/gicv2_cpu_irqs.h"
+#include "board/arm-gicv2/gicv2_board.h"
 #include "drivers/uart/pl011.h"
 #include "kernel/arch/aarch64/aarch64.h"
 
@@ -22,7 +23,6 @@
  * passes no pointer (x0 = 0); a raw image gets it in x0. */
 #define VIRT_ELF_DTB VIRT_RAM_BASE
 #define VIRT_RAM_MAPPED (8UL << 30) /* RAM the identity map covers */
-
 
 const char board_name[] = "qemu-virt-aarch64";
 
@@ -38,7 +38,7 @@ static struct pl011 uart0 = {.base = VIRT_UART0_BASE};
 static struct serial_port console_uart;
 /* Interrupt ids: SGIs 0-15, PPIs 16-31; the timer is PPI 14, the EL1
  * physical timer (non-secure). */
-static const struct gicv2_cpu_irqs irqs = {
+const struct gicv2_cpu_irqs gicv2_board_irqs = {
     .gic = {.dist = VIRT_GICD_BASE, .cpu = VIRT_GICC_BASE}, .timer_id = 30, .wake_sgi = 0};
 
 void board_early_init(void) {
@@ -50,8 +50,8 @@ void board_early_init(void) {
 void board_devices_init(void) {
   /* Device interrupts go to the boot core, as on every board: a readied
    * task lands on that core's runnext and idle cores steal from there. */
-  gicv2_cpu_irqs_attach(&irqs, VIRT_UART0_IRQ, this_cpu()->index, pl011_interrupt, &console_uart,
-                        "uart0");
+  gicv2_cpu_irqs_attach(&gicv2_board_irqs, VIRT_UART0_IRQ, this_cpu()->index, pl011_interrupt,
+                        &console_uart, "uart0");
   serial_start_interrupts(&console_uart);
 }
 
@@ -63,11 +63,11 @@ void board_exit(int code) { aarch64_exit(code); }
 
 int board_describe(const void *firmware_arg, struct machine *m) {
   const void *dtb = firmware_arg ? firmware_arg : (const void *)VIRT_ELF_DTB;
-  const char *missing = "?";
+  const char *problem = "?";
   m->timer_hz = aarch64_timer_frequency(); /* ARM device trees carry no timebase */
-  int err = dt_describe_machine(dtb, m, &missing);
-  if (err == -100) {
-    kprintf("brigade: the device tree at %p has no %s\n", dtb, missing);
+  int err = dt_describe_machine(dtb, m, &problem);
+  if (err == DT_ERR_DESCRIPTION) {
+    kprintf("brigade: the device tree at %p %s\n", dtb, problem);
     return -1;
   }
   if (err) {
@@ -86,7 +86,7 @@ int board_describe(const void *firmware_arg, struct machine *m) {
     m->ram_size = VIRT_RAM_MAPPED;
   }
   if (!m->cores)
-    gicv2_cpu_irqs_init(&irqs);
+    gicv2_cpu_irqs_init(&gicv2_board_irqs);
   else
     kprintf("brigade: entered at EL%lu, device tree at %p%s\n", (unsigned long)aarch64_boot_el,
             dtb, firmware_arg ? " (from x0)" : " (QEMU's place for an ELF kernel)");
@@ -118,14 +118,3 @@ void board_diagnose_cpu(const struct cpu *cpu) {
   kprintf("  core %u (MPIDR %#lx): PSCI affinity state %s\n", cpu->index,
           (unsigned long)cpu->hw_id, st >= 0 && st < 3 ? states[st] : psci_error_name(st));
 }
-
-void board_cpu_init(struct cpu *cpu) {
-  aarch64_cpu_init();
-  gicv2_cpu_irqs_init_core(&irqs, cpu->index);
-}
-
-void board_irq_dispatch(void) { gicv2_cpu_irqs_dispatch(&irqs); }
-
-void board_send_ipi(const struct cpu *target) { gicv2_cpu_irqs_send_wake(&irqs, target->index); }
-
-void board_clear_ipi(void) { gicv2_cpu_irqs_clear_wake(&irqs); }

@@ -4,6 +4,7 @@ set(BRIGADE_BOARD_ARCH aarch64)
 set(BRIGADE_BARE_METAL ON)
 set(BRIGADE_BOARD_SOURCES
   board/qemu-virt-aarch64/board.c
+  board/arm-gicv2/gicv2_board.c
   drivers/irq/gicv2.c
   drivers/irq/gicv2_cpu_irqs.c
   drivers/uart/pl011.c)
@@ -24,3 +25,9 @@ set(BRIGADE_QEMU_ARGS -M virt,gic-version=2 -cpu cortex-a53 -m 128M -nic none -d
 set(BRIGADE_TEST_RAM_BASE 0x40000000)
 set(BRIGADE_TEST_RAM_SIZE 0x8000000)
 set(BRIGADE_TEST_TIMER_HZ 62500000)
+# QEMU arguments that enter brigade at EL2, where PSCI goes by SMC (without
+# them: EL1, PSCI by HVC); the tests boot both ways.
+set(BRIGADE_QEMU_ENTER_AT_EL2 -M virtualization=on)
+# QEMU's gdbstub shows every core as one process: the GDB task-awareness
+# test runs here.
+set(BRIGADE_TEST_GDB ON)

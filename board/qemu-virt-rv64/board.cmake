@@ -4,6 +4,7 @@ set(BRIGADE_BARE_METAL ON)
 set(BRIGADE_BOARD_SOURCES
   board/qemu-virt-rv64/board.c
   kernel/arch/riscv64/sbi_board.c
+  board/riscv-ns16550-plic/ns16550_plic_board.c
   drivers/irq/plic.c
   drivers/uart/ns16550.c
   drivers/misc/sifive_test.c)
@@ -19,3 +20,6 @@ set(BRIGADE_QEMU_ARGS -M virt -m 128M -bios default -display none -serial stdio 
 set(BRIGADE_QEMU_WITHOUT_SSTC -cpu rv64,sstc=off)
 # What test_boot checks the device tree against (QEMU's CLINT timebase).
 set(BRIGADE_TEST_TIMER_HZ 10000000)
+# QEMU's gdbstub shows every core as one process: the GDB task-awareness
+# test runs here.
+set(BRIGADE_TEST_GDB ON)

@@ -1,5 +1,7 @@
 #include "firmware.h"
 
+#include <brigade/board.h>
+#include <brigade/cpu.h>
 #include <brigade/devicetree.h>
 #include <brigade/fdt.h>
 #include <brigade/machine.h>
@@ -35,10 +37,10 @@ int rpi_describe(const void *firmware_arg, struct machine *m,
   uint32_t size;
   if (dtb < 0x1000 || dtb >= ram_limit - 64 || fdt_check(firmware_arg, &size) != FDT_OK)
     return describe_without_device_tree(m, mailbox);
-  const char *missing = "?";
-  int err = dt_describe_machine(firmware_arg, m, &missing);
-  if (err == -100) {
-    kprintf("brigade: the device tree at %p has no %s\n", firmware_arg, missing);
+  const char *problem = "?";
+  int err = dt_describe_machine(firmware_arg, m, &problem);
+  if (err == DT_ERR_DESCRIPTION) {
+    kprintf("brigade: the device tree at %p %s\n", firmware_arg, problem);
     return -1;
   }
   if (err) {
@@ -56,3 +58,15 @@ int rpi_describe(const void *firmware_arg, struct machine *m,
             (unsigned long)aarch64_boot_el, firmware_arg);
   return 0;
 }
+
+int board_start_cpu(struct cpu *cpu) {
+  return spin_table_release(cpu, RPI_PAGE0_ALIAS + RPI_SPIN_TABLE);
+}
+
+void board_diagnose_cpu(const struct cpu *cpu) {
+  spin_table_diagnose(cpu, RPI_PAGE0_ALIAS + RPI_SPIN_TABLE, RPI_SPIN_TABLE);
+}
+
+/* The firmware offers no way back: semihosting when a debugger (or QEMU)
+ * is there, else the core parks. */
+void board_exit(int code) { aarch64_exit(code); }

@@ -1,5 +1,7 @@
-/* What the Raspberry Pi boards (raspi3b, rpi4b) share: how their firmware
- * hands over the machine. Not a board by itself. */
+/* What every Raspberry Pi board shares: how the firmware hands over the
+ * machine. firmware.c defines board_start_cpu and board_diagnose_cpu (the
+ * firmware's spin table) and board_exit; a board adds board_describe by
+ * calling rpi_describe. Not a board by itself (no board.cmake). */
 #ifndef BRIGADE_RASPBERRYPI_FIRMWARE_H
 #define BRIGADE_RASPBERRYPI_FIRMWARE_H
 

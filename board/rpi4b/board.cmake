@@ -1,26 +1,15 @@
 # Board rpi4b: Raspberry Pi 4 Model B (BCM2711, 4x Cortex-A72, GIC-400). The
-# image is kernel8.img (<image>.bin beside each ELF). QEMU 7.2 cannot run it
-# (no raspi4b machine before QEMU 9.0), so its tests check the images and
-# the OpenOCD configuration only.
-set(BRIGADE_BOARD_ARCH aarch64)
-set(BRIGADE_BARE_METAL ON)
-set(BRIGADE_BOARD_SOURCES
+# image is kernel8.img, as on every Pi. QEMU 7.2 cannot run it (no raspi4b
+# machine before QEMU 9.0), so its tests check the images and the OpenOCD
+# configuration only.
+include(${CMAKE_CURRENT_LIST_DIR}/../raspberrypi/raspberrypi.cmake)
+list(APPEND BRIGADE_BOARD_SOURCES
   board/rpi4b/board.c
-  board/raspberrypi/firmware.c
-  drivers/gpio/bcm2835_gpio.c
+  board/arm-gicv2/gicv2_board.c
   drivers/irq/gicv2.c
-  drivers/irq/gicv2_cpu_irqs.c
-  drivers/misc/bcm2835_mailbox.c
-  drivers/uart/pl011.c)
-set(BRIGADE_LINKER_SCRIPT ${CMAKE_SOURCE_DIR}/linker/aarch64.ld)
-set(BRIGADE_RAM_BASE 0x0)
-set(BRIGADE_LOAD_ADDR 0x80000)
-set(BRIGADE_BOARD_DEFINES BRIGADE_SPIN_TABLE_BASE=0xd8)
+  drivers/irq/gicv2_cpu_irqs.c)
 # No QEMU model of the BCM2711 in QEMU 7.2: images are built, not run, by ctest.
 set(BRIGADE_HARDWARE_ONLY ON)
-set(BRIGADE_TEST_SMP 4)
-set(BRIGADE_FIXED_CORES 4)
-set(BRIGADE_QEMU_PACKAGE qemu-system-arm)
 set(BRIGADE_TEST_RAM_BASE 0x0)
 set(BRIGADE_TEST_RAM_SIZE 0)
 set(BRIGADE_TEST_TIMER_HZ 54000000)

@@ -2,15 +2,12 @@
  * S-mode, skipped by the device-tree reader), under OpenSBI and U-Boot.
  * Console: UART0, a DesignWare 8250 at 0x10000000 with 4-byte register
  * stride and 32-bit accesses (the JH7110 device tree's reg-shift = <2>,
- * reg-io-width = <4>); U-Boot has already set its baud rate (115200).
+ * reg-io-width = <4>); U-Boot has already set its baud rate (115200). The
+ * console and interrupt glue is board/riscv-ns16550-plic/ns16550_plic_board.c.
  * Not run here: see README.md, "visionfive2". */
 #include <brigade/board.h>
-#include <brigade/console.h>
-#include <brigade/cpu.h>
-#include <brigade/serial.h>
 
-#include "drivers/irq/plic.h"
-#include "drivers/uart/ns16550.h"
+#include "board/riscv-ns16550-plic/ns16550_plic_board.h"
 
 #define JH7110_UART0_BASE 0x10000000UL
 #define JH7110_UART0_IRQ 32
@@ -19,33 +16,17 @@
 
 const char board_name[] = "visionfive2";
 
-static struct ns16550 uart0 = {.base = JH7110_UART0_BASE, .stride = 4, .io_width = 4};
-static struct serial_port console_uart;
-
 /* Hart 0 (S7) has only an M-mode context (0); U74 hart h has M-mode 2h-1
  * and S-mode 2h, as on the FU540. */
 static unsigned jh7110_s_context(uint64_t hart_id) { return 2 * (unsigned)hart_id; }
 
-static const struct plic plic = {
-    .base = JH7110_PLIC_BASE, .sources = JH7110_PLIC_SOURCES, .s_context = jh7110_s_context};
-
-void board_early_init(void) {
-  ns16550_init(&uart0);
-  serial_init(&console_uart, "uart0", &ns16550_serial_hw, &uart0);
-  console_attach(&console_uart);
-}
-
-void board_devices_init(void) {
-  plic_install(&plic);
-  /* To the boot core: a readied reader lands on its runnext, as Go's
-   * netpoller readies goroutines where it polls; idle cores steal. */
-  plic_attach(&plic, JH7110_UART0_IRQ, this_cpu()->hw_id, ns16550_interrupt, &console_uart, "uart0");
-  serial_start_interrupts(&console_uart);
-}
-
-void board_console_putc(char c) { ns16550_putc(&uart0, c); }
-
-int board_console_getc(void) { return ns16550_getc(&uart0); }
+struct ns16550_plic_board ns16550_plic_board = {
+    .uart = {.base = JH7110_UART0_BASE, .stride = 4, .io_width = 4},
+    .uart_irq = JH7110_UART0_IRQ,
+    .plic = {.base = JH7110_PLIC_BASE,
+             .sources = JH7110_PLIC_SOURCES,
+             .s_context = jh7110_s_context},
+};
 
 /* No machine to leave: the summary line is the verdict (the HIL runner
  * reads it from the console). Stop every interrupt and sleep. */

@@ -6,6 +6,7 @@ set(BRIGADE_BARE_METAL ON)
 set(BRIGADE_BOARD_SOURCES
   board/visionfive2/board.c
   kernel/arch/riscv64/sbi_board.c
+  board/riscv-ns16550-plic/ns16550_plic_board.c
   drivers/irq/plic.c
   drivers/uart/ns16550.c)
 set(BRIGADE_LINKER_SCRIPT ${CMAKE_SOURCE_DIR}/linker/riscv64-sbi.ld)

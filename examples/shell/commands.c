@@ -17,6 +17,17 @@
 
 #define MAX_CORES_SHOWN 64
 
+int command_split(char *line, char **argv) {
+  int argc = 0;
+  char *rest;
+  for (char *tok = strtok_r(line, " \t", &rest); tok; tok = strtok_r(NULL, " \t", &rest)) {
+    if (argc == COMMAND_MAX_ARGS)
+      return -1;
+    argv[argc++] = tok;
+  }
+  return argc;
+}
+
 /* Parse a whole decimal argument in [lo, hi]; print why not otherwise. */
 static bool parse_arg(const char *cmd, const char *s, long lo, long hi, long *out) {
   char *end;

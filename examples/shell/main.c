@@ -2,25 +2,12 @@
  * tasks of its own, while the shell's task parks on the UART between
  * keystrokes (see docs/DESIGN.md, "Interrupt parking"). */
 #include <stdio.h>
-#include <string.h>
 
 #include <brigade/board.h>
 #include <brigade/cpu.h>
 
 #include "commands.h"
 #include "line_editor.h"
-
-#define MAX_ARGS 8
-
-static int split(char *line, char **argv) {
-  int argc = 0;
-  for (char *tok = strtok(line, " \t"); tok; tok = strtok(NULL, " \t")) {
-    if (argc == MAX_ARGS)
-      return -1;
-    argv[argc++] = tok;
-  }
-  return argc;
-}
 
 int main(void) {
   static struct line_editor ed;
@@ -37,10 +24,10 @@ int main(void) {
              (size_t)LINE_MAX_CHARS + ed.dropped, LINE_MAX_CHARS);
       continue;
     }
-    char *argv[MAX_ARGS];
-    int argc = split(ed.line, argv);
+    char *argv[COMMAND_MAX_ARGS];
+    int argc = command_split(ed.line, argv);
     if (argc < 0) {
-      printf("error: more than %d words\n", MAX_ARGS);
+      printf("error: more than %d words\n", COMMAND_MAX_ARGS);
       continue;
     }
     if (argc == 0)

@@ -14,7 +14,7 @@
 extern const struct test_case __start_brigade_tests[], __stop_brigade_tests[];
 
 static int current_failures;
-static spinlock_t report_lock = SPINLOCK_INIT;
+static spinlock_t report_lock = SPINLOCK_INIT("test report");
 
 void test_fail(const char *file, int line, const char *fmt, ...) {
   /* Tests may check from several cores at once: count under a lock. */

@@ -12,10 +12,10 @@
 #include "riscv.h"
 
 int board_describe(const void *dtb, struct machine *m) {
-  const char *missing = "?";
-  int err = dt_describe_machine(dtb, m, &missing);
-  if (err == -100) {
-    kprintf("brigade: the device tree at %p has no %s\n", dtb, missing);
+  const char *problem = "?";
+  int err = dt_describe_machine(dtb, m, &problem);
+  if (err == DT_ERR_DESCRIPTION) {
+    kprintf("brigade: the device tree at %p %s\n", dtb, problem);
     return -1;
   }
   if (err) {

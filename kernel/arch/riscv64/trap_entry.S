@@ -132,6 +132,14 @@ trap_entry:
 	csrw	sepc, t0
 	ld	t0, TF_SSTATUS(sp)
 	csrw	sstatus, t0
+	/* Drop any load reservation, as the ISA manual asks on a preemptive
+	 * switch: the handler may have switched tasks, and an lr of the task
+	 * that ran meanwhile must not let the interrupted task's sc succeed
+	 * (its own lr was before the trap). An sc to a word of this frame that
+	 * is already consumed (sepc) clears the reservation whatever address it
+	 * was on; if it succeeds it overwrites only that spent word. */
+	addi	t0, sp, TF_SEPC
+	sc.d	zero, zero, (t0)
 	ld	x1, TF_X(1)(sp)
 	ld	x5, TF_X(5)(sp)
 	ld	x6, TF_X(6)(sp)

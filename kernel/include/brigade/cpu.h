@@ -29,6 +29,11 @@ struct cpu {
    *  interrupt here (0 where the arch does not record it): the start of the
    *  "device interrupt to parked task running" benchmark. */
   uint64_t device_irq_instret;
+#ifdef BRIGADE_LOCK_VALIDATE
+  /** Spinlocks this core holds, newest first, linked through the locks;
+   *  only this core touches it, with interrupts masked. */
+  struct spinlock *locks_held;
+#endif
   /** The scheduler's state for this core (sched/ allocates it and alone
    *  knows its layout: the layer above the kernel's per-core state). */
   struct sched_cpu *sched;

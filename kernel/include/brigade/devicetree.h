@@ -7,6 +7,9 @@
 
 #include <brigade/machine.h>
 
+/** The tree was read but describes no machine brigade can boot on. */
+#define DT_ERR_DESCRIPTION (-100)
+
 /**
  * @brief Describe the machine from @p dtb.
  *
@@ -17,9 +20,14 @@
  * /cpus/timebase-frequency; a tree without one (ARM trees: the generic timer
  * says its own rate) is accepted when m->timer_hz is already set.
  *
- * @return FDT_OK, or a negative fdt_error / -100 when something required is
- *         missing (then *missing names it).
+ * A tree that reads cleanly but describes no usable machine (no RAM, RAM
+ * of 0 bytes or wrapping past the top of the address space, a 0 Hz timer,
+ * no cores) is refused with DT_ERR_DESCRIPTION.
+ *
+ * @return FDT_OK, a negative fdt_error (fdt_strerror says what), or
+ *         DT_ERR_DESCRIPTION: then *problem completes the sentence
+ *         "the device tree at ADDRESS ...", e.g. "has no /cpus/timebase-frequency".
  */
-int dt_describe_machine(const void *dtb, struct machine *m, const char **missing);
+int dt_describe_machine(const void *dtb, struct machine *m, const char **problem);
 
 #endif

@@ -5,7 +5,10 @@
  * It walks the structure block once and reports nodes and properties to a
  * visitor; it allocates nothing, so it works before the heap exists.
  * Every offset is checked against the blob's own size: a corrupt or
- * truncated blob yields an error code, never a read out of bounds.
+ * truncated blob yields an error code, never a read out of bounds. The
+ * caller promises only that the first 8 bytes (magic and size) and then the
+ * totalsize bytes the header claims are readable; a claim beyond
+ * FDT_MAX_SIZE is refused before anything past the size is read.
  */
 #ifndef BRIGADE_FDT_H
 #define BRIGADE_FDT_H
@@ -14,6 +17,8 @@
 #include <stdint.h>
 
 #define FDT_MAX_DEPTH 16
+/** Largest blob accepted: firmware trees are tens of KiB; Linux's arm64 limit is 2 MiB too. */
+#define FDT_MAX_SIZE (2u << 20)
 
 enum fdt_event { FDT_NODE_BEGIN, FDT_PROP, FDT_NODE_END };
 
@@ -25,6 +30,7 @@ enum fdt_error {
   FDT_ERR_TRUNCATED = -4, /**< an offset or length runs past the blob */
   FDT_ERR_BADSTRUCT = -5, /**< unknown token or unbalanced nodes */
   FDT_ERR_DEPTH = -6,     /**< nested deeper than FDT_MAX_DEPTH */
+  FDT_ERR_SIZE = -7,      /**< totalsize below the header's 40 bytes or above FDT_MAX_SIZE */
 };
 
 struct fdt_visit {

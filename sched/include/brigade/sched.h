@@ -72,4 +72,29 @@ void sched_set_libc_release(void (*release)(void *state));
 /** @brief Set the time slice (default 10 ms). 0 turns preemption off. */
 void sched_set_time_slice_ns(uint64_t ns);
 
+/**
+ * @brief End of the program, as Go ends it when main returns: stop every
+ *        other core for good and wait until each has.
+ *
+ * The boot code calls it as soon as main returns, before exit handlers and
+ * stdio flushing reuse main's stack, which tasks on other cores may still
+ * be using. Interrupts stay masked on the calling core from then on, and no
+ * other task runs anywhere: a yield returns at once, and waiting or exiting
+ * panics, naming the task. A core that has not stopped after a second (a
+ * host thread blocked in a system call) is reported and left behind; under
+ * the host's sanitizers, where a task that never switches cannot be
+ * stopped, without a report.
+ */
+void sched_stop_other_cores(void);
+
+/**
+ * @brief Run @p main_fn (the program's main) and, when it returns, stop
+ *        every other core (sched_stop_other_cores) before returning its
+ *        status; the caller goes on to exit.
+ *
+ * main_fn's frame lies below a gap that the stopping code uses, so not even
+ * that code writes where main's locals were while other cores still run.
+ */
+int sched_run_main(int (*main_fn)(void));
+
 #endif

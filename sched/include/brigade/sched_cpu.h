@@ -27,6 +27,13 @@ struct deque {
   struct task *slot[SCHED_DEQUE_SIZE];
 };
 
+/** What main's return asks of a core (sched/stop.c). */
+enum sched_stop {
+  SCHED_STOP_NONE,    /**< run as usual */
+  SCHED_STOP_HALT,    /**< stop for good at the next point that holds no lock */
+  SCHED_STOP_SURVIVE, /**< the core running the exit path: switch to nothing else */
+};
+
 /** What the task that switched away asked the next context to do for it. */
 enum after_switch { AFTER_NOTHING, AFTER_REQUEUE, AFTER_PARK, AFTER_EXIT };
 
@@ -37,6 +44,8 @@ struct sched_cpu {
   struct task *runnext __attribute__((aligned(64)));
   struct task *inbox;  /**< MPSC stack of pinned tasks sent here */
   uint32_t idle;       /**< 1 while asleep (or about to be) with nothing to run */
+  uint32_t stop;       /**< enum sched_stop: set once, when main returns */
+  uint32_t halted;     /**< 1 once this core has stopped for good */
 
   /* Owner only. */
   struct task *current __attribute__((aligned(64)));

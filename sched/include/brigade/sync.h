@@ -25,7 +25,7 @@ struct waitgroup {
   struct task *waiters;
 };
 
-#define WAITGROUP_INIT {0, SPINLOCK_INIT, 0}
+#define WAITGROUP_INIT {0, SPINLOCK_INIT("waitgroup"), 0}
 
 void waitgroup_add(struct waitgroup *wg, int64_t delta);
 void waitgroup_done(struct waitgroup *wg);
@@ -75,6 +75,14 @@ struct sync_waitq {
  *
  * A mutex is not tied to a task: any task may unlock a locked mutex, as in
  * Go. Unlocking one that is not locked panics.
+ *
+ * Destroy after unlock is safe, as with POSIX mutexes: a task may free @p m
+ * (or leave the stack frame it lives in) right after its own mutex_unlock
+ * returns, or right after taking and unlocking it, once no other task is
+ * inside mutex_lock on it. mutex_unlock touches @p m after making it
+ * available only to wake a queued waiter (who is such a task), and readies
+ * that waiter after its last access to @p m, so the waiter, too, may unlock
+ * and destroy @p m as soon as it runs.
  */
 struct mutex {
   uint32_t state;            /* locked, woken, starving bits; waiter count above them */
@@ -83,7 +91,7 @@ struct mutex {
   uint32_t handoffs;         /* unlocks that handed ownership over in starvation mode */
 };
 
-#define MUTEX_INIT {0, SPINLOCK_INIT, SYNC_WAITQ_INIT, 0}
+#define MUTEX_INIT {0, SPINLOCK_INIT("mutex"), SYNC_WAITQ_INIT, 0}
 
 /** @brief Take @p m, parking (reason "mutex") until it is free. Task context only. */
 void mutex_lock(struct mutex *m);
@@ -126,7 +134,7 @@ struct semaphore {
 };
 
 /** @brief A semaphore holding @p n permits. */
-#define SEMAPHORE_INIT(n) {(n), SPINLOCK_INIT, SYNC_WAITQ_INIT}
+#define SEMAPHORE_INIT(n) {(n), SPINLOCK_INIT("semaphore"), SYNC_WAITQ_INIT}
 
 /** @brief Take a permit, parking (reason "semaphore") until one is free. Task context only. */
 void sem_acquire(struct semaphore *s);
@@ -157,7 +165,7 @@ struct once {
   struct task *runner;       /* running fn, to report fn calling once_do on its own once */
 };
 
-#define ONCE_INIT {0, SPINLOCK_INIT, SYNC_WAITQ_INIT, 0}
+#define ONCE_INIT {0, SPINLOCK_INIT("once"), SYNC_WAITQ_INIT, 0}
 
 /**
  * @brief Call @p fn(@p arg) if no once_do on @p o has yet; in every case
@@ -166,6 +174,12 @@ struct once {
  * Callers that arrive while fn runs park (reason "once") until it is done;
  * after that, once_do is a single acquire load. fn calling once_do on the
  * same @p o would wait for itself forever, so it panics instead.
+ *
+ * Destroying @p o is safe, as with POSIX objects, as soon as one once_do on
+ * it has returned and no other call on it is still in progress: the call
+ * that ran fn touches @p o for the last time when it publishes that fn is
+ * done, before any caller can return. So a once on a task's stack may go
+ * away with the frame.
  */
 void once_do(struct once *o, void (*fn)(void *arg), void *arg);
 
@@ -184,7 +198,7 @@ struct cond {
   struct sync_waitq waiters;
 };
 
-#define COND_INIT {SPINLOCK_INIT, SYNC_WAITQ_INIT}
+#define COND_INIT {SPINLOCK_INIT("cond"), SYNC_WAITQ_INIT}
 
 /**
  * @brief Release @p m, wait for cond_signal or cond_broadcast, re-take @p m.

@@ -1,0 +1,78 @@
+/* The few runtime calls examples/shell/commands.c makes, for the shell fuzz
+ * harness, which builds the line editor and the commands without the
+ * runtime. Tasks run to completion inside task_spawn, so every waitgroup
+ * must be back at zero when it is waited on: a command that loses track of
+ * its tasks aborts here. Time advances 1 ms per reading and sleeping takes
+ * none. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <brigade/console.h>
+#include <brigade/cpu.h>
+#include <brigade/sched.h>
+#include <brigade/serial.h>
+#include <brigade/sync.h>
+#include <brigade/task.h>
+
+#define SHIM_CORES 4
+
+static uint64_t now_ns;
+static uint32_t tasks_run;
+
+unsigned cpu_count(void) { return SHIM_CORES; }
+
+bool sched_stats(unsigned core, struct sched_stats *out) {
+  memset(out, 0, sizeof *out);
+  out->tasks_started = tasks_run;
+  return core < SHIM_CORES;
+}
+
+void sched_dump_tasks(void) { printf("(no tasks: fuzz shim)\n"); }
+
+uint64_t task_now_ns(void) { return now_ns += 1000000; }
+
+void task_sleep_ns(uint64_t ns) { (void)ns; }
+
+int task_spawn(task_t **out, void (*fn)(void *arg), void *arg, const struct task_attr *attr) {
+  (void)attr;
+  if (out)
+    *out = NULL;
+  tasks_run++;
+  fn(arg);
+  return 0;
+}
+
+task_t *task_current(void) { return NULL; }
+
+unsigned task_core(void) { return 0; }
+
+uint32_t task_id(const task_t *t) {
+  (void)t;
+  return tasks_run;
+}
+
+void waitgroup_add(struct waitgroup *wg, int64_t delta) {
+  wg->count += delta;
+  if (wg->count < 0) {
+    fprintf(stderr, "shell_runtime_shim: waitgroup count below zero\n");
+    abort();
+  }
+}
+
+void waitgroup_done(struct waitgroup *wg) { waitgroup_add(wg, -1); }
+
+void waitgroup_wait(struct waitgroup *wg) {
+  if (wg->count != 0) {
+    fprintf(stderr, "shell_runtime_shim: waitgroup_wait with %lld tasks outstanding, none running\n",
+            (long long)wg->count);
+    abort();
+  }
+}
+
+struct serial_port *console_port(void) { return NULL; }
+
+void serial_get_stats(struct serial_port *port, struct serial_stats *out) {
+  (void)port;
+  memset(out, 0, sizeof *out);
+}

@@ -1,0 +1,383 @@
+/* Scheduler races whose windows are a few instructions wide. Each test holds
+ * its window open with a hook of the scheduler's test build
+ * (<brigade/sched_test_hooks.h>: this image links brigade_sched_test_hooks),
+ * so the interleaving that used to go wrong happens on every run, whatever
+ * the load on the machine. Tests that need two cores skip on one. */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <brigade/cpu.h>
+#include <brigade/sched.h>
+#include <brigade/sched_cpu.h>
+#include <brigade/sched_test_hooks.h>
+#include <brigade/sync.h>
+#include <brigade/task.h>
+
+#include "test.h"
+
+#if defined(__SANITIZE_THREAD__)
+/* A data race is a failure of this image, not a note on stderr that the
+ * harness never reads: ThreadSanitizer stops the program at once. */
+const char *__tsan_default_options(void) { return "halt_on_error=1"; }
+#endif
+
+#define MS 1000000ull
+
+static uint32_t load(const uint32_t *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
+static void store(uint32_t *p, uint32_t v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
+static void bump(uint32_t *p) { __atomic_fetch_add(p, 1, __ATOMIC_ACQ_REL); }
+
+/* Spin (never park: hooks run where parking is impossible) until *p differs
+ * from `from` or `ms` milliseconds pass; true if it changed. */
+static bool wait_change(const uint32_t *p, uint32_t from, uint64_t ms) {
+  uint64_t until = task_now_ns() + ms * MS;
+  while (load(p) == from)
+    if (task_now_ns() > until)
+      return false;
+  return true;
+}
+
+static void noop(void *arg) { (void)arg; }
+
+static task_t *spawn_on(unsigned core, const char *name, void (*fn)(void *), void *arg) {
+  struct task_attr attr = TASK_ATTR_INIT;
+  attr.pin = (int)core;
+  attr.name = name;
+  task_t *t = NULL;
+  if (task_spawn(&t, fn, arg, &attr) != 0)
+    return NULL;
+  return t;
+}
+
+/* ---- wake_core counts the target as spinning before claiming it ---------- */
+
+/* wake_core (a task pinned to an idle core) claimed the target's idle flag
+ * and only then counted it as spinning. A target that woke on its own in
+ * between (its timer) saw the claim, ran as a spinning core and took one
+ * off nspinning before the waker added it: the count wrapped below zero,
+ * and every wake_idle_core returned early until the waker caught up. The
+ * hook holds the waker right after the claim until the target's own timer
+ * has woken it and its sleeper has run. */
+#define CLAIM_ROUNDS 30
+
+static struct {
+  uint32_t armed, target, sleeper_wakes, claims_held, done;
+  struct waitgroup wg;
+} claim;
+
+static void hold_claim_until_target_wakes(enum sched_test_point point, void *arg) {
+  if (point != SCHED_TEST_WAKE_CORE_CLAIMED || !load(&claim.armed) ||
+      (uintptr_t)arg != load(&claim.target))
+    return;
+  if (wait_change(&claim.sleeper_wakes, load(&claim.sleeper_wakes), 1000))
+    bump(&claim.claims_held);
+}
+
+static void sleep_on_target(void *arg) {
+  (void)arg;
+  while (!load(&claim.done)) {
+    task_sleep_ns(3 * MS);
+    bump(&claim.sleeper_wakes);
+  }
+  waitgroup_done(&claim.wg);
+}
+
+static void send_pinned_tasks_to_target(void *arg) {
+  (void)arg;
+  store(&claim.armed, 1);
+  for (int i = 0; i < CLAIM_ROUNDS; i++) {
+    /* Just after the sleeper has gone back to sleep, its core is idle with
+     * its timer armed: the pinned spawn claims it, and the hook holds the
+     * claim until that timer wakes the core. */
+    uint32_t wakes = load(&claim.sleeper_wakes);
+    while (load(&claim.sleeper_wakes) == wakes)
+      task_sleep_ns(MS / 4);
+    task_sleep_ns(MS / 2);
+    spawn_on(load(&claim.target), "pinned noop", noop, NULL);
+  }
+  store(&claim.armed, 0);
+  store(&claim.done, 1);
+  waitgroup_done(&claim.wg);
+}
+
+TEST(a_core_woken_for_pinned_work_never_counts_spinning_below_zero) {
+  if (cpu_count() < 2)
+    SKIP("needs two cores");
+  claim.target = 1;
+  claim.wg = (struct waitgroup)WAITGROUP_INIT;
+  sched_test_set_hook(hold_claim_until_target_wakes);
+  waitgroup_add(&claim.wg, 2);
+  spawn_on(1, "sleeper", sleep_on_target, NULL);
+  spawn_on(0, "pusher", send_pinned_tasks_to_target, NULL);
+  waitgroup_wait(&claim.wg);
+  sched_test_set_hook(NULL);
+  printf("    %u claims held open while the target woke on its own\n", load(&claim.claims_held));
+  /* The interleaving really happened (else this test proved nothing); a
+   * count below zero panics in the scheduler itself. */
+  EXPECT(load(&claim.claims_held) > 0);
+}
+
+/* ---- global-queue takes are counted as the other counters are ------------ */
+
+/* global_get counted stats.global_takes with a plain +=, while sched_stats
+ * reads it from any core: a data race (ThreadSanitizer stops the image). */
+#define OVERFLOW_TASKS (4 * SCHED_DEQUE_SIZE)
+
+static struct {
+  uint32_t done;
+  struct waitgroup wg;
+} overflow;
+
+static void count_done(void *arg) { waitgroup_done(arg); }
+
+static void overflow_the_deque(void *arg) {
+  (void)arg;
+  for (int round = 0; round < 4; round++) {
+    /* More tasks than the deque holds: half of them go to the global queue,
+     * which the cores then take from. */
+    waitgroup_add(&overflow.wg, OVERFLOW_TASKS);
+    for (int i = 0; i < OVERFLOW_TASKS; i++)
+      task_spawn(NULL, count_done, &overflow.wg, NULL);
+    task_yield();
+  }
+  store(&overflow.done, 1);
+}
+
+static void read_stats_until_done(void *arg) {
+  uint64_t *reads = arg;
+  while (!load(&overflow.done)) {
+    for (unsigned c = 0; c < cpu_count(); c++) {
+      struct sched_stats s;
+      sched_stats(c, &s);
+    }
+    (*reads)++;
+    task_yield();
+  }
+}
+
+TEST(sched_stats_reads_global_queue_takes_while_cores_make_them) {
+  overflow.wg = (struct waitgroup)WAITGROUP_INIT;
+  overflow.done = 0;
+  uint64_t takes_before = 0, takes_after = 0, reads = 0;
+  struct sched_stats s;
+  for (unsigned c = 0; c < cpu_count(); c++)
+    takes_before += (sched_stats(c, &s), s.global_takes);
+  task_spawn(NULL, overflow_the_deque, NULL, NULL);
+  read_stats_until_done(&reads);
+  waitgroup_wait(&overflow.wg);
+  for (unsigned c = 0; c < cpu_count(); c++)
+    takes_after += (sched_stats(c, &s), s.global_takes);
+  printf("    %lu tasks taken from the global queue, stats read %lu times meanwhile\n",
+         (unsigned long)(takes_after - takes_before), (unsigned long)reads);
+  EXPECT(takes_after > takes_before);
+}
+
+/* ---- a task readied into a busy core's runnext is found by an idle core -- */
+
+/* A core's last look before sleeping (work_visible) checked every deque but
+ * no other core's runnext. A task readied into the runnext of a core busy
+ * with a task that never yields, while another core was between its search
+ * and its announcement of idleness (so the readier saw no idle core to
+ * wake), waited until the busy core's slice ended, or for ever with
+ * preemption off. The hook holds core 1 at that point until the task on
+ * core 0 has readied the parked task; every other core is kept busy so
+ * nobody else could pick it up. Preemption is off for the test. */
+#define RUNNEXT_PATIENCE_MS 10000
+
+static struct {
+  uint32_t armed, in_window, readied, ran, spinners_up, done;
+  task_t *sleeper;
+  uint64_t waited_ms;
+  struct waitgroup wg;
+} rn;
+
+static void hold_core1_before_idle(enum sched_test_point point, void *arg) {
+  (void)arg;
+  if (point != SCHED_TEST_IDLE_BEFORE_ANNOUNCE || cpu_index() != 1 || !load(&rn.armed))
+    return;
+  store(&rn.armed, 0);
+  store(&rn.in_window, 1);
+  wait_change(&rn.readied, 0, RUNNEXT_PATIENCE_MS);
+}
+
+static void park_until_readied(void *arg) {
+  (void)arg;
+  task_park("test: readied into runnext", NULL, NULL);
+  store(&rn.ran, 1);
+  waitgroup_done(&rn.wg);
+}
+
+static void keep_core_busy(void *arg) {
+  (void)arg;
+  bump(&rn.spinners_up);
+  while (!load(&rn.done))
+    ; /* no yield: this core must not look for work */
+  waitgroup_done(&rn.wg);
+}
+
+static void ready_into_runnext_and_spin(void *arg) {
+  unsigned busy_cores = (unsigned)(uintptr_t)arg;
+  while (task_state(rn.sleeper) != TASK_PARKED || load(&rn.spinners_up) < busy_cores)
+    task_yield();
+  store(&rn.armed, 1);
+  spawn_on(1, "kick", noop, NULL); /* core 1 runs it, finds nothing, reaches the hook */
+  wait_change(&rn.in_window, 0, RUNNEXT_PATIENCE_MS);
+  uint64_t t0 = task_now_ns();
+  task_ready(rn.sleeper); /* into this core's runnext; this core never yields */
+  store(&rn.readied, 1);
+  wait_change(&rn.ran, 0, RUNNEXT_PATIENCE_MS);
+  rn.waited_ms = (task_now_ns() - t0) / MS;
+  store(&rn.done, 1);
+  waitgroup_done(&rn.wg);
+}
+
+TEST(a_task_readied_into_a_busy_cores_runnext_is_taken_by_an_idle_core) {
+  if (cpu_count() < 2)
+    SKIP("needs two cores");
+  memset(&rn, 0, sizeof rn);
+  rn.wg = (struct waitgroup)WAITGROUP_INIT;
+  sched_set_time_slice_ns(0); /* no preemption: only another core can run it */
+  sched_test_set_hook(hold_core1_before_idle);
+  unsigned busy = cpu_count() - 2;
+  waitgroup_add(&rn.wg, 2 + busy);
+  rn.sleeper = NULL;
+  ASSERT(task_spawn(&rn.sleeper, park_until_readied, NULL, &(struct task_attr)TASK_ATTR_INIT) == 0);
+  for (unsigned c = 2; c < cpu_count(); c++)
+    spawn_on(c, "busy", keep_core_busy, NULL);
+  spawn_on(0, "readier", ready_into_runnext_and_spin, (void *)(uintptr_t)busy);
+  waitgroup_wait(&rn.wg);
+  sched_test_set_hook(NULL);
+  sched_set_time_slice_ns(10 * MS);
+  printf("    the readied task ran %lu ms after task_ready (gave up after %u ms)\n",
+         (unsigned long)rn.waited_ms, RUNNEXT_PATIENCE_MS);
+  EXPECT(load(&rn.in_window));
+  EXPECT(rn.waited_ms < RUNNEXT_PATIENCE_MS);
+}
+
+/* ---- a timer firing on an idle core is not a deadlock ------------------- */
+
+/* timers_run_expired took the timer out of the heap, publishing "no timer
+ * on this core", before its function readied the sleeper. In between, the
+ * sleeper was in no queue and no heap while every core read idle (the
+ * timer fires in the idle loop's interrupt window): a core going idle then
+ * reported a deadlock, unless the detector's second look 1 ms later came
+ * after the wake-up. The hook holds core 1 between the two while the last
+ * busy core (0) goes idle and runs the detector. */
+static struct {
+  task_t *sleeper;
+  uint32_t in_window, idler_leaving, woke;
+  struct waitgroup wg;
+} tw;
+
+static void hold_timer_until_others_idle(enum sched_test_point point, void *arg) {
+  if (point != SCHED_TEST_TIMER_BEFORE_FN || arg != tw.sleeper || !tw.sleeper)
+    return;
+  store(&tw.in_window, 1);
+  wait_change(&tw.idler_leaving, 0, 5000);
+  /* Long enough for core 0 to go idle and look twice, 1 ms apart. */
+  uint64_t until = task_now_ns() + 50 * MS;
+  while (task_now_ns() < until)
+    ;
+}
+
+static void sleep_5ms_on_core1(void *arg) {
+  (void)arg;
+  task_sleep_ns(5 * MS);
+  store(&tw.woke, 1);
+  waitgroup_done(&tw.wg);
+}
+
+static void stay_busy_until_the_timer_fires(void *arg) {
+  (void)arg;
+  while (!load(&tw.in_window))
+    task_yield();
+  store(&tw.idler_leaving, 1);
+  waitgroup_done(&tw.wg);
+}
+
+TEST(a_timer_firing_on_an_idle_core_is_not_taken_for_a_deadlock) {
+  if (cpu_count() < 2)
+    SKIP("needs two cores");
+  memset(&tw, 0, sizeof tw);
+  tw.wg = (struct waitgroup)WAITGROUP_INIT;
+  waitgroup_add(&tw.wg, 2);
+  sched_test_set_hook(hold_timer_until_others_idle);
+  struct task_attr on_core1 = TASK_ATTR_INIT;
+  on_core1.pin = 1;
+  on_core1.name = "sleeper";
+  ASSERT(task_spawn(&tw.sleeper, sleep_5ms_on_core1, NULL, &on_core1) == 0);
+  spawn_on(0, "idler", stay_busy_until_the_timer_fires, NULL);
+  waitgroup_wait(&tw.wg);
+  sched_test_set_hook(NULL);
+  printf("    %s\n", load(&tw.in_window) ? "the timer fired while core 0 went idle"
+                                         : "the hook never saw the sleeper's timer");
+  EXPECT(load(&tw.woke));
+}
+
+/* ---- once: a caller that saw DONE may destroy the once at once ---------- */
+
+/* The runner published DONE and then still wrote runner, the wait queue
+ * and the lock of the once. A caller that saw DONE on the fast path could
+ * return and reuse the memory (a once on its stack) in between. The hook
+ * holds the runner right after DONE while another core's caller returns
+ * from once_do and overwrites the once; afterwards the bytes must be as that
+ * caller left them. */
+static struct {
+  union {
+    struct once o;
+    unsigned char bytes[sizeof(struct once)];
+  } u;
+  uint32_t published, reused, fn_runs;
+  struct waitgroup wg;
+} od;
+
+static void hold_runner_after_done(enum sched_test_point point, void *arg) {
+  if (point != SCHED_TEST_ONCE_DONE_PUBLISHED || arg != &od.u.o)
+    return;
+  store(&od.published, 1);
+  wait_change(&od.reused, 0, 5000);
+}
+
+static void count_fn_run(void *arg) {
+  (void)arg;
+  bump(&od.fn_runs);
+}
+
+static void run_once(void *arg) {
+  (void)arg;
+  once_do(&od.u.o, count_fn_run, NULL);
+  waitgroup_done(&od.wg);
+}
+
+static void return_and_reuse(void *arg) {
+  (void)arg;
+  while (!load(&od.published))
+    task_yield();
+  once_do(&od.u.o, count_fn_run, NULL); /* sees DONE: returns at once */
+  memset(od.u.bytes, 0xa5, sizeof od.u.bytes); /* the once is gone: its memory reused */
+  store(&od.reused, 1);
+  waitgroup_done(&od.wg);
+}
+
+TEST(once_leaves_the_once_alone_once_a_caller_may_have_returned) {
+  if (cpu_count() < 2)
+    SKIP("needs two cores");
+  memset(&od, 0, sizeof od);
+  od.u.o = (struct once)ONCE_INIT;
+  od.wg = (struct waitgroup)WAITGROUP_INIT;
+  waitgroup_add(&od.wg, 2);
+  sched_test_set_hook(hold_runner_after_done);
+  spawn_on(0, "runner", run_once, NULL);
+  spawn_on(1, "reuser", return_and_reuse, NULL);
+  waitgroup_wait(&od.wg);
+  sched_test_set_hook(NULL);
+  unsigned changed = 0;
+  for (size_t i = 0; i < sizeof od.u.bytes; i++)
+    changed += od.u.bytes[i] != 0xa5;
+  printf("    %u of %u bytes of the reused once written after DONE\n", changed,
+         (unsigned)sizeof od.u.bytes);
+  EXPECT(load(&od.reused));
+  EXPECT_EQ(load(&od.fn_runs), 1);
+  EXPECT_EQ(changed, 0);
+}
