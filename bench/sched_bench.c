@@ -14,7 +14,12 @@
  * 10000), repeated WARMUP_REPS + MEASURED_REPS times; the warm-up repetition
  * pays for first-time costs (a new slab, the first stack of the pool) and is
  * not reported. -append "only=WORD" runs just the rows whose name holds WORD,
- * for tracing one path (QEMU -d exec) without the rest.
+ * for tracing one path (QEMU -d exec) without the rest. -append "memory=off"
+ * leaves out the memory phase (200,000 tasks, most of a short run's time),
+ * and -append "report=lines" prints each instruction row as one line
+ * "op KEY MEDIAN MIN MAX" instead of the markdown table, for
+ * bench/icount-guard.sh, which holds the figures against
+ * bench/icount-table.txt.
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -79,6 +84,8 @@
 
 static unsigned iters = DEFAULT_ITERS;
 static const char *only_filter;
+static bool memory_phase = true;
+static bool report_lines;
 static char failure[200];
 
 static void cannot_measure(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -186,6 +193,11 @@ static void print_row(const struct row *r) {
   sort_u64(v, MEASURED_REPS);
   uint64_t median = v[MEASURED_REPS / 2];
   char med[24], lo[24], hi[24], target[48] = "";
+  if (report_lines) {
+    printf("op %s %s %s %s\n", r->key, per_op(med, sizeof med, median, r->ops),
+           per_op(lo, sizeof lo, v[0], r->ops), per_op(hi, sizeof hi, v[MEASURED_REPS - 1], r->ops));
+    return;
+  }
   if (r->target)
     snprintf(target, sizeof target, "<= %u: %s", r->target,
              median <= (uint64_t)r->target * r->ops ? "met" : "missed");
@@ -719,7 +731,7 @@ static void measure_memory(void) {
 /* ---- driver --------------------------------------------------------------------------- */
 
 static void run_all(void *wg) {
-  if (wanted("memory"))
+  if (memory_phase && wanted("memory"))
     measure_memory();
   measure_calibration(&rows[ROW_CALIBRATION]); /* always: it proves instret counts */
   if (!failure[0]) {
@@ -755,6 +767,13 @@ int main(void) {
     iters = (unsigned)n;
   }
   only_filter = bootarg("only");
+  /* Each word's value runs to the next space: compare it with that length. */
+  arg = bootarg("memory");
+  if (arg && strncmp(arg, "off", 3) == 0 && (arg[3] == ' ' || arg[3] == '\0'))
+    memory_phase = false;
+  arg = bootarg("report");
+  if (arg && strncmp(arg, "lines", 5) == 0 && (arg[5] == ' ' || arg[5] == '\0'))
+    report_lines = true;
 
   /* Every figure is taken on BENCH_CORE: with one hart the driver runs
    * there unpinned; with more, pinning keeps it there. */
@@ -767,12 +786,15 @@ int main(void) {
   }
   waitgroup_wait(&done);
 
-  printf("\n### %u core%s (-smp %u)\n\n", cpu_count(), cpu_count() == 1 ? "" : "s", cpu_count());
-  printf("Instructions retired per operation: median, min and max of %d repetitions of %u "
-         "iterations after %d warm-up.\n\n",
-         MEASURED_REPS, iters, WARMUP_REPS);
-  printf("| operation | ops/rep | median | min | max | target | FreeRTOS |\n"
-         "|---|---|---|---|---|---|---|\n");
+  if (!report_lines) {
+    printf("\n### %u core%s (-smp %u)\n\n", cpu_count(), cpu_count() == 1 ? "" : "s",
+           cpu_count());
+    printf("Instructions retired per operation: median, min and max of %d repetitions of %u "
+           "iterations after %d warm-up.\n\n",
+           MEASURED_REPS, iters, WARMUP_REPS);
+    printf("| operation | ops/rep | median | min | max | target | FreeRTOS |\n"
+           "|---|---|---|---|---|---|---|\n");
+  }
   for (int i = 0; i < NROWS; i++)
     if (rows[i].ops) /* measured (only= may have left it out) */
       print_row(&rows[i]);
