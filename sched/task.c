@@ -21,6 +21,8 @@ _Static_assert(sizeof(void *) != 8 || sizeof(struct task) <= 96,
 
 #define TASKS_PER_SLAB 64
 #define STACK_POOL_MAX 64 /* default-size stacks a core keeps for reuse */
+/* A default task's stack, with the room the arch adds to every stack. */
+#define POOLED_STACK_SIZE (TASK_STACK_DEFAULT + ARCH_STACK_EXTRA)
 /* Written at the lowest word of every task stack and checked at every
  * switch away from the task: an overrun that reached the bottom of the
  * stack is reported with the task's name instead of corrupting a neighbour
@@ -66,7 +68,7 @@ void task_free(struct sched_cpu *c, struct task *t) {
 
 bool task_give_stack(struct sched_cpu *c, struct task *t) {
   void *stack;
-  if (t->stack_size == TASK_STACK_DEFAULT && c->free_stacks) {
+  if (t->stack_size == POOLED_STACK_SIZE && c->free_stacks) {
     stack = c->free_stacks;
     c->free_stacks = *(void **)stack;
     c->nfree_stacks--;
@@ -93,7 +95,7 @@ void task_release_stack(struct sched_cpu *c, struct task *t) {
   if (!stack)
     return;
   arch_stack_release(stack, t->stack_size);
-  if (t->stack_size == TASK_STACK_DEFAULT && c->nfree_stacks < STACK_POOL_MAX) {
+  if (t->stack_size == POOLED_STACK_SIZE && c->nfree_stacks < STACK_POOL_MAX) {
     *(void **)stack = c->free_stacks;
     c->free_stacks = stack;
     c->nfree_stacks++;
@@ -107,10 +109,12 @@ int task_spawn(task_t **out, void (*fn)(void *arg), void *arg, const struct task
   if (!attr)
     attr = &defaults;
   size_t stack_size = attr->stack_size ? attr->stack_size : TASK_STACK_DEFAULT;
-  if (!fn || stack_size < TASK_STACK_MIN || stack_size > UINT32_MAX ||
+  if (!fn || stack_size < TASK_STACK_MIN || stack_size > UINT32_MAX - 15 - ARCH_STACK_EXTRA ||
       (attr->pin != TASK_ANY_CORE && (attr->pin < 0 || (unsigned)attr->pin >= cpu_count())))
     return -EINVAL;
-  stack_size = (stack_size + 15) & ~(size_t)15;
+  /* The stack allocated: what was asked for, rounded up, and the room the
+   * arch adds to every stack (arch.h, ARCH_STACK_EXTRA). */
+  stack_size = ((stack_size + 15) & ~(size_t)15) + ARCH_STACK_EXTRA;
 
   unsigned long irq = arch_irq_save();
   struct sched_cpu *c = sched_self();

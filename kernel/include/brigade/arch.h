@@ -81,6 +81,13 @@ void *arch_init_stack(void *stack_lo, size_t size, void (*entry)(void *arg, void
 
 #define ARCH_STACK_RESERVED 16
 
+/*
+ * ARCH_STACK_EXTRA (arch_inline.h): bytes every task stack gets beyond the
+ * size its task asked for, for frames the task does not make itself. 0 on
+ * bare metal; the host under a sanitizer runs the sanitizer's interceptors,
+ * fiber switches and reports on the task's stack.
+ */
+
 /**
  * @brief Called just before arch_switch with the stack of the context about
  *        to be resumed (NULL for a core's own scheduler stack). Lets

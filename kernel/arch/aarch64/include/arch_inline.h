@@ -75,6 +75,8 @@ static inline uint64_t arch_instructions_retired(void) {
   return now;
 }
 
+#define ARCH_STACK_EXTRA 0
+
 static inline void arch_switch_hint(void *next_stack_lo, size_t size) {
   (void)next_stack_lo;
   (void)size;

@@ -76,6 +76,17 @@ static inline uint64_t arch_now_ticks(void) {
 
 static inline uint64_t arch_instructions_retired(void) { return 0; /* not on the host */ }
 
+/* Under a sanitizer its runtime's frames share each task's stack: the
+ * interceptors of the calls the scheduler makes (a TSan mutex or fiber
+ * switch records a stack trace), its fiber switches, its reports. A 4 KiB
+ * task stack under TSan once ended in "ThreadSanitizer:DEADLYSIGNAL ...
+ * nested bug" in test_sched at 4 cores on a loaded host. */
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#define ARCH_STACK_EXTRA (16 * 1024)
+#else
+#define ARCH_STACK_EXTRA 0
+#endif
+
 void host_switch_hint(void *next_stack_lo, size_t size);
 void host_stack_release(void *stack_lo, size_t size);
 
