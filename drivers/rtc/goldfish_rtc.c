@@ -25,6 +25,13 @@ struct alarm_waiter {
   bool due; /* set by the interrupt handler before it readies the task */
 };
 
+/* Registers are touched only with rtc->lock held (goldfish_rtc_init runs
+ * before anyone else can). Plain volatile accesses, as in the other drivers:
+ * QEMU performs a hart's device accesses in program order and the lock's
+ * acquire and release keep them inside the critical section there. Hardware
+ * whose I/O is ordered apart from memory (RISC-V's fence i/o sets) would
+ * need I/O fences at the lock's edges; QEMU virt is this device's only
+ * home. */
 static uint32_t rtc_read(const struct goldfish_rtc *rtc, unsigned reg) {
   return *(volatile uint32_t *)(rtc->base + reg);
 }
