@@ -23,14 +23,14 @@ const char board_name[] = "qemu-virt-rv64";
 /* virt gives every hart an M-mode context (2*hart) and an S-mode one. */
 static unsigned virt_s_context(uint64_t hart_id) { return 2 * (unsigned)hart_id + 1; }
 
-static struct goldfish_rtc virt_rtc = {.base = VIRT_RTC_BASE};
+static struct goldfish_rtc virt_rtc = {.base = VIRT_RTC_BASE, .irq_line = VIRT_RTC_IRQ};
 
 struct goldfish_rtc *board_goldfish_rtc(void) { return &virt_rtc; }
 
 /* Like the UART, to the boot core: a readied waiter lands on its runnext. */
 static void virt_attach_devices(const struct plic *plic) {
   goldfish_rtc_init(&virt_rtc);
-  plic_attach(plic, VIRT_RTC_IRQ, this_cpu()->hw_id, goldfish_rtc_interrupt, &virt_rtc, "rtc");
+  plic_attach(plic, virt_rtc.irq_line, this_cpu()->hw_id, goldfish_rtc_interrupt, &virt_rtc, "rtc");
 }
 
 struct ns16550_plic_board ns16550_plic_board = {

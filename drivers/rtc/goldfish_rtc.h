@@ -23,7 +23,9 @@
 #include <brigade/waitq.h>
 
 struct goldfish_rtc {
-  uintptr_t base; /**< set by the board */
+  uintptr_t base;    /**< set by the board */
+  unsigned irq_line; /**< set by the board: the line it attaches
+                          goldfish_rtc_interrupt to (for irq_line_count) */
   /* Driver state; zero (with an unlocked lock) before goldfish_rtc_init. */
   spinlock_t lock;       /**< guards the registers and everything below */
   struct waitq waiters;  /**< entries are the driver's own alarm waiters */

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <brigade/irq.h>
 #include <brigade/spinlock.h>
 #include <brigade/sync.h>
 #include <brigade/task.h>
@@ -63,6 +64,7 @@ TEST(a_waiter_is_parked_until_the_alarm_interrupt_wakes_it) {
   static struct waitgroup wg = WAITGROUP_INIT;
   static struct sleeper s;
   uint64_t irqs = goldfish_rtc_interrupts(rtc);
+  uint64_t dispatched = irq_line_count(rtc->irq_line);
   /* A second ahead: time enough to see it parked, however slow the host. */
   s = (struct sleeper){.rtc = rtc, .deadline_ns = goldfish_rtc_now_ns(rtc) + 1000 * MS, .wg = &wg};
   waitgroup_add(&wg, 1);
@@ -90,6 +92,7 @@ TEST(a_waiter_is_parked_until_the_alarm_interrupt_wakes_it) {
   waitgroup_wait(&wg);
   EXPECT(s.woke_ns >= s.deadline_ns);
   EXPECT_EQ(goldfish_rtc_interrupts(rtc), irqs + 1);
+  EXPECT_EQ(irq_line_count(rtc->irq_line), dispatched + 1);
   printf("    woke %llu us after its alarm time, 1 interrupt\n",
          (unsigned long long)((s.woke_ns - s.deadline_ns) / 1000));
 }
@@ -134,6 +137,7 @@ TEST(several_waiters_each_wake_at_their_own_time_in_order) {
   /* Spawned out of order, so the queue order is not the deadline order. */
   static const unsigned spawn_order[WAITERS] = {3, 0, 4, 1, 2};
   uint64_t irqs = goldfish_rtc_interrupts(rtc);
+  uint64_t dispatched = irq_line_count(rtc->irq_line);
   uint64_t base = goldfish_rtc_now_ns(rtc) + 300 * MS;
   waitgroup_add(&wg, WAITERS);
   for (unsigned i = 0; i < WAITERS; i++)
@@ -142,6 +146,8 @@ TEST(several_waiters_each_wake_at_their_own_time_in_order) {
     spawn_or_fail(sleep_in_order, &sleepers[spawn_order[k]], "alarm sleeper");
   waitgroup_wait(&wg);
   uint64_t taken = goldfish_rtc_interrupts(rtc) - irqs;
+  /* The line fired once for each alarm interrupt the driver handled. */
+  EXPECT_EQ(irq_line_count(rtc->irq_line) - dispatched, taken);
   for (unsigned i = 0; i < WAITERS; i++) {
     EXPECT(sleepers[i].woke_ns >= sleepers[i].deadline_ns);
     printf("    waiter %u: alarm at +%llu ms, woke %llu us after it\n", i,
@@ -152,5 +158,6 @@ TEST(several_waiters_each_wake_at_their_own_time_in_order) {
   /* Every interrupt readies at least the waiter the alarm was set for; a
    * late one may ready several at once. */
   EXPECT(taken >= 1 && taken <= WAITERS);
-  printf("    %u waiters, %llu alarm interrupts\n", WAITERS, (unsigned long long)taken);
+  printf("    %u waiters, %llu alarm interrupts, line %u dispatched as often\n", WAITERS,
+         (unsigned long long)taken, rtc->irq_line);
 }
