@@ -27,10 +27,10 @@ struct goldfish_rtc {
   unsigned irq_line; /**< set by the board: the line it attaches
                           goldfish_rtc_interrupt to (for irq_line_count) */
   /* Driver state; zero (with an unlocked lock) before goldfish_rtc_init. */
-  spinlock_t lock;       /**< guards the registers and everything below */
-  struct waitq waiters;  /**< entries are the driver's own alarm waiters */
-  uint64_t armed_ns;     /**< the time the alarm is set for, 0 when off */
-  uint64_t interrupts;   /**< alarm interrupts handled */
+  spinlock_t lock;      /**< guards the registers and everything below */
+  struct waitq waiters; /**< entries are the driver's own alarm waiters */
+  uint64_t armed_ns;    /**< the time the alarm is set for, 0 when off */
+  uint64_t interrupts;  /**< alarm interrupts handled */
 };
 
 /**

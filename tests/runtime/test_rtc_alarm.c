@@ -44,9 +44,9 @@ TEST(a_time_already_past_returns_without_parking_or_an_interrupt) {
 struct sleeper {
   struct goldfish_rtc *rtc;
   uint64_t deadline_ns;
-  uint64_t woke_ns;      /* the RTC's time when the wait returned */
-  bool done;             /* release-stored after woke_ns */
-  task_t *task;          /* release-stored by the task itself as it starts */
+  uint64_t woke_ns; /* the RTC's time when the wait returned */
+  bool done;        /* release-stored after woke_ns */
+  task_t *task;     /* release-stored by the task itself as it starts */
   struct waitgroup *wg;
 };
 
