@@ -1,13 +1,18 @@
 /* QEMU "virt" RISC-V 64: devices at the addresses and interrupt lines QEMU
  * 7.2's hw/riscv/virt.c gives them (and its device tree lists). RAM size
  * and harts come from the device tree at boot. The console and interrupt
- * glue is board/riscv-ns16550-plic/ns16550_plic_board.c. */
+ * glue is board/riscv-ns16550-plic/ns16550_plic_board.c; the Goldfish RTC is
+ * attached here. */
 #include <brigade/board.h>
+#include <brigade/cpu.h>
 
 #include "board/riscv-ns16550-plic/ns16550_plic_board.h"
 #include "drivers/misc/sifive_test.h"
+#include "drivers/rtc/goldfish_rtc.h"
 
 #define VIRT_TEST_BASE 0x100000UL
+#define VIRT_RTC_BASE 0x101000UL
+#define VIRT_RTC_IRQ 11
 #define VIRT_UART0_BASE 0x10000000UL
 #define VIRT_UART0_IRQ 10
 #define VIRT_PLIC_BASE 0x0c000000UL
@@ -18,10 +23,21 @@ const char board_name[] = "qemu-virt-rv64";
 /* virt gives every hart an M-mode context (2*hart) and an S-mode one. */
 static unsigned virt_s_context(uint64_t hart_id) { return 2 * (unsigned)hart_id + 1; }
 
+static struct goldfish_rtc virt_rtc = {.base = VIRT_RTC_BASE, .irq_line = VIRT_RTC_IRQ};
+
+struct goldfish_rtc *board_goldfish_rtc(void) { return &virt_rtc; }
+
+/* Like the UART, to the boot core: a readied waiter lands on its runnext. */
+static void virt_attach_devices(const struct plic *plic) {
+  goldfish_rtc_init(&virt_rtc);
+  plic_attach(plic, virt_rtc.irq_line, this_cpu()->hw_id, goldfish_rtc_interrupt, &virt_rtc, "rtc");
+}
+
 struct ns16550_plic_board ns16550_plic_board = {
     .uart = {.base = VIRT_UART0_BASE, .stride = 1},
     .uart_irq = VIRT_UART0_IRQ,
     .plic = {.base = VIRT_PLIC_BASE, .sources = VIRT_PLIC_SOURCES, .s_context = virt_s_context},
+    .attach_devices = virt_attach_devices,
 };
 
 void board_exit(int code) { sifive_test_exit(VIRT_TEST_BASE, code); }

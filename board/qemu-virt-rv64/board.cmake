@@ -7,9 +7,13 @@ set(BRIGADE_BOARD_SOURCES
   board/riscv-ns16550-plic/ns16550_plic_board.c
   drivers/irq/plic.c
   drivers/uart/ns16550.c
-  drivers/misc/sifive_test.c)
+  drivers/misc/sifive_test.c
+  drivers/rtc/goldfish_rtc.c)
 set(BRIGADE_LINKER_SCRIPT ${CMAKE_SOURCE_DIR}/linker/riscv64-sbi.ld)
 set(BRIGADE_LOAD_ADDR 0x80200000)
+# A Goldfish RTC with its alarm interrupt (board_goldfish_rtc): the
+# rtc_alarm example and test_rtc_alarm are built here.
+set(BRIGADE_HAS_GOLDFISH_RTC ON)
 # The -smp counts the runtime tests run at by default.
 set(BRIGADE_TEST_SMP 1 2 3 4 8)
 set(BRIGADE_QEMU_PACKAGE qemu-system-misc)

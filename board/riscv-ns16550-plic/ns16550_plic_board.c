@@ -20,6 +20,8 @@ void board_devices_init(void) {
   plic_attach(&ns16550_plic_board.plic, ns16550_plic_board.uart_irq, this_cpu()->hw_id,
               ns16550_interrupt, &console_uart, "uart0");
   serial_start_interrupts(&console_uart);
+  if (ns16550_plic_board.attach_devices)
+    ns16550_plic_board.attach_devices(&ns16550_plic_board.plic);
 }
 
 void board_console_putc(char c) { ns16550_putc(&ns16550_plic_board.uart, c); }

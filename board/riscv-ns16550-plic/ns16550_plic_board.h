@@ -14,6 +14,9 @@ struct ns16550_plic_board {
   struct ns16550 uart; /**< the console UART (driver state lives in it) */
   unsigned uart_irq;   /**< its PLIC source */
   struct plic plic;
+  /** The board's other devices: set up and attached (plic_attach) at the
+   *  end of board_devices_init, after the PLIC is installed; or NULL. */
+  void (*attach_devices)(const struct plic *plic);
 };
 
 /** Defined by the board. */

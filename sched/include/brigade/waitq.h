@@ -54,7 +54,9 @@
  * @endcode
  * waitq_park_irq (rather than waitq_park) tells the deadlock detector that
  * only a device can end this wait, so a machine whose every task waits for a
- * device is idle, not deadlocked. io/serial.c parks UART readers this way.
+ * device is idle, not deadlocked. io/serial.c parks UART readers this way;
+ * drivers/rtc/goldfish_rtc.c is a whole driver built on it (many waiters,
+ * each for its own alarm time), the worked example in docs/PORTING.md.
  */
 #ifndef BRIGADE_WAITQ_H
 #define BRIGADE_WAITQ_H
