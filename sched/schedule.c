@@ -337,12 +337,21 @@ void wake_idle_core(void) {
 
 /* ---- finding work ------------------------------------------------------------ */
 
-static uint32_t next_random(struct sched_cpu *c) {
+uint32_t sched_rand(void) {
+  /* The state belongs to the core, not the task: with interrupts masked no
+   * preemption can move the caller to another core, or let another task on
+   * this one step the state, between the read and the write. */
+  unsigned long irq = arch_irq_save();
+  struct sched_cpu *c = sched_self();
+  /* xorshift32; a state of 0 would stay 0, so an unseeded core starts from
+   * a constant spread by its index (odd multiplier: distinct per core). */
   uint32_t x = c->rng ? c->rng : 0x9e3779b9u ^ (this_cpu()->index * 0x85ebca6bu);
   x ^= x << 13;
   x ^= x >> 17;
   x ^= x << 5;
-  return c->rng = x;
+  c->rng = x;
+  arch_irq_restore(irq);
+  return x;
 }
 
 static struct task *steal_from(struct sched_cpu *me, struct sched_cpu *victim) {
@@ -373,7 +382,7 @@ static struct task *steal_work(struct sched_cpu *me) {
   if (n == 1)
     return NULL;
   for (int round = 0; round < STEAL_ROUNDS; round++) {
-    unsigned start = next_random(me) % n;
+    unsigned start = sched_rand() % n;
     for (unsigned i = 0; i < n; i++) {
       unsigned v = (start + i) % n;
       if (v == self)

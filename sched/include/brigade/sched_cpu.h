@@ -54,7 +54,7 @@ struct sched_cpu {
   uint32_t index;           /**< this core's number */
   uint32_t until_global_check; /**< schedules left before the global-queue fairness look */
   uint32_t until_pinned_check; /**< ... and before the pinned-FIFO one */
-  uint32_t rng;             /**< victim order for stealing */
+  uint32_t rng;             /**< sched_rand's state (steal and select order) */
   uint32_t slice_switches;  /**< switches that began a new time slice */
   uint32_t slice_seen;      /**< slice_switches at the last timer check */
   uint64_t slice_seen_at;   /**< ticks of that check */
