@@ -560,7 +560,7 @@ static inline void switch_to(struct sched_cpu *c, struct task *prev, struct task
     sp = first_run_stack(c, next);
   next->sp = NULL;
   OWNER_STORE(next->state, TASK_RUNNING);
-  next->last_core = (uint16_t)c->index;
+  next->last_core = (uint16_t)this_cpu()->index; /* c is this core's */
   c->current = next;
   c->after = after;
   c->after_task = prev;
@@ -775,7 +775,6 @@ void sched_run_core(void) {
   idle->pin = (int16_t)this_cpu()->index;
   c->idle_task = idle;
   c->current = idle;
-  c->index = this_cpu()->index;
   c->until_global_check = FAIRNESS_GLOBAL_EVERY;
   c->until_pinned_check = FAIRNESS_PINNED_EVERY;
   spin_init(&c->timer_lock, "timer heap");

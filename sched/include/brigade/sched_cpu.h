@@ -51,7 +51,6 @@ struct sched_cpu {
   struct task *current __attribute__((aligned(64)));
   struct task *idle_task;   /**< stands for the core's own scheduler stack */
   struct task *pinned_head, *pinned_tail; /**< FIFO of pinned tasks ready here */
-  uint32_t index;           /**< this core's number */
   uint32_t until_global_check; /**< schedules left before the global-queue fairness look */
   uint32_t until_pinned_check; /**< ... and before the pinned-FIFO one */
   uint32_t rng;             /**< sched_rand's state (steal and select order) */
