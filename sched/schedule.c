@@ -640,8 +640,8 @@ void task_park(const char *reason, void (*unlock)(void *lock), void *lock) {
   /* When the wait began, for task dumps only: the core's last look at the
    * clock, at most a time slice old while tasks run (the slice timer
    * refreshes it) and fresh after an idle spell. Go stamps its waitsince
-   * lazily too. A clock read here was a third of a channel ping-pong's time
-   * on the host, where it is a vDSO call. */
+   * lazily too. No clock read here: on the host, where it is a vDSO call,
+   * it would cost about a third of a channel ping-pong. */
   prev->wait_since = c->clock_seen;
   __atomic_store_n(&prev->state, TASK_PARKED, __ATOMIC_RELEASE);
   schedule_away(c, prev, AFTER_PARK, unlock, lock);
