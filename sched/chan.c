@@ -13,6 +13,34 @@
  * the task is switched out (see "Parking and the lost wake-up" in
  * schedule.c). A waker finds the record only under that lock, so it can
  * only ever find a task that is fully asleep.
+ *
+ * Invariants. Whenever c->lock is free (taken and released by every
+ * operation, by select, and by close):
+ *  - The buffer. 0 <= count <= cap. With cap > 0 the count buffered values
+ *    sit in the slots from recv_index onward, wrapping, oldest first, and
+ *    send_index is (recv_index + count) mod cap. An unbuffered channel
+ *    (cap 0) has count 0 and never touches buf.
+ *  - Live and dead waiters. A waiter on recvq or sendq is live while its
+ *    sleeper's `winner` is still SLEEPER_WAITING. A dead one belongs to a
+ *    select that has fired elsewhere or timed out; it stays linked (queued
+ *    set) until that select, or a taker passing over it, unlinks it under
+ *    this lock, so its record on the select's stack outlives the link.
+ *    The rules below are about live waiters only.
+ *  - The queues and the buffer. A live receiver waits only while count is
+ *    0, and a live sender only while count equals cap (for cap 0: always
+ *    both), since anything else would have let it complete at once.
+ *  - The two queues. At most one holds live waiters, except on an
+ *    unbuffered channel that one select both sends to and receives from:
+ *    its two waiters can sit on both queues, and any other operation on
+ *    the channel then completes against one of them rather than waiting.
+ *  - Closed. Once set, closed never clears. A closed channel has both
+ *    queues empty (close took every waiter off, and nothing queues on a
+ *    closed channel); it may still hold buffered values, which receivers
+ *    take before they see it closed.
+ *  - Wake-ups. A live waiter's task is switched out (it parked with this
+ *    lock held, and the lock is released only after the switch). A waker
+ *    that wins a waiter completes the value transfer under the lock and
+ *    readies the task only after releasing it.
  */
 #include <stdlib.h>
 #include <string.h>

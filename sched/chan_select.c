@@ -1,11 +1,11 @@
 /* select over channels, after Go's selectgo (runtime/select.go).
  *
- * 1. Order. The cases are polled in a random order (a fresh xorshift per
- *    call, seeded from the clock), so of several ready cases each is equally
- *    likely to fire. The channels are locked in address order, each once
- *    however many cases name it: two selects over the same channels take
- *    the locks in the same order and cannot deadlock, and plain operations
- *    hold one lock only.
+ * 1. Order. The cases are polled in a random order (from the core's
+ *    sched_rand), so of several ready cases each is equally likely to
+ *    fire. The channels are locked in address order, each once however
+ *    many cases name it: two selects over the same channels take the locks
+ *    in the same order and cannot deadlock, and plain operations hold one
+ *    lock only.
  * 2. Poll. With every lock held, the first ready case in poll order fires,
  *    exactly as a plain send or receive would.
  * 3. Wait. Otherwise one waiter record per case goes onto its channel's
@@ -82,27 +82,6 @@ static void lock_set_add(struct chan **chans, size_t *n, struct chan *c) {
   memmove(&chans[i + 1], &chans[i], (*n - i) * sizeof *chans);
   chans[i] = c;
   (*n)++;
-}
-
-/* A seed that differs between calls even within one clock tick (the
- * instruction counter moves, and tasks' stacks differ), mixed with
- * splitmix64's finaliser so that close inputs give unrelated seeds. */
-static uint32_t select_seed(void) {
-  uint64_t x = arch_now_ticks() ^ (arch_instructions_retired() << 29) ^ (uintptr_t)&x;
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ull;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebull;
-  x ^= x >> 31;
-  return (uint32_t)x ? (uint32_t)x : 1u; /* xorshift32 must not start at 0 */
-}
-
-static uint32_t xorshift32(uint32_t *state) {
-  uint32_t x = *state;
-  x ^= x << 13;
-  x ^= x >> 17;
-  x ^= x << 5;
-  return *state = x;
 }
 
 static void select_timed_out(struct timer *t) {
@@ -185,11 +164,10 @@ int chan_select(struct chan_case *cases, size_t n, bool has_default, int64_t tim
   uint16_t poll[n ? n : 1];
   struct chan *locked[n ? n : 1];
   size_t npoll = 0, nlocked = 0;
-  uint32_t rng = select_seed();
   for (size_t i = 0; i < n; i++) {
     if (!cases[i].chan)
       continue;
-    size_t j = xorshift32(&rng) % (npoll + 1);
+    size_t j = sched_rand() % (npoll + 1);
     poll[npoll] = poll[j];
     poll[j] = (uint16_t)i;
     npoll++;

@@ -337,12 +337,21 @@ void wake_idle_core(void) {
 
 /* ---- finding work ------------------------------------------------------------ */
 
-static uint32_t next_random(struct sched_cpu *c) {
+uint32_t sched_rand(void) {
+  /* The state belongs to the core, not the task: with interrupts masked no
+   * preemption can move the caller to another core, or let another task on
+   * this one step the state, between the read and the write. */
+  unsigned long irq = arch_irq_save();
+  struct sched_cpu *c = sched_self();
+  /* xorshift32; a state of 0 would stay 0, so an unseeded core starts from
+   * a constant spread by its index (odd multiplier: distinct per core). */
   uint32_t x = c->rng ? c->rng : 0x9e3779b9u ^ (this_cpu()->index * 0x85ebca6bu);
   x ^= x << 13;
   x ^= x >> 17;
   x ^= x << 5;
-  return c->rng = x;
+  c->rng = x;
+  arch_irq_restore(irq);
+  return x;
 }
 
 static struct task *steal_from(struct sched_cpu *me, struct sched_cpu *victim) {
@@ -373,7 +382,7 @@ static struct task *steal_work(struct sched_cpu *me) {
   if (n == 1)
     return NULL;
   for (int round = 0; round < STEAL_ROUNDS; round++) {
-    unsigned start = next_random(me) % n;
+    unsigned start = sched_rand() % n;
     for (unsigned i = 0; i < n; i++) {
       unsigned v = (start + i) % n;
       if (v == self)
@@ -551,7 +560,7 @@ static inline void switch_to(struct sched_cpu *c, struct task *prev, struct task
     sp = first_run_stack(c, next);
   next->sp = NULL;
   OWNER_STORE(next->state, TASK_RUNNING);
-  next->last_core = (uint16_t)c->index;
+  next->last_core = (uint16_t)this_cpu()->index; /* c is this core's */
   c->current = next;
   c->after = after;
   c->after_task = prev;
@@ -631,8 +640,8 @@ void task_park(const char *reason, void (*unlock)(void *lock), void *lock) {
   /* When the wait began, for task dumps only: the core's last look at the
    * clock, at most a time slice old while tasks run (the slice timer
    * refreshes it) and fresh after an idle spell. Go stamps its waitsince
-   * lazily too. A clock read here was a third of a channel ping-pong's time
-   * on the host, where it is a vDSO call. */
+   * lazily too. No clock read here: on the host, where it is a vDSO call,
+   * it would cost about a third of a channel ping-pong. */
   prev->wait_since = c->clock_seen;
   __atomic_store_n(&prev->state, TASK_PARKED, __ATOMIC_RELEASE);
   schedule_away(c, prev, AFTER_PARK, unlock, lock);
@@ -766,7 +775,6 @@ void sched_run_core(void) {
   idle->pin = (int16_t)this_cpu()->index;
   c->idle_task = idle;
   c->current = idle;
-  c->index = this_cpu()->index;
   c->until_global_check = FAIRNESS_GLOBAL_EVERY;
   c->until_pinned_check = FAIRNESS_PINNED_EVERY;
   spin_init(&c->timer_lock, "timer heap");

@@ -174,10 +174,10 @@ void sched_set_libc_release(void (*release)(void *state)) {
 void **sched_libc_slot(void) {
   /* With interrupts masked the caller is the scheduler (a first run's
    * stack, a slab of structs) or a handler, working for no task in
-   * particular: it gets the core's state. Charged to the current task
-   * instead, the stack malloc'd for a task's first run made a C library
-   * state (1888 bytes on newlib) for the task that had just parked: every
-   * parked task paid for one it never used. */
+   * particular: it gets the core's state, not the current task's. Charged
+   * to the current task, the stack malloc'd for a task's first run would
+   * make a C library state (1888 bytes on newlib) for the task that had
+   * just parked, so every parked task would pay for one it never uses. */
   if (!arch_irq_enabled())
     return NULL;
   unsigned long irq = arch_irq_save();

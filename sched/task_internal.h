@@ -105,6 +105,10 @@ void finish_switch(void *switch_arg);
 uint64_t ns_to_ticks(uint64_t ns);
 uint64_t ticks_to_ns(uint64_t ticks);
 void sched_arm_timer(struct sched_cpu *c, uint64_t deadline);
+/* The calling core's cheap pseudo-random number (xorshift32 over per-core
+ * state), for choices that must not follow a fixed pattern: the steal victim
+ * order and select's poll order. Not unpredictable; not for secrets. */
+uint32_t sched_rand(void);
 
 /* timer.c */
 struct timer {

@@ -7,10 +7,10 @@
 /* The counter reaches zero only under the lock. A waiter that finds zero
  * (under the same lock) returns and may free the waitgroup at once -- in a
  * fork-join it lives on the waiter's stack -- so the waker must be done with
- * it by then: its unlock is its last touch. Counting down to zero outside
- * the lock and taking the lock afterwards wrote into a dead stack frame
- * (a parked task's saved registers, now and then, at -smp 4). Every other
- * change of the counter is one compare-and-swap, as before. */
+ * it by then: its unlock is its last touch. A waker that counted down to
+ * zero outside the lock and took the lock afterwards could write into a
+ * dead stack frame (another task's saved registers, at -smp 4). Every
+ * other change of the counter is one compare-and-swap, without the lock. */
 void waitgroup_add(struct waitgroup *wg, int64_t delta) {
   int64_t old = __atomic_load_n(&wg->count, __ATOMIC_RELAXED);
   while (old + delta != 0) {

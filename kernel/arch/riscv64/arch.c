@@ -47,8 +47,9 @@ void *arch_init_stack(void *stack_lo, size_t size, void (*entry)(void *arg, void
   unsigned long *frame = (unsigned long *)top - 26;
   /* Only these three are read. The other callee-saved registers the first
    * switch loads are dead: the trampoline's callee saves any it uses before
-   * use, as the ABI has it, and never returns. Zeroing them was a memset
-   * call, about 90 instructions on every task's first run. */
+   * use, as the ABI has it, and never returns. They are left unwritten:
+   * zeroing them would cost a memset call, about 90 instructions, on every
+   * task's first run. */
   frame[0] = (unsigned long)arch_task_trampoline; /* ra */
   frame[1] = (unsigned long)entry;                /* s0 */
   frame[2] = (unsigned long)arg;                  /* s1 */

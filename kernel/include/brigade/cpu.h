@@ -22,7 +22,7 @@ struct cpu {
    * at offset 0 (checked by a static assert in kernel/cpu.c). */
   void *boot_stack_top;
   void *boot_stack; /**< the allocation boot_stack_top is the top of */
-  unsigned index;   /**< dense core number, 0 .. cpu_count()-1 */
+  unsigned index;   /**< the core number, 0 .. cpu_count()-1 (the only copy of it) */
   uint64_t hw_id;   /**< hart id (RISC-V) or MPIDR affinity (AArch64) */
   struct _reent *reent; /**< newlib state for code running outside tasks */
   unsigned online;      /**< set once the core has reported in */
@@ -49,7 +49,7 @@ unsigned cpu_count(void);
 /** @brief Core number @p index (0 .. cpu_count()-1). */
 struct cpu *cpu_get(unsigned index);
 
-/** @brief The calling core's dense index, or 0 before per-core state exists. */
+/** @brief The calling core's number (this_cpu()->index), or 0 before per-core state exists. */
 unsigned cpu_index(void);
 
 /**

@@ -67,7 +67,10 @@ __attribute__((noreturn)) void task_exit(void);
 /** @brief The calling task, or NULL outside task context. */
 task_t *task_current(void);
 
-/** @brief Index of the core the caller runs on right now (it may change after any switch). */
+/**
+ * @brief Index of the core the caller runs on right now: cpu_index(), named
+ *        for task code (it may change after any switch).
+ */
 unsigned task_core(void);
 
 /** @brief Id of @p t (unique among live tasks; ids are never 0). */
