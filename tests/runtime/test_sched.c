@@ -16,9 +16,9 @@
 /* ---- a million tasks, each exactly once --------------------------------- */
 
 /* A million tasks (and a 242,785-task fork-join) everywhere but under
- * ThreadSanitizer, where every task is a TSan fiber (a thread state, made
- * and destroyed with mmap and munmap) and a million take minutes per run:
- * there, 50,000 (and fib(20), 21,891 tasks). */
+ * ThreadSanitizer, where every memory access and switch is annotated and a
+ * million would take minutes per run: there, 50,000 (and fib(20), 21,891
+ * tasks). */
 #if defined(__SANITIZE_THREAD__)
 #define MILLION 50000u
 #define FIB_N 20 /* 21,891 tasks */
