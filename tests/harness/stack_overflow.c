@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <brigade/arch.h>
 #include <brigade/task.h>
 
 #include "test.h"
@@ -17,7 +18,8 @@ static void overflow(void *arg) {
   (void)arg;
   volatile uint64_t here = 0;
   uintptr_t p = ((uintptr_t)&here) & ~(uintptr_t)7;
-  for (unsigned i = 0; i < TASK_STACK_DEFAULT / 8; i++, p -= 8)
+  /* A default stack is TASK_STACK_DEFAULT and the arch's extra room. */
+  for (unsigned i = 0; i < (TASK_STACK_DEFAULT + ARCH_STACK_EXTRA) / 8; i++, p -= 8)
     if (*(volatile uint64_t *)p == STACK_CANARY) {
       *(volatile uint64_t *)p = 0x7777777777777777ull;
       break;
