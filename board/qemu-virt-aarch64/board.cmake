@@ -31,3 +31,8 @@ set(BRIGADE_QEMU_ENTER_AT_EL2 -M virtualization=on)
 # QEMU's gdbstub shows every core as one process: the GDB task-awareness
 # test runs here.
 set(BRIGADE_TEST_GDB ON)
+# The board the AArch64 benchmarks run on (bench/): sched_bench under
+# -icount, counted by the PMU, as the target bench-aarch64.
+set(BRIGADE_BENCH_TARGET bench-aarch64)
+# The soak test (tests/soak) runs in ctest at -smp 8 here.
+set(BRIGADE_TEST_SOAK ON)

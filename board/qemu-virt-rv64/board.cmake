@@ -27,3 +27,10 @@ set(BRIGADE_TEST_TIMER_HZ 10000000)
 # QEMU's gdbstub shows every core as one process: the GDB task-awareness
 # test runs here.
 set(BRIGADE_TEST_GDB ON)
+# The board the bare-metal benchmarks run on (bench/): sched_bench under
+# -icount as the target bench-rv64, and the RISC-V-only programs whose
+# instructions the QEMU plugin counts per hart (scale_bench, irq_bench).
+set(BRIGADE_BENCH_TARGET bench-rv64)
+set(BRIGADE_BENCH_PLUGIN_MARKS ON)
+# The soak test (tests/soak) runs in ctest at -smp 8 here.
+set(BRIGADE_TEST_SOAK ON)
