@@ -263,7 +263,19 @@ def _run_qemu(target, qemu, image, timeout):
             try:
                 qemu.off()
             except Exception:
-                pass
+                # QEMU left by itself between the look and the "quit" (off()
+                # then fails on the closed QMP pipe and leaves the driver
+                # on): mark it off as an image that exited, or labgrid's
+                # cleanup at the end of the session quits it again and the
+                # run ends in an error ("BrokenPipeError" at teardown).
+                child = getattr(qemu, "_child", None)
+                if child is not None:
+                    try:
+                        child.wait(timeout=10)
+                    except Exception:
+                        child.kill()
+                        child.wait()
+                _qemu_exit_status(qemu)
     return Result(text, ended_by, status)
 
 
