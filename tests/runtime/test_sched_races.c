@@ -123,24 +123,44 @@ TEST(a_core_woken_for_pinned_work_never_counts_spinning_below_zero) {
 /* global_get counted stats.global_takes with a plain +=, while sched_stats
  * reads it from any core: a data race (ThreadSanitizer stops the image). */
 #define OVERFLOW_TASKS (4 * SCHED_DEQUE_SIZE)
+/* Whether a round overflows the deque depends on how fast the other cores
+ * steal from it, and so on the load of the machine: a round where stealing
+ * kept up sends nothing to the global queue (seen once on a busy 2-core CI
+ * machine). So rounds go on until a take is counted, for at most this long. */
+#define OVERFLOW_PATIENCE_MS 30000
+#define OVERFLOW_MIN_ROUNDS 4
 
 static struct {
-  uint32_t done;
+  uint32_t done, rounds;
   struct waitgroup wg;
 } overflow;
 
 static void count_done(void *arg) { waitgroup_done(arg); }
 
+static uint64_t global_takes_of_all_cores(void) {
+  uint64_t takes = 0;
+  struct sched_stats s;
+  for (unsigned c = 0; c < cpu_count(); c++)
+    takes += (sched_stats(c, &s), s.global_takes);
+  return takes;
+}
+
 static void overflow_the_deque(void *arg) {
-  (void)arg;
-  for (int round = 0; round < 4; round++) {
-    /* More tasks than the deque holds: half of them go to the global queue,
-     * which the cores then take from. */
+  uint64_t takes_before = *(uint64_t *)arg;
+  uint64_t until = task_now_ns() + OVERFLOW_PATIENCE_MS * MS;
+  uint32_t round = 0;
+  do {
+    /* More tasks than the deque holds: unless the other cores steal as fast
+     * as this task spawns, half of them go to the global queue, which the
+     * cores then take from. */
     waitgroup_add(&overflow.wg, OVERFLOW_TASKS);
     for (int i = 0; i < OVERFLOW_TASKS; i++)
       task_spawn(NULL, count_done, &overflow.wg, NULL);
     task_yield();
-  }
+    round++;
+  } while (round < OVERFLOW_MIN_ROUNDS ||
+           (global_takes_of_all_cores() == takes_before && task_now_ns() < until));
+  store(&overflow.rounds, round);
   store(&overflow.done, 1);
 }
 
@@ -159,17 +179,15 @@ static void read_stats_until_done(void *arg) {
 TEST(sched_stats_reads_global_queue_takes_while_cores_make_them) {
   overflow.wg = (struct waitgroup)WAITGROUP_INIT;
   overflow.done = 0;
-  uint64_t takes_before = 0, takes_after = 0, reads = 0;
-  struct sched_stats s;
-  for (unsigned c = 0; c < cpu_count(); c++)
-    takes_before += (sched_stats(c, &s), s.global_takes);
-  task_spawn(NULL, overflow_the_deque, NULL, NULL);
+  uint64_t reads = 0;
+  uint64_t takes_before = global_takes_of_all_cores();
+  task_spawn(NULL, overflow_the_deque, &takes_before, NULL);
   read_stats_until_done(&reads);
   waitgroup_wait(&overflow.wg);
-  for (unsigned c = 0; c < cpu_count(); c++)
-    takes_after += (sched_stats(c, &s), s.global_takes);
-  printf("    %lu tasks taken from the global queue, stats read %lu times meanwhile\n",
-         (unsigned long)(takes_after - takes_before), (unsigned long)reads);
+  uint64_t takes_after = global_takes_of_all_cores();
+  printf("    %lu tasks taken from the global queue in %u rounds of %d spawns, stats read %lu times meanwhile\n",
+         (unsigned long)(takes_after - takes_before), (unsigned)load(&overflow.rounds),
+         OVERFLOW_TASKS, (unsigned long)reads);
   EXPECT(takes_after > takes_before);
 }
 
