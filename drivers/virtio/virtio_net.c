@@ -103,9 +103,12 @@ static long rx_take_locked(struct virtio_net *dev, void *buf) {
 }
 
 /* Pass the wake-up on to a deadline receiver: the one slot is enough,
- * since whoever takes it looks again under the lock. Never blocks, so
- * the interrupt handler calls it too; never with rx_lock held (the
- * channel's lock is taken alone). */
+ * since whoever takes it looks again under the lock. chan_try_send never
+ * parks, so the interrupt handler calls it too: the channel's lock, like a
+ * waitq's, is held across a park only with interrupts masked, so a handler
+ * never spins on a lock its own core holds (another core holds it for a
+ * few instructions). Never called with rx_lock held: the channel's lock is
+ * always taken alone. */
 static void ring_doorbell(struct virtio_net *dev) {
   static const char token = 1;
   (void)chan_try_send(dev->rx_doorbell, &token);
