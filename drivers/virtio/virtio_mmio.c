@@ -116,10 +116,7 @@ static int visit(const struct fdt_visit *v, void *arg) {
 }
 
 int virtio_mmio_find(const void *dtb, struct virtio_mmio_node *out, unsigned max) {
-  static struct find_ctx ctx; /* boot core only, before other tasks: too big for a boot stack */
-  memset(&ctx, 0, sizeof ctx);
-  ctx.out = out;
-  ctx.max = max;
+  struct find_ctx ctx = {.out = out, .max = max}; /* under 1 KiB */
   int err = fdt_walk(dtb, visit, &ctx);
   return err ? err : (int)ctx.found;
 }

@@ -258,7 +258,7 @@ static int start(struct virtio_net *dev) {
 }
 
 int virtio_net_probe(struct virtio_net *dev, const void *dtb) {
-  static struct virtio_mmio_node nodes[MAX_TRANSPORTS]; /* boot core, once */
+  struct virtio_mmio_node nodes[MAX_TRANSPORTS]; /* 1 KiB, once at boot */
   int n = virtio_mmio_find(dtb, nodes, MAX_TRANSPORTS);
   if (n < 0) {
     kprintf("virtio-net: cannot read the device tree at %p (%d)\n", dtb, n);

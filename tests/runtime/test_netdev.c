@@ -365,12 +365,14 @@ TEST(a_burst_of_pings_gets_every_reply_back) {
   /* Back to back: more than either queue holds, so the replies pile up
    * in the receive ring while requests wait for transmit buffers. */
   uint8_t ping[NETDEV_MAX_FRAME];
+  uint64_t start = task_now_ns();
   for (uint16_t seq = 1; seq <= BURST; seq++) {
     size_t n = ping_frame(ping, dev->mac, b.id, seq);
     EXPECT_EQ(netdev_send(dev, ping, n), 0);
   }
   waitgroup_wait(&wg);
-  printf("    %u of %u echo replies%s\n", b.got, BURST, b.timed_out ? " (gave up waiting)" : "");
+  printf("    %u of %u echo replies in %llu ms%s\n", b.got, BURST,
+         (unsigned long long)((task_now_ns() - start) / MS), b.timed_out ? " (gave up waiting)" : "");
   EXPECT_EQ(b.got, BURST);
 }
 
@@ -410,6 +412,7 @@ TEST(a_flood_fills_the_transmit_queue_and_every_frame_is_sent) {
   netdev_stats(dev, &before);
   uint64_t sent = 0;
   unsigned rounds = 0;
+  uint64_t start = task_now_ns();
   /* Rounds go on until a sender was seen to park on a full queue: a host
    * that runs the device's thread faster than this core fills the queue
    * later, never not at all. */
@@ -436,10 +439,11 @@ TEST(a_flood_fills_the_transmit_queue_and_every_frame_is_sent) {
     task_sleep_ns(10 * MS);
     netdev_stats(dev, &after);
   }
-  printf("    %llu frames in %u round(s) from %u senders; %llu completions; "
+  uint64_t took_ms = (task_now_ns() - start) / MS;
+  printf("    %llu frames in %u round(s) from %u senders; %llu completions in %llu ms; "
          "%llu waits on a full queue; %llu interrupts\n",
          (unsigned long long)sent, rounds, FLOOD_SENDERS,
-         (unsigned long long)(after.tx_frames - before.tx_frames),
+         (unsigned long long)(after.tx_frames - before.tx_frames), (unsigned long long)took_ms,
          (unsigned long long)(after.tx_queue_full_waits - before.tx_queue_full_waits),
          (unsigned long long)(after.interrupts - before.interrupts));
   EXPECT(after.tx_queue_full_waits > before.tx_queue_full_waits);
