@@ -152,7 +152,9 @@ static long net_receive(struct netdev *d, void *buf, size_t cap, uint64_t deadli
     spin_unlock_irqrestore(&dev->rx_lock, irq);
     char token;
     struct chan_case wait = {.chan = dev->rx_doorbell, .dir = CHAN_RECV, .elem = &token};
-    (void)chan_select(&wait, 1, false, (int64_t)(deadline_ns - now));
+    uint64_t wait_ns = deadline_ns - now;
+    /* A negative timeout would mean "none" to chan_select: clamp (292 years). */
+    (void)chan_select(&wait, 1, false, wait_ns > INT64_MAX ? INT64_MAX : (int64_t)wait_ns);
     irq = spin_lock_irqsave(&dev->rx_lock);
   }
 }
