@@ -812,6 +812,12 @@ void sched_run_core(void) {
     __atomic_store_n(&c->idle, 1, __ATOMIC_SEQ_CST);
     __atomic_fetch_add(&nidle, 1, __ATOMIC_SEQ_CST);
     sched_full_fence();
+    /* The stop request is looked at again for the same reason: the IPI
+     * that sched_stop_other_cores sent after it may be the one just
+     * cleared, and nothing else would end the sleep. The fence orders the
+     * clear before this load; the stopper's fence orders its request
+     * before its IPI. */
+    sched_stop_point(c);
     if (!work_visible(c)) {
       if (__atomic_load_n(&nidle, __ATOMIC_SEQ_CST) == cpu_count())
         sched_check_deadlock(); /* the last core to go idle: can anything still happen? */

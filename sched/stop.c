@@ -22,6 +22,7 @@
 #include <brigade/sched.h>
 
 #include "task_internal.h"
+#include "test_hooks.h"
 
 /* How long to wait for a core that does not stop: a task on a host core
  * that never switches (no timer signal under the sanitizers) or blocks in
@@ -62,6 +63,7 @@ void sched_stop_other_cores(void) {
   for (unsigned i = 0; i < n; i++)
     if (i != this_cpu()->index)
       arch_send_ipi(cpu_get(i));
+  SCHED_TEST_HOOK(SCHED_TEST_STOP_IPIS_SENT, NULL);
   uint64_t until = arch_now_ticks() + arch_tick_hz() * STOP_PATIENCE_MS / 1000;
   for (unsigned i = 0; i < n; i++) {
     if (i == this_cpu()->index)

@@ -1,17 +1,22 @@
 /* QEMU "virt" AArch64 with GICv2: devices at the addresses QEMU 7.2's
- * hw/arm/virt.c gives them. RAM size and cores come from the device tree.
- * The GIC glue is board/arm-gicv2/gicv2_board.c. */
+ * hw/arm/virt.c gives them. RAM size and cores come from the device tree,
+ * and so does the virtio-net device when QEMU has one. The GIC glue is
+ * board/arm-gicv2/gicv2_board.c. */
+#include <stdbool.h>
+
 #include <brigade/board.h>
 #include <brigade/console.h>
 #include <brigade/cpu.h>
 #include <brigade/devicetree.h>
 #include <brigade/fdt.h>
 #include <brigade/machine.h>
+#include <brigade/netdev.h>
 #include <brigade/panic.h>
 #include <brigade/serial.h>
 
 #include "board/arm-gicv2/gicv2_board.h"
 #include "drivers/uart/pl011.h"
+#include "drivers/virtio/virtio_net.h"
 #include "kernel/arch/aarch64/aarch64.h"
 
 #define VIRT_GICD_BASE 0x08000000UL
@@ -47,12 +52,34 @@ void board_early_init(void) {
   console_attach(&console_uart);
 }
 
+static struct virtio_net virt_net;
+static bool virt_net_found;
+
+struct netdev *board_netdev(void) { return virt_net_found ? &virt_net.netdev : NULL; }
+
+/* virt's virtio-mmio nodes say <type number flags> in the GIC's binding:
+ * type 0 is a shared peripheral interrupt, whose id is 32 + number. */
+static void virt_attach_net(void) {
+  if (virtio_net_probe(&virt_net, machine.firmware_blob) != 0)
+    return;
+  const struct virtio_mmio_node *n = &virt_net.node;
+  if (n->nirq_cells != 3 || n->irq_cells[0] != 0) {
+    kprintf("virtio-net at %p: expected a GIC shared interrupt <0 N flags>; not used\n",
+            (void *)virt_net.base);
+    return;
+  }
+  gicv2_cpu_irqs_attach(&gicv2_board_irqs, 32 + n->irq_cells[1], this_cpu()->index,
+                        virtio_net_interrupt, &virt_net, "virtio-net");
+  virt_net_found = true;
+}
+
 void board_devices_init(void) {
   /* Device interrupts go to the boot core, as on every board: a readied
    * task lands on that core's runnext and idle cores steal from there. */
   gicv2_cpu_irqs_attach(&gicv2_board_irqs, VIRT_UART0_IRQ, this_cpu()->index, pl011_interrupt,
                         &console_uart, "uart0");
   serial_start_interrupts(&console_uart);
+  virt_attach_net();
 }
 
 void board_console_putc(char c) { pl011_putc(&uart0, c); }

@@ -7,7 +7,10 @@ set(BRIGADE_BOARD_SOURCES
   board/arm-gicv2/gicv2_board.c
   drivers/irq/gicv2.c
   drivers/irq/gicv2_cpu_irqs.c
-  drivers/uart/pl011.c)
+  drivers/uart/pl011.c
+  drivers/virtio/virtio_mmio.c
+  drivers/virtio/virtqueue.c
+  drivers/virtio/virtio_net.c)
 set(BRIGADE_LINKER_SCRIPT ${CMAKE_SOURCE_DIR}/linker/aarch64.ld)
 set(BRIGADE_RAM_BASE 0x40000000)
 # 2 MiB in: QEMU puts the device tree of an ELF -kernel at the RAM base.
@@ -36,3 +39,9 @@ set(BRIGADE_TEST_GDB ON)
 set(BRIGADE_BENCH_TARGET bench-aarch64)
 # The soak test (tests/soak) runs in ctest at -smp 8 here.
 set(BRIGADE_TEST_SOAK ON)
+# A virtio-net device when QEMU has one (board_netdev, found in the device
+# tree): the network tests run here, with these QEMU arguments (user
+# networking; the modern virtio-mmio transport, which the driver needs).
+set(BRIGADE_HAS_NETDEV ON)
+set(BRIGADE_QEMU_NET_ARGS -netdev user,id=n0 -device virtio-net-device,netdev=n0
+    -global virtio-mmio.force-legacy=false)

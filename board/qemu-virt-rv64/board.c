@@ -1,14 +1,21 @@
 /* QEMU "virt" RISC-V 64: devices at the addresses and interrupt lines QEMU
  * 7.2's hw/riscv/virt.c gives them (and its device tree lists). RAM size
  * and harts come from the device tree at boot. The console and interrupt
- * glue is board/riscv-ns16550-plic/ns16550_plic_board.c; the Goldfish RTC is
+ * glue is board/riscv-ns16550-plic/ns16550_plic_board.c; the Goldfish RTC and
+ * the virtio-net device (when QEMU has one: found in the device tree) are
  * attached here. */
+#include <stdbool.h>
+
 #include <brigade/board.h>
 #include <brigade/cpu.h>
+#include <brigade/kprintf.h>
+#include <brigade/machine.h>
+#include <brigade/netdev.h>
 
 #include "board/riscv-ns16550-plic/ns16550_plic_board.h"
 #include "drivers/misc/sifive_test.h"
 #include "drivers/rtc/goldfish_rtc.h"
+#include "drivers/virtio/virtio_net.h"
 
 #define VIRT_TEST_BASE 0x100000UL
 #define VIRT_RTC_BASE 0x101000UL
@@ -27,10 +34,30 @@ static struct goldfish_rtc virt_rtc = {.base = VIRT_RTC_BASE, .irq_line = VIRT_R
 
 struct goldfish_rtc *board_goldfish_rtc(void) { return &virt_rtc; }
 
+static struct virtio_net virt_net;
+static bool virt_net_found;
+
+struct netdev *board_netdev(void) { return virt_net_found ? &virt_net.netdev : NULL; }
+
+/* virt's virtio-mmio nodes name their PLIC source in one cell. */
+static void virt_attach_net(const struct plic *plic) {
+  if (virtio_net_probe(&virt_net, machine.firmware_blob) != 0)
+    return;
+  if (virt_net.node.nirq_cells != 1) {
+    kprintf("virtio-net at %p: expected one interrupt cell, found %u; not used\n",
+            (void *)virt_net.base, virt_net.node.nirq_cells);
+    return;
+  }
+  plic_attach(plic, virt_net.node.irq_cells[0], this_cpu()->hw_id, virtio_net_interrupt,
+              &virt_net, "virtio-net");
+  virt_net_found = true;
+}
+
 /* Like the UART, to the boot core: a readied waiter lands on its runnext. */
 static void virt_attach_devices(const struct plic *plic) {
   goldfish_rtc_init(&virt_rtc);
   plic_attach(plic, virt_rtc.irq_line, this_cpu()->hw_id, goldfish_rtc_interrupt, &virt_rtc, "rtc");
+  virt_attach_net(plic);
 }
 
 struct ns16550_plic_board ns16550_plic_board = {

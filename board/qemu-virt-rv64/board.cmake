@@ -8,7 +8,10 @@ set(BRIGADE_BOARD_SOURCES
   drivers/irq/plic.c
   drivers/uart/ns16550.c
   drivers/misc/sifive_test.c
-  drivers/rtc/goldfish_rtc.c)
+  drivers/rtc/goldfish_rtc.c
+  drivers/virtio/virtio_mmio.c
+  drivers/virtio/virtqueue.c
+  drivers/virtio/virtio_net.c)
 set(BRIGADE_LINKER_SCRIPT ${CMAKE_SOURCE_DIR}/linker/riscv64-sbi.ld)
 set(BRIGADE_LOAD_ADDR 0x80200000)
 # A Goldfish RTC with its alarm interrupt (board_goldfish_rtc): the
@@ -34,3 +37,9 @@ set(BRIGADE_BENCH_TARGET bench-rv64)
 set(BRIGADE_BENCH_PLUGIN_MARKS ON)
 # The soak test (tests/soak) runs in ctest at -smp 8 here.
 set(BRIGADE_TEST_SOAK ON)
+# A virtio-net device when QEMU has one (board_netdev, found in the device
+# tree): the network tests run here, with these QEMU arguments (user
+# networking; the modern virtio-mmio transport, which the driver needs).
+set(BRIGADE_HAS_NETDEV ON)
+set(BRIGADE_QEMU_NET_ARGS -netdev user,id=n0 -device virtio-net-device,netdev=n0
+    -global virtio-mmio.force-legacy=false)

@@ -28,6 +28,9 @@ enum sched_test_point {
   /** once_do's runner has published that fn is done (a caller may now
    *  return and destroy the once); interrupts masked. arg: the struct once. */
   SCHED_TEST_ONCE_DONE_PUBLISHED,
+  /** main has returned and its core has asked every other core to stop and
+   *  sent each an IPI; interrupts masked for good. arg: NULL. */
+  SCHED_TEST_STOP_IPIS_SENT,
 };
 
 /** Install @p hook (NULL: none); it is called at every point above. */
