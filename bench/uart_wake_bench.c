@@ -4,7 +4,7 @@
  * pauses so that the reader is parked each time).
  *
  * Start: the arch trap handler's C entry records instret for device
- * interrupts (cpu.device_irq_instret); the assembly before it saves the
+ * interrupts (arch_last_device_irq_instret); the assembly before it saves the
  * trap frame in straight-line code, counted separately (docs/BENCHMARKS.md).
  * End: the reader's serial_read has returned. In between: PLIC claim,
  * dispatch, the 16550 handler, the serial core's ring fill and task_ready,
@@ -13,8 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <brigade/arch.h>
 #include <brigade/console.h>
-#include <brigade/cpu.h>
 #include <brigade/serial.h>
 
 #define SAMPLES 9
@@ -37,7 +37,7 @@ int main(void) {
   serial_read(port, &c, 1); /* warm-up: the first wake pays cold caches and TLB */
   for (int i = 0; i < SAMPLES; i++) {
     serial_read(port, &c, 1);
-    d[i] = arch_instructions_retired() - this_cpu()->device_irq_instret;
+    d[i] = arch_instructions_retired() - arch_last_device_irq_instret();
   }
   qsort(d, SAMPLES, sizeof d[0], cmp_u64);
   printf("| UART RX interrupt (trap C entry) -> parked reader running | %" PRIu64 " | %" PRIu64

@@ -8,7 +8,9 @@ set(BRIGADE_C_FLAGS ${BRIGADE_ARCH_FLAGS} -O2 -g -std=gnu11 -ffunction-sections 
     -fno-common -D__DYNAMIC_REENT__)
 
 # What each architecture adds to the five files every one has.
-set(BRIGADE_ARCH_SOURCES_riscv64 kernel/arch/riscv64/sbi.c)
+set(BRIGADE_ARCH_SOURCES_riscv64
+  kernel/arch/riscv64/devicetree_harts.c
+  kernel/arch/riscv64/sbi.c)
 set(BRIGADE_ARCH_SOURCES_aarch64
   kernel/arch/aarch64/exit.c
   kernel/arch/aarch64/mmu.c

@@ -7,6 +7,10 @@
 #   lib/brigade/brigade.ld             the board's linker script
 #   lib/brigade/newlib/                the newlib brigade was built against
 #   include/brigade/, include/brigade/arch/   public headers
+#   include/drivers/<kind>/<driver>.h  the headers of the drivers this board
+#                                      builds (their code is in libbrigade.a),
+#                                      at the path in-tree code includes them
+#                                      by: "drivers/rtc/goldfish_rtc.h"
 #   lib/cmake/brigade/                 brigade-config.cmake (find_package),
 #                                      the board's toolchain file and the
 #                                      cmake files that make the targets
@@ -23,6 +27,24 @@ foreach(dir IN LISTS BRIGADE_PORTABLE_INCLUDES)
 endforeach()
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/kernel/arch/${BRIGADE_ARCH}/include/
         DESTINATION include/brigade/arch FILES_MATCHING PATTERN "*.h")
+
+# The drivers this board builds, as "<kind>/<driver>" (rtc/goldfish_rtc):
+# each driver's header is installed, and brigade-config.cmake lists them
+# (BRIGADE_DRIVERS) so that an application can ask for the one it needs.
+# Only these: a driver the board does not build is not in libbrigade.a.
+set(BRIGADE_DRIVERS)
+foreach(src IN LISTS BRIGADE_BOARD_SOURCES)
+  file(RELATIVE_PATH src ${CMAKE_SOURCE_DIR} ${CMAKE_SOURCE_DIR}/${src})
+  if(src MATCHES "^drivers/(.+)\\.c$")
+    set(driver ${CMAKE_MATCH_1})
+    if(NOT EXISTS ${CMAKE_SOURCE_DIR}/drivers/${driver}.h)
+      message(FATAL_ERROR "${src} has no header drivers/${driver}.h to install in the SDK")
+    endif()
+    get_filename_component(kind ${driver} DIRECTORY)
+    install(FILES ${CMAKE_SOURCE_DIR}/drivers/${driver}.h DESTINATION include/drivers/${kind})
+    list(APPEND BRIGADE_DRIVERS ${driver})
+  endif()
+endforeach()
 
 install(FILES ${BRIGADE_LINKER_SCRIPT} DESTINATION lib/brigade RENAME brigade.ld)
 install(DIRECTORY ${BRIGADE_NEWLIB_PREFIX}/include DESTINATION lib/brigade/newlib)

@@ -8,9 +8,8 @@ struct dt_state {
   unsigned ncores;
   bool have_memory, have_timebase;
   /* the cpu node being read */
-  bool in_cpu, cpu_has_reg, cpu_disabled, cpu_has_mmu, cpu_has_isa, cpu_has_sstc, cpu_is_cpu;
+  bool in_cpu, cpu_has_reg, cpu_disabled, cpu_is_cpu;
   uint64_t cpu_reg;
-  bool all_sstc, any_isa;
 };
 
 static bool prop_is(const struct fdt_visit *v, const char *name) {
@@ -22,35 +21,11 @@ static bool str_value_is(const struct fdt_visit *v, const char *s) {
   return v->len == n + 1 && memcmp(v->value, s, n + 1) == 0;
 }
 
-/* "_sstc" appears as a multi-letter extension in riscv,isa. The byte after
- * the name must lie inside the value too: a value that ends "_sstc" without
- * its NUL does not have it. */
-static bool isa_has(const struct fdt_visit *v, const char *ext) {
-  const char *isa = v->value;
-  size_t n = strlen(ext);
-  for (uint32_t i = 0; i + n + 2 <= v->len; i++)
-    if (isa[i] == '_' && strncmp(isa + i + 1, ext, n) == 0 &&
-        (isa[i + 1 + n] == '_' || isa[i + 1 + n] == '\0'))
-      return true;
-  return false;
-}
-
 static void end_cpu(struct dt_state *st) {
   if (!st->cpu_is_cpu || !st->cpu_has_reg)
     return;
-  const char *why_not = NULL;
-  /* No S-mode is the reason that holds on every firmware; a firmware that
-   * knows it (OpenSBI on sifive_u) also marks the hart disabled. */
-  if (st->cpu_has_isa && !st->cpu_has_mmu)
-    why_not = st->cpu_disabled ? "no MMU in the device tree (no S-mode); status is not \"okay\""
-                               : "no MMU in the device tree (no S-mode)";
-  else if (st->cpu_disabled)
-    why_not = "status is not \"okay\"";
-  if (!why_not && st->cpu_has_isa) {
-    /* Sstc counts only if every hart brigade will run on has it. */
-    st->all_sstc = (st->any_isa ? st->all_sstc : true) && st->cpu_has_sstc;
-    st->any_isa = true;
-  }
+  /* The architecture may refuse more cores (arch_dt_describe). */
+  const char *why_not = st->cpu_disabled ? "status is not \"okay\"" : NULL;
   if (st->m->cores && st->ncores < st->m->ncores) {
     struct machine_core *c = &st->m->cores[st->ncores];
     c->hw_id = st->cpu_reg;
@@ -68,8 +43,7 @@ static int visit(const struct fdt_visit *v, void *ctx) {
   case FDT_NODE_BEGIN:
     if (cpu_node) {
       st->in_cpu = true;
-      st->cpu_has_reg = st->cpu_disabled = st->cpu_has_mmu = st->cpu_has_isa = false;
-      st->cpu_has_sstc = false;
+      st->cpu_has_reg = st->cpu_disabled = false;
       st->cpu_is_cpu = true; /* device_type is optional in practice */
     }
     break;
@@ -92,13 +66,8 @@ static int visit(const struct fdt_visit *v, void *ctx) {
         st->cpu_has_reg = true;
       } else if (prop_is(v, "status")) {
         st->cpu_disabled = !(str_value_is(v, "okay") || str_value_is(v, "ok"));
-      } else if (prop_is(v, "mmu-type")) {
-        st->cpu_has_mmu = true;
       } else if (prop_is(v, "device_type")) {
         st->cpu_is_cpu = str_value_is(v, "cpu");
-      } else if (prop_is(v, "riscv,isa")) {
-        st->cpu_has_isa = true;
-        st->cpu_has_sstc = isa_has(v, "sstc");
       }
     } else if (v->depth == 1 && strcmp(v->path[1], "chosen") == 0 && prop_is(v, "bootargs") &&
                v->len > 0 && ((const char *)v->value)[v->len - 1] == '\0') {
@@ -128,7 +97,6 @@ int dt_describe_machine(const void *dtb, struct machine *m, const char **problem
     return err;
   m->firmware_blob = dtb;
   m->firmware_blob_size = size;
-  m->timer_compare_in_smode = st.any_isa && st.all_sstc;
   if (!st.have_memory) {
     *problem = "has no /memory node with a reg property of 1 or 2 cells per number";
     return DT_ERR_DESCRIPTION;
@@ -161,5 +129,6 @@ int dt_describe_machine(const void *dtb, struct machine *m, const char **problem
     return DT_ERR_DESCRIPTION;
   }
   m->ncores = st.ncores;
+  arch_dt_describe(dtb, m);
   return FDT_OK;
 }

@@ -58,6 +58,12 @@ while IFS= read -r -d '' file; do
       bad=1
     fi
   done < <(grep -n '#[[:space:]]*include' "$file" || true)
+  if [[ $file != kernel/arch/* ]]; then
+    while IFS=: read -r line text; do
+      echo "$file:$line: names the arch's part of a portable struct (only kernel/arch/ may)"
+      bad=1
+    done < <(grep -nE '(\.|->)arch\.[A-Za-z_]' "$file" || true)
+  fi
 done < <(find kernel sched io libc -name '*.[chS]' -print0 2>/dev/null)
 
 if ((checked == 0)); then
@@ -65,7 +71,7 @@ if ((checked == 0)); then
   exit 2
 fi
 if ((bad)); then
-  echo "check-layers: includes point up a layer (see above)"
+  echo "check-layers: includes point up a layer or portable code names an arch detail (see above)"
   exit 1
 fi
-echo "check-layers: $checked files, every include points down or sideways"
+echo "check-layers: $checked files, every include points down or sideways, no arch detail outside kernel/arch/"

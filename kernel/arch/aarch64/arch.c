@@ -8,6 +8,7 @@
 #include <brigade/arch.h>
 #include <brigade/board.h>
 #include <brigade/cpu.h>
+#include <brigade/devicetree.h>
 
 #include "aarch64.h"
 #include "sysreg.h"
@@ -44,6 +45,15 @@ void arch_timer_set(uint64_t deadline_ticks) {
 void arch_send_ipi(const struct cpu *target) { board_send_ipi(target); }
 
 void arch_clear_ipi(void) { board_clear_ipi(); }
+
+uint64_t arch_last_device_irq_instret(void) { return this_cpu()->arch.device_irq_instret; }
+
+/* Every core the device tree lists can run brigade, and the timer's rate
+ * and the cores' identities come from system registers: nothing to read. */
+void arch_dt_describe(const void *dtb, struct machine *m) {
+  (void)dtb;
+  (void)m;
+}
 
 void aarch64_cpu_init(void) {
   sysreg_write(cntp_cval_el0, UINT64_MAX);

@@ -100,10 +100,11 @@ static void __attribute__((noreturn)) trap_panic(const struct trap_frame *tf, in
 
 void aarch64_trap(struct trap_frame *tf, int kind) {
   if (kind == TRAP_IRQ) {
-    /* For the interrupt-to-task benchmark (cpu.h). Recorded on every IRQ:
-     * which ones are devices only the board's controller knows, and the
-     * benchmark reads it after a device interrupt. */
-    this_cpu()->device_irq_instret = arch_instructions_retired();
+    /* For the interrupt-to-task benchmark (arch_last_device_irq_instret).
+     * Recorded on every IRQ: which ones are devices only the board's
+     * controller knows, and the benchmark reads it after a device
+     * interrupt. */
+    this_cpu()->arch.device_irq_instret = arch_instructions_retired();
     board_irq_dispatch();
     irq_exit();
     return;

@@ -40,6 +40,8 @@ void arch_send_ipi(const struct cpu *target) { sbi_send_ipi_one(target->hw_id); 
 
 void arch_clear_ipi(void) { csr_clear(sip, SIE_SSIE); }
 
+uint64_t arch_last_device_irq_instret(void) { return this_cpu()->arch.device_irq_instret; }
+
 void *arch_init_stack(void *stack_lo, size_t size, void (*entry)(void *arg, void *switch_arg),
                       void *arg) {
   extern void arch_task_trampoline(void);

@@ -23,7 +23,7 @@ int board_describe(const void *dtb, struct machine *m) {
     kprintf("brigade: device tree at %p: %s\n", dtb, fdt_strerror(err));
     return -1;
   }
-  riscv_time_init(m->timer_hz, m->timer_compare_in_smode && riscv_sstc_usable());
+  riscv_time_init(m->timer_hz, m->arch.timer_compare_in_smode && riscv_sstc_usable());
   return 0;
 }
 

@@ -103,7 +103,7 @@ void trap_dispatch(struct trap_frame *tf) {
     case IRQ_S_EXT:
       /* For the interrupt-to-task benchmark: a csrr and a store, and only
        * on device interrupts. */
-      this_cpu()->device_irq_instret = arch_instructions_retired();
+      this_cpu()->arch.device_irq_instret = arch_instructions_retired();
       cls = IRQ_EXTERNAL;
       break;
     default:

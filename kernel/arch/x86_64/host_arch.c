@@ -102,6 +102,8 @@ static __thread size_t next_stack_size;
 
 uint64_t arch_tick_hz(void) { return 1000000000u; }
 
+uint64_t arch_last_device_irq_instret(void) { return 0; }
+
 static struct host_cpu *me(void) { return &host_cpus[arch_this_cpu()->index]; }
 
 void host_arch_init(unsigned ncpus) {

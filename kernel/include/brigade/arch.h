@@ -142,6 +142,14 @@ bool arch_can_preempt(void);
 /** @brief Instructions retired on this core (or 0 where not available). */
 static inline uint64_t arch_instructions_retired(void);
 
+/**
+ * @brief arch_instructions_retired() as the trap handler read it when it took
+ *        this core's last device interrupt, before any C dispatch (0 where the
+ *        arch does not record it): where the "device interrupt to parked task
+ *        running" benchmark starts counting.
+ */
+uint64_t arch_last_device_irq_instret(void);
+
 #include <arch_inline.h>
 
 #endif /* BRIGADE_ARCH_H */

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <arch_structs.h>
 #include <brigade/arch.h>
 
 #define CACHE_LINE 64
@@ -26,10 +27,9 @@ struct cpu {
   uint64_t hw_id;   /**< hart id (RISC-V) or MPIDR affinity (AArch64) */
   struct _reent *reent; /**< newlib state for code running outside tasks */
   unsigned online;      /**< set once the core has reported in */
-  /** Instructions retired when the arch trap handler took the last device
-   *  interrupt here (0 where the arch does not record it): the start of the
-   *  "device interrupt to parked task running" benchmark. */
-  uint64_t device_irq_instret;
+  /** What the architecture keeps per core (kernel/arch/<arch>/include/
+   *  arch_structs.h); only kernel/arch/<arch>/ reads or writes it. */
+  struct arch_cpu arch;
 #ifdef BRIGADE_LOCK_VALIDATE
   /** Spinlocks this core holds, newest first, linked through the locks;
    *  only this core touches it, with interrupts masked. */

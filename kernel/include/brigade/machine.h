@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <arch_structs.h>
+
 struct machine_core {
   uint64_t hw_id;    /**< hart id / MPIDR */
   bool usable;       /**< can run brigade (e.g. has S-mode) */
@@ -18,12 +20,15 @@ struct machine_core {
 struct machine {
   uint64_t ram_base, ram_size;
   uint64_t timer_hz;
-  bool timer_compare_in_smode; /**< RISC-V Sstc */
   const void *firmware_blob;   /**< the device tree, kept out of the heap */
   uint64_t firmware_blob_size;
   const char *bootargs;        /**< /chosen/bootargs (QEMU -append), or NULL */
   unsigned ncores;             /**< entries in cores[] */
   struct machine_core *cores;  /**< filled when non-NULL (second pass) */
+  /** What the architecture reads from the device tree (kernel/arch/<arch>/
+   *  include/arch_structs.h, filled by arch_dt_describe); only
+   *  kernel/arch/<arch>/ reads it. */
+  struct arch_machine arch;
 };
 
 /** @brief The description board_describe produced at boot. */

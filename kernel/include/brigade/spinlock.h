@@ -16,7 +16,7 @@
  * against the code it interrupted.
  *
  * Lock validation (cmake -DBRIGADE_LOCK_VALIDATE=ON; the host-asan and
- * qemu-virt-rv64-lockcheck presets): every lock records the core that holds
+ * qemu-sifive-u presets): every lock records the core that holds
  * it and each core keeps the list of locks it holds (struct cpu), so taking
  * a lock this core already holds, releasing one it does not hold, and
  * switching away from a task while holding one (sched/schedule.c) panic,
