@@ -7,6 +7,8 @@ set(BRIGADE_PORTABLE_SOURCES
   kernel/irq.c
   kernel/kprintf.c
   kernel/panic.c
+  kernel/trace.c
+  kernel/trace_dump.c
   io/console.c
   io/serial.c)
 # The scheduler is its own object library (brigade_sched), built twice: as
@@ -19,6 +21,7 @@ set(BRIGADE_SCHED_SOURCES
   sched/stop.c
   sched/task.c
   sched/timer.c
+  sched/trace_events.c
   sched/waitgroup.c
   sched/mutex.c
   sched/semaphore.c

@@ -6,6 +6,7 @@
 #include <brigade/irq.h>
 #include <brigade/panic.h>
 #include <brigade/spinlock.h>
+#include <brigade/trace.h>
 
 static irq_handler_fn handlers[IRQ_CLASSES];
 static irq_handler_fn exit_handler;
@@ -86,7 +87,9 @@ void irq_dispatch(unsigned line) {
     panic("device interrupt line %u fired on core %u, but no driver is attached to it", line,
           cpu_index());
   __atomic_fetch_add(&table[line].count, 1, __ATOMIC_RELAXED);
+  TRACE(TRACE_IRQ_ENTER, line);
   fn(table[line].arg);
+  TRACE(TRACE_IRQ_EXIT, line);
 }
 
 uint64_t irq_line_count(unsigned line) {

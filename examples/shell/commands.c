@@ -14,6 +14,7 @@
 #include <brigade/serial.h>
 #include <brigade/sync.h>
 #include <brigade/task.h>
+#include <brigade/trace.h>
 
 #define MAX_CORES_SHOWN 64
 
@@ -209,6 +210,37 @@ static int cmd_stats(int argc, char **argv) {
   return -1;
 }
 
+/* ---- trace: the execution trace (docs/TRACING.md) ---------------------------- */
+
+static void write_stdout(const char *text, size_t len, void *ctx) {
+  (void)ctx;
+  fwrite(text, 1, len, stdout);
+}
+
+static int cmd_trace(int argc, char **argv) {
+  long events = 0;
+  if (argc >= 2 && strcmp(argv[1], "start") == 0 &&
+      (argc == 2 || (argc == 3 && parse_arg("trace start", argv[2], 64, 1L << 24, &events)))) {
+    int err = trace_start((unsigned)events);
+    if (err)
+      printf("trace start: %s\n", strerror(-err));
+    else
+      printf("trace: on, %u events per core\n", (unsigned)trace_capacity());
+  } else if (argc == 2 && strcmp(argv[1], "stop") == 0) {
+    trace_stop();
+    printf("trace: off\n");
+  } else if (argc == 2 && strcmp(argv[1], "dump") == 0) {
+    fflush(stdout);
+    int err = trace_dump(write_stdout, NULL);
+    fflush(stdout);
+    if (err)
+      printf("trace dump: %s\n", err == -ENODATA ? "tracing never started" : strerror(-err));
+  } else if (argc != 3 || strcmp(argv[1], "start") != 0) {
+    printf("trace: start [EVENTS-PER-CORE] | stop | dump\n");
+  }
+  return -1;
+}
+
 /* ---- cat: raw bytes through, with a checksum --------------------------------- */
 
 static uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n) {
@@ -273,6 +305,8 @@ static const struct command commands[] = {
     {"spawn", "N", "N tasks that each sleep 10..49 ms and report (N <= 1000)", cmd_spawn},
     {"ps", "", "every task: id, name, state, core, wait reason, waiting time", cmd_ps},
     {"stats", "", "per-core scheduler counters; UART drops, interrupts, readers woken", cmd_stats},
+    {"trace", "CMD", "start [EVENTS] | stop | dump: the execution trace, dumped framed",
+     cmd_trace},
     {"cat", "N", "copy the next N raw input bytes to the output, then their CRC-32", NULL},
     {"exit", "[CODE]", "stop the machine (under QEMU: exit with CODE)", cmd_exit},
 };

@@ -16,6 +16,7 @@
 struct _reent;
 struct machine;
 struct sched_cpu;
+struct trace_ring;
 
 struct cpu {
   /** Top of this core's boot stack. Must stay first: boot/<arch> asm reads it
@@ -38,6 +39,9 @@ struct cpu {
   /** The scheduler's state for this core (sched/ allocates it and alone
    *  knows its layout: the layer above the kernel's per-core state). */
   struct sched_cpu *sched;
+  /** This core's execution-trace ring (kernel/trace.c), NULL until tracing
+   *  first starts; written only by this core, read by anyone. */
+  struct trace_ring *trace;
 } __attribute__((aligned(CACHE_LINE)));
 
 /** @brief The calling core. */

@@ -62,6 +62,7 @@ struct sched_cpu {
   uint64_t clock_seen;      /**< ticks when the timer interrupt or idle loop last read the
                                  clock: a parked task's wait start, without a clock read */
   bool need_resched;        /**< set by the timer interrupt, acted on at its exit */
+  bool preempting;          /**< the switch under way preempts (the trace's stop reason) */
   enum after_switch after;  /**< see finish_switch */
   struct task *after_task;
   void (*after_unlock)(void *);
