@@ -48,12 +48,28 @@
 #include <brigade/trace.h>
 
 uint32_t trace_on;
+/* arch_tick_hz() at the first start, for readers with no way to call it
+ * (GDB: on AArch64 it is a system register). */
+uint64_t trace_tick_hz;
 static uint32_t capacity; /* events per ring; 0 until the first start */
 
+/* ThreadSanitizer does not model standalone fences (and GCC refuses them
+ * under -fsanitize=thread), so its build drops W2 and R3 and makes W3 a
+ * release store and R4 an acquire load instead: every ring access is an
+ * atomic there, so it checks that nothing else in a ring is touched
+ * without one, while the fence-pair argument is x86's and the hardware's. */
 #if defined(__SANITIZE_THREAD__)
 #define RING_STORE(lv, v) __atomic_store_n(&(lv), (v), __ATOMIC_RELAXED)
+#define HEAD_STORE(lv, v) __atomic_store_n(&(lv), (v), __ATOMIC_RELEASE)
+#define HEAD_RELOAD(lv) __atomic_load_n(&(lv), __ATOMIC_ACQUIRE)
+#define WRITER_FENCE() ((void)0)
+#define READER_FENCE() ((void)0)
 #else
 #define RING_STORE(lv, v) (*(volatile __typeof__(lv) *)&(lv) = (v))
+#define HEAD_STORE(lv, v) RING_STORE(lv, v)
+#define HEAD_RELOAD(lv) __atomic_load_n(&(lv), __ATOMIC_RELAXED)
+#define WRITER_FENCE() __atomic_thread_fence(__ATOMIC_RELEASE)
+#define READER_FENCE() __atomic_thread_fence(__ATOMIC_ACQUIRE)
 #endif
 #define RING_LOAD(lv) __atomic_load_n(&(lv), __ATOMIC_RELAXED)
 
@@ -68,8 +84,8 @@ void trace_record(enum trace_kind kind, uint64_t arg) {
   struct trace_event *e = &r->ev[i & r->mask];
   RING_STORE(e->stamp, arch_now_ticks() << 8 | (uint64_t)kind);
   RING_STORE(e->arg, arg);
-  __atomic_thread_fence(__ATOMIC_RELEASE); /* W2 above */
-  RING_STORE(r->head, i + 1);
+  WRITER_FENCE(); /* W2 above */
+  HEAD_STORE(r->head, i + 1);
 }
 
 static uint32_t round_up_pow2(uint32_t n) {
@@ -94,6 +110,7 @@ int trace_start(unsigned events_per_core) {
       /* Release: the ring's fields before the pointer (trace_record). */
       __atomic_store_n(&cpu->trace, r, __ATOMIC_RELEASE);
     }
+    trace_tick_hz = arch_tick_hz();
     __atomic_store_n(&capacity, cap, __ATOMIC_RELEASE);
   }
   /* Forget what the rings held: a reader starts at first. The writer may
@@ -137,8 +154,8 @@ bool trace_read(unsigned core, struct trace_event *out, uint32_t cap, struct tra
     out[k].stamp = RING_LOAD(e->stamp);
     out[k].arg = RING_LOAD(e->arg);
   }
-  __atomic_thread_fence(__ATOMIC_ACQUIRE); /* R3 */
-  uint64_t h2 = RING_LOAD(r->head);        /* R4 */
+  READER_FENCE();                  /* R3 */
+  uint64_t h2 = HEAD_RELOAD(r->head); /* R4 */
   uint64_t keep = h2 + 2 > size ? h2 + 2 - size : 0; /* oldest copy still whole */
   uint32_t drop = 0;
   if (keep > from)
