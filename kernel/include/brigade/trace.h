@@ -71,8 +71,12 @@ struct trace_ring {
 /** Nonzero while tracing is on (read by every event site). */
 extern uint32_t trace_on;
 
-/** @brief Record one event on the calling core; interrupts must be masked. */
-void trace_record(enum trace_kind kind, uint64_t arg);
+/**
+ * @brief Record one event (@p kind: an enum trace_kind, passed as a full
+ *        register so the callee need not widen it) on the calling core;
+ *        interrupts must be masked.
+ */
+void trace_record(uint64_t kind, uint64_t arg);
 
 /**
  * @brief The event site: one relaxed load and a branch predicted not taken
