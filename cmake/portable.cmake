@@ -15,6 +15,7 @@ set(BRIGADE_PORTABLE_SOURCES
 # shipped, and with the test hooks of sched/test_hooks.h compiled in
 # (brigade_sched_test_hooks) for the test images that widen race windows.
 set(BRIGADE_SCHED_SOURCES
+  sched/accounting.c
   sched/deadlock.c
   sched/global_queue.c
   sched/schedule.c

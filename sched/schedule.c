@@ -583,6 +583,7 @@ static inline void switch_to(struct sched_cpu *c, struct task *prev, struct task
       arm_slice_from_idle(c, slice);
   }
   TRACE_SWITCH(c, prev, next, after);
+  ACCOUNT_SWITCH(c, prev);
   task_check_stack(prev);
   arch_switch_hint(next->stack, next->stack_size);
   if (__builtin_expect(after == AFTER_EXIT, 0))
@@ -771,6 +772,7 @@ static void sched_init_once(void) {
   irq_set_handler(IRQ_IPI, on_ipi);
   irq_set_exit_handler(on_irq_exit);
   panic_set_dump_handler(sched_dump_tasks_for_panic);
+  account_init();
   spin_validate_set_describer(describe_running);
 }
 
@@ -884,5 +886,7 @@ bool sched_stats(unsigned core, struct sched_stats *out) {
   if (asleep_since && now > asleep_since)
     out->idle_ns += ticks_to_ns(now - asleep_since);
   out->global_takes = __atomic_load_n(&s->global_takes, __ATOMIC_RELAXED);
+  out->busy_ns = ticks_to_ns(__atomic_load_n(&cpu->sched->busy_ticks, __ATOMIC_RELAXED));
+  out->irq_ns = ticks_to_ns(__atomic_load_n(&cpu->irq_ticks, __ATOMIC_RELAXED));
   return true;
 }
