@@ -583,7 +583,6 @@ static inline void switch_to(struct sched_cpu *c, struct task *prev, struct task
       arm_slice_from_idle(c, slice);
   }
   TRACE_SWITCH(c, prev, next, after);
-  ACCOUNT_SWITCH(c, prev);
   task_check_stack(prev);
   arch_switch_hint(next->stack, next->stack_size);
   if (__builtin_expect(after == AFTER_EXIT, 0))

@@ -97,14 +97,6 @@ static inline void sched_stop_point(struct sched_cpu *c) {
 void account_switch(struct sched_cpu *c, struct task *prev);
 void account_init(void);
 
-/* The switch's accounting site: one load and a branch while accounting is
- * off (cpu.h, cpu_accounting). */
-#define ACCOUNT_SWITCH(c, prev)                                                \
-  do {                                                                         \
-    if (__builtin_expect(__atomic_load_n(&cpu_accounting, __ATOMIC_RELAXED), 0)) \
-      account_switch((c), (prev));                                             \
-  } while (0)
-
 /* deadlock.c */
 void sched_check_deadlock(void);
 void sched_dump_tasks_for_panic(void); /* panic_end's dump handler */

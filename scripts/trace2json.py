@@ -35,12 +35,12 @@ MAX_CORES = 1024
 
 # enum trace_kind (kernel/include/brigade/trace.h)
 SPAWN, TASK_NAME, RUN, STOP, PARK_REASON, READY, STEAL, IRQ_ENTER, IRQ_EXIT, TIMER, \
-    IDLE_SLEEP, IDLE_WAKE, IPI_SEND, IPI_RECV = range(1, 15)
+    IDLE_SLEEP, IDLE_WAKE, IPI_SEND, IPI_RECV, TASK_LIVE = range(1, 16)
 KIND_NAMES = {SPAWN: "spawn", TASK_NAME: "task-name", RUN: "run", STOP: "stop",
               PARK_REASON: "park-reason", READY: "ready", STEAL: "steal",
               IRQ_ENTER: "irq-enter", IRQ_EXIT: "irq-exit", TIMER: "timer",
               IDLE_SLEEP: "idle-sleep", IDLE_WAKE: "idle-wake", IPI_SEND: "ipi-send",
-              IPI_RECV: "ipi-recv"}
+              IPI_RECV: "ipi-recv", TASK_LIVE: "task-live"}
 STOP_REASONS = {1: "yield", 2: "preempted", 3: "parked", 4: "exited"}
 
 
@@ -159,6 +159,8 @@ def build(trace):
             pending_ready[lo] = ("spawn", core, ts)
             instants.append({"core": core, "ts": ts, "name": "spawn",
                              "args": {"task": lo, "by task": hi}})
+        elif kind == TASK_LIVE:
+            last_spawn[core] = lo
         elif kind == TASK_NAME:
             if core in last_spawn:
                 names[last_spawn.pop(core)] = strings.get(arg, "0x%x" % arg)
@@ -259,6 +261,36 @@ def chrome_json(trace, tl):
                           "lost": {str(c["core"]): c["lost"] for c in trace["cores"]}}}
 
 
+def crop(tl, name):
+    """The timeline cut to the runs of tasks called name (a little margin)."""
+    runs = [r for r in tl["runs"] if r["name"] == name]
+    if not runs:
+        raise DumpError("--crop %s: no task of that name ran in this trace" % name)
+    lo, hi = min(r["ts"] for r in runs), max(r["end"] for r in runs)
+    lo, hi = max(lo - (hi - lo) * 0.02, 0), hi + (hi - lo) * 0.02
+
+    def keep(items):
+        out = []
+        for i in items:
+            end = i.get("end", i["ts"])
+            if end >= lo and i["ts"] <= hi:
+                j = dict(i)
+                j["ts"] = max(i["ts"], lo) - lo
+                if "end" in i:
+                    j["end"] = min(end, hi) - lo
+                out.append(j)
+        return out
+    flows = []
+    for f in tl["flows"]:
+        if lo <= f["from"][1] <= hi and lo <= f["to"][1] <= hi:
+            g = dict(f)
+            g["from"] = (f["from"][0], f["from"][1] - lo)
+            g["to"] = (f["to"][0], f["to"][1] - lo)
+            flows.append(g)
+    return dict(tl, runs=keep(tl["runs"]), idles=keep(tl["idles"]), irqs=keep(tl["irqs"]),
+                instants=keep(tl["instants"]), flows=flows, end=hi - lo)
+
+
 def svg(trace, tl, title):
     width, left, row, top = 1200, 70, 34, 40
     height = top + row * tl["ncores"] + 60
@@ -355,6 +387,8 @@ def main():
     ap.add_argument("--json", help="write Chrome/Perfetto trace-event JSON here")
     ap.add_argument("--svg", help="write an SVG timeline here")
     ap.add_argument("--title", default="brigade execution trace")
+    ap.add_argument("--crop", metavar="TASK",
+                    help="draw the SVG only over the runs of tasks with this name")
     args = ap.parse_args()
     try:
         with open(args.dump, encoding="latin-1") as f:
@@ -374,8 +408,13 @@ def main():
             json.dump(chrome_json(trace, tl), f)
         print("trace2json: wrote %s" % args.json)
     if args.svg:
+        try:
+            picture = svg(trace, crop(tl, args.crop) if args.crop else tl, args.title)
+        except DumpError as e:
+            print("trace2json: %s" % e, file=sys.stderr)
+            return 2
         with open(args.svg, "w") as f:
-            f.write(svg(trace, tl, args.title))
+            f.write(picture)
         print("trace2json: wrote %s" % args.svg)
     return 0
 

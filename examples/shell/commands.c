@@ -280,7 +280,7 @@ static int cmd_trace(int argc, char **argv) {
   long events = 0;
   if (argc >= 2 && strcmp(argv[1], "start") == 0 &&
       (argc == 2 || (argc == 3 && parse_arg("trace start", argv[2], 64, 1L << 24, &events)))) {
-    int err = trace_start((unsigned)events);
+    int err = sched_trace_start((unsigned)events);
     if (err)
       printf("trace start: %s\n", strerror(-err));
     else

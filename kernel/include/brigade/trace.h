@@ -30,7 +30,7 @@
 /** What happened. The numbers are the dump format's: append, never renumber. */
 enum trace_kind {
   TRACE_SPAWN = 1,  /**< arg: new task id | spawning task id << 32 (0: none) */
-  TRACE_TASK_NAME,  /**< arg: const char * name of the task of the SPAWN just before */
+  TRACE_TASK_NAME,  /**< arg: const char * name of the task of the SPAWN or TASK_LIVE before */
   TRACE_RUN,        /**< arg: task id; the core runs it from now on */
   TRACE_STOP,       /**< arg: task id | enum trace_stop << 32; the core left it */
   TRACE_PARK_REASON, /**< arg: const char * wait reason of the STOP (PARKED) just before */
@@ -43,6 +43,7 @@ enum trace_kind {
   TRACE_IDLE_WAKE,  /**< arg: 0 */
   TRACE_IPI_SEND,   /**< arg: target core */
   TRACE_IPI_RECV,   /**< arg: 0 */
+  TRACE_TASK_LIVE,  /**< arg: id of a task that existed when tracing started; a TASK_NAME follows */
   TRACE_KINDS
 };
 

@@ -41,6 +41,13 @@ struct sched_task_usage {
  */
 void sched_accounting_start(void);
 
+/**
+ * @brief trace_start (<brigade/trace.h>), then name every live task in the
+ *        calling core's ring (up to an eighth of its capacity), so a trace
+ *        shows the names of tasks spawned before it began.
+ */
+int sched_trace_start(unsigned events_per_core);
+
 /** @brief True once sched_accounting_start has been called. */
 bool sched_accounting_on(void);
 
