@@ -37,6 +37,7 @@
 #include <brigade/spinlock.h>
 #include <brigade/sync.h>
 #include <brigade/task.h>
+#include <brigade/trace.h>
 
 /* Internal, for sizeof(struct task) only: the memory table sets the struct
  * against what a pending task really costs in the heap. */
@@ -78,6 +79,8 @@
 /* Targets of the design, and FreeRTOS on the same QEMU (M-mode, -O2 rv64gc;
  * from the project's design notes) for scale. */
 #define TARGET_SWITCH_INSTRUCTIONS 40
+/* Issue 16's budget for one trace event on RV64. */
+#define TARGET_TRACE_EVENT_INSTRUCTIONS 30
 #define TARGET_CHAN_HANDOFF_INSTRUCTIONS 120
 #define TARGET_SPAWN_RUN_EXIT_INSTRUCTIONS 150
 #define TARGET_PENDING_TASK_BYTES 96
@@ -130,6 +133,8 @@ enum {
   ROW_SIGNAL,
   ROW_CHAN_HANDOFF,
   ROW_SELECT,
+  ROW_TRACE_EVENT,
+  ROW_YIELD_TRACED,
   NROWS
 };
 
@@ -153,6 +158,11 @@ static struct row rows[NROWS] = {
                                   "(per message)",
                           .target = TARGET_CHAN_HANDOFF_INSTRUCTIONS,
                           .freertos = "~860 (queue send to a blocked receiver)"},
+    [ROW_TRACE_EVENT] = {"trace-event", "one execution-trace event recorded, tracing on "
+                                        "(TRACE site + trace_record, per event)",
+                         .target = TARGET_TRACE_EVENT_INSTRUCTIONS},
+    [ROW_YIELD_TRACED] = {"yield-traced", "task_yield switch as in yield, tracing on (a stop and "
+                                          "a run event per switch)"},
     [ROW_SELECT] = {"select", "chan_select receiving from one of two unbuffered channels, the "
                               "sender on the same core (per message)"},
 };
@@ -334,6 +344,28 @@ static void measure_yield(struct row *r) {
     cannot_measure("yield: %llu switches for %llu yields; the partner was not there to switch to",
                    (unsigned long long)(after.switches - before.switches),
                    (unsigned long long)(r->ops * REPS));
+}
+
+/* ---- one trace event ------------------------------------------------------------- */
+
+/* The event site as the scheduler has it (the TRACE macro: load, branch,
+ * call) and the record itself, interrupts masked as at every site; the
+ * figure includes the loop's own two or three instructions. */
+static void measure_trace_event(struct row *r) {
+  r->ops = iters;
+  if (trace_start(0) != 0) {
+    cannot_measure("trace-event: no memory for the trace rings");
+    return;
+  }
+  for (int rep = 0; rep < REPS; rep++) {
+    unsigned long irq = arch_irq_save();
+    uint64_t t0 = arch_instructions_retired();
+    for (unsigned i = 0; i < iters; i++)
+      TRACE(TRACE_TIMER, i);
+    r->instret[rep] = arch_instructions_retired() - t0;
+    arch_irq_restore(irq);
+  }
+  trace_stop();
 }
 
 /* ---- spawn + first run + exit --------------------------------------------------- */
@@ -751,6 +783,14 @@ static void run_all(void *wg) {
       measure_chan_handoff(&rows[ROW_CHAN_HANDOFF]);
     if (wanted(rows[ROW_SELECT].key))
       measure_select(&rows[ROW_SELECT]);
+    if (wanted(rows[ROW_TRACE_EVENT].key))
+      measure_trace_event(&rows[ROW_TRACE_EVENT]);
+    if (wanted(rows[ROW_YIELD_TRACED].key)) {
+      if (trace_start(0) != 0)
+        cannot_measure("yield-traced: no memory for the trace rings");
+      measure_yield(&rows[ROW_YIELD_TRACED]);
+      trace_stop();
+    }
   }
   waitgroup_done(wg);
 }

@@ -7,18 +7,22 @@ set(BRIGADE_PORTABLE_SOURCES
   kernel/irq.c
   kernel/kprintf.c
   kernel/panic.c
+  kernel/trace.c
+  kernel/trace_dump.c
   io/console.c
   io/serial.c)
 # The scheduler is its own object library (brigade_sched), built twice: as
 # shipped, and with the test hooks of sched/test_hooks.h compiled in
 # (brigade_sched_test_hooks) for the test images that widen race windows.
 set(BRIGADE_SCHED_SOURCES
+  sched/accounting.c
   sched/deadlock.c
   sched/global_queue.c
   sched/schedule.c
   sched/stop.c
   sched/task.c
   sched/timer.c
+  sched/trace_events.c
   sched/waitgroup.c
   sched/mutex.c
   sched/semaphore.c

@@ -15,6 +15,9 @@ targets). It adds:
   brigade bt ID|NAME       backtrace of one task, then put everything back
   brigade restore          put the registers back (also done before any
                            command that resumes the target)
+  brigade trace dump FILE  write the execution-trace rings (kernel/trace.c)
+                           to FILE as the framed dump `trace dump` prints,
+                           for scripts/trace2json.py; works on a hung board
 
 Like OpenOCD's RTOS awareness for FreeRTOS or Zephyr, it reads the
 runtime's own data structures, so it works the same under QEMU's gdbstub
@@ -32,7 +35,10 @@ finish and the like (hook-* definitions below), so the target never
 resumes with a parked task's registers.
 """
 
+import base64
 import os
+import struct
+import zlib
 
 import gdb
 
@@ -487,6 +493,78 @@ class RestoreCommand(gdb.Command):
             gdb.write("nothing to restore\n")
 
 
+TRACE_NAME_KINDS = (2, 5)  # TRACE_TASK_NAME, TRACE_PARK_REASON (trace.h)
+
+
+def _ring_events(ring):
+    """A ring's readable events as (index of the first, [(stamp, arg)], lost),
+    by the reader's rule of kernel/trace.c: the target may have stopped in
+    the middle of writing one, so the two oldest slots of a full ring are
+    dropped as a live reader would."""
+    head, first, mask = int(ring["head"]), int(ring["first"]), int(ring["mask"])
+    size = mask + 1
+    start = max(first, head - size + 2 if head + 2 > size else 0)
+    start = min(start, head)
+    raw = gdb.selected_inferior().read_memory(int(ring["ev"].address), size * 16).tobytes()
+    events = [struct.unpack_from("<QQ", raw, (i & mask) * 16) for i in range(start, head)]
+    return start, events, start - min(first, start)
+
+
+class TracePrefix(gdb.Command):
+    """The execution trace: brigade trace dump FILE."""
+
+    def __init__(self):
+        super().__init__("brigade trace", gdb.COMMAND_USER, prefix=True)
+
+
+class TraceDumpCommand(gdb.Command):
+    """Write the execution-trace rings to FILE: brigade trace dump FILE.
+
+Reads every core's ring from memory (tracing need not be stopped, the
+target need not be able to run: a hung board can still be traced) and
+writes the same framed dump the shell's `trace dump` prints. Convert it
+with scripts/trace2json.py FILE --json OUT.json --svg OUT.svg."""
+
+    def __init__(self):
+        super().__init__("brigade trace dump", gdb.COMMAND_USER, gdb.COMPLETE_FILENAME)
+
+    def invoke(self, arg, from_tty):
+        path = arg.strip()
+        if not path:
+            raise BrigadeError("brigade trace dump: give the file to write")
+        hz = int(_static("trace_tick_hz", "kernel/trace.c"))
+        if hz == 0:
+            raise BrigadeError("brigade trace dump: tracing never started (trace_start)")
+        cpus = _static("cpus", "kernel/cpu.c")
+        n = int(_static("ncpus", "kernel/cpu.c"))
+        image = [b"BRTRACE1", struct.pack("<IIQ", n, 0, hz)]
+        strings = []
+        total = 0
+        for i in range(n):
+            ring = cpus[i]["trace"]
+            first, events, lost = (0, [], 0) if int(ring) == 0 else _ring_events(
+                ring.dereference())
+            image.append(struct.pack("<IIQQ", i, len(events), lost, first))
+            for stamp, value in events:
+                image.append(struct.pack("<QQ", stamp, value))
+                if stamp & 0xff in TRACE_NAME_KINDS and value and value not in strings:
+                    strings.append(value)
+            total += len(events)
+        image.append(struct.pack("<I", len(strings)))
+        for addr in strings:
+            text = _string(addr).encode("utf-8")[:64]
+            image.append(struct.pack("<QI", addr, len(text)) + text)
+        data = b"".join(image)
+        body = base64.b64encode(data).decode()
+        with open(path, "w") as f:
+            f.write("--- brigade trace begin ---\n")
+            for k in range(0, len(body), 76):
+                f.write(body[k:k + 76] + "\n")
+            f.write("--- brigade trace end: %d bytes, crc32 %08x ---\n"
+                    % (len(data), zlib.crc32(data) & 0xffffffff))
+        gdb.write("brigade trace dump: %d events from %d cores to %s\n" % (total, n, path))
+
+
 # Commands that let the target run. A pre-hook on each puts the real
 # registers back first.
 RESUMING = ("continue", "next", "step", "stepi", "nexti", "finish", "until", "advance",
@@ -509,4 +587,6 @@ CoresCommand()
 TaskCommand()
 BacktraceCommand()
 RestoreCommand()
+TracePrefix()
+TraceDumpCommand()
 _install_hooks()

@@ -48,3 +48,11 @@ struct cpu *cpus_create(const struct machine *m, uint64_t boot_hw_id) {
           (unsigned long)boot_hw_id);
   return boot;
 }
+
+uint32_t cpu_accounting;
+
+void cpu_accounting_start(void) {
+  /* Relaxed: each core starts accounting at its next switch or interrupt
+   * that sees the flag; nothing is published with it. */
+  __atomic_store_n(&cpu_accounting, 1, __ATOMIC_RELAXED);
+}

@@ -6,6 +6,7 @@
 #include <brigade/irq.h>
 #include <brigade/panic.h>
 #include <brigade/spinlock.h>
+#include <brigade/trace.h>
 
 static irq_handler_fn handlers[IRQ_CLASSES];
 static irq_handler_fn exit_handler;
@@ -86,7 +87,17 @@ void irq_dispatch(unsigned line) {
     panic("device interrupt line %u fired on core %u, but no driver is attached to it", line,
           cpu_index());
   __atomic_fetch_add(&table[line].count, 1, __ATOMIC_RELAXED);
+  TRACE(TRACE_IRQ_ENTER, line);
+  bool accounting = __atomic_load_n(&cpu_accounting, __ATOMIC_RELAXED);
+  uint64_t t0 = accounting ? arch_now_ticks() : 0;
   fn(table[line].arg);
+  if (accounting) {
+    /* Only this core writes it; readers on other cores load it relaxed
+     * (an aligned 64-bit store does not tear on the 64-bit targets). */
+    struct cpu *me = this_cpu();
+    __atomic_store_n(&me->irq_ticks, me->irq_ticks + (arch_now_ticks() - t0), __ATOMIC_RELAXED);
+  }
+  TRACE(TRACE_IRQ_EXIT, line);
 }
 
 uint64_t irq_line_count(unsigned line) {

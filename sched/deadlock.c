@@ -7,6 +7,7 @@
  * is repeated after a short pause, so a core that is just being woken (its
  * idle flag cleared a moment later) cannot cause a false report.
  */
+#include <brigade/kprintf.h>
 #include <brigade/panic.h>
 #include <brigade/sched.h>
 
@@ -45,12 +46,18 @@ static void dump_one(const struct task *t, void *ctx) {
   const char *reason = state == TASK_PARKED && t->wait_reason ? t->wait_reason : "";
   if (state == TASK_PARKED) {
     uint64_t waited_ms = ticks_to_ns(d->now - t->wait_since) / 1000000u;
-    kprintf("  task %-8u %-16s %-9s core %-3u %s, for %lu ms\n", (unsigned)t->id, task_name(t),
+    kprintf("  task %-8u %-16s %-9s core %-3u %s, for %lu ms", (unsigned)t->id, task_name(t),
             state_name(state), (unsigned)t->last_core, reason, (unsigned long)waited_ms);
   } else {
-    kprintf("  task %-8u %-16s %-9s core %-3u\n", (unsigned)t->id, task_name(t), state_name(state),
+    kprintf("  task %-8u %-16s %-9s core %-3u", (unsigned)t->id, task_name(t), state_name(state),
             (unsigned)t->last_core);
   }
+  if (__atomic_load_n(&cpu_accounting, __ATOMIC_RELAXED)) { /* CPU time, milliseconds */
+    uint32_t us = __atomic_load_n(&t->run_us, __ATOMIC_RELAXED);
+    kprintf("%scpu %lu.%03lu ms%s", state == TASK_PARKED ? ", " : " ", (unsigned long)(us / 1000),
+            (unsigned long)(us % 1000), us == UINT32_MAX ? " or more" : "");
+  }
+  kprintf("\n");
 }
 
 static void dump(bool parked_only) {

@@ -106,6 +106,7 @@
 
 #include "task_internal.h"
 #include "test_hooks.h"
+#include "trace_events.h"
 
 #define FAIRNESS_GLOBAL_EVERY 61
 #define FAIRNESS_PINNED_EVERY 31
@@ -263,6 +264,7 @@ static void runq_put_slow(struct sched_cpu *c, struct task *t) {
 static void send_wakeup(unsigned index) {
   struct sched_cpu *me = sched_self();
   STAT_ADD(me, wakeups_sent, 1);
+  TRACE(TRACE_IPI_SEND, index);
   arch_send_ipi(cpu_get(index));
 }
 
@@ -354,7 +356,8 @@ uint32_t sched_rand(void) {
   return x;
 }
 
-static struct task *steal_from(struct sched_cpu *me, struct sched_cpu *victim) {
+static struct task *steal_from(struct sched_cpu *me, unsigned victim_index) {
+  struct sched_cpu *victim = sched_of(victim_index);
   int64_t n = deque_size(&victim->runq);
   if (n <= 0)
     return NULL;
@@ -373,6 +376,7 @@ static struct task *steal_from(struct sched_cpu *me, struct sched_cpu *victim) {
   if (first) {
     STAT_ADD(me, steals, 1);
     STAT_ADD(me, tasks_stolen, (uint64_t)got);
+    TRACE(TRACE_STEAL, victim_index | (uint64_t)got << 32);
   }
   return first;
 }
@@ -387,17 +391,18 @@ static struct task *steal_work(struct sched_cpu *me) {
       unsigned v = (start + i) % n;
       if (v == self)
         continue;
-      struct sched_cpu *victim = sched_of(v);
-      struct task *t = steal_from(me, victim);
+      struct task *t = steal_from(me, v);
       if (t)
         return t;
       if (round == STEAL_ROUNDS - 1) {
         /* Last resort: the task the victim is about to run. */
+        struct sched_cpu *victim = sched_of(v);
         struct task *r = __atomic_load_n(&victim->runnext, __ATOMIC_ACQUIRE);
         if (r && __atomic_compare_exchange_n(&victim->runnext, &r, NULL, false,
                                              __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
           STAT_ADD(me, steals, 1);
           STAT_ADD(me, tasks_stolen, 1);
+          TRACE(TRACE_STEAL, v | (uint64_t)1 << 32);
           return r;
         }
       }
@@ -577,6 +582,7 @@ static inline void switch_to(struct sched_cpu *c, struct task *prev, struct task
     if (__builtin_expect((prev->flags & TASK_FLAG_IDLE) && slice, 0))
       arm_slice_from_idle(c, slice);
   }
+  TRACE_SWITCH(c, prev, next, after);
   task_check_stack(prev);
   arch_switch_hint(next->stack, next->stack_size);
   if (__builtin_expect(after == AFTER_EXIT, 0))
@@ -656,6 +662,7 @@ void task_ready(task_t *t) {
     panic("task_ready on task %u (%s), which is not parked (state %u)", (unsigned)t->id,
           task_name(t), (unsigned)parked);
   t->wait_reason = NULL;
+  TRACE(TRACE_READY, t->id);
   struct sched_cpu *c = sched_self();
   if (t->pin != TASK_ANY_CORE) {
     runq_put(c, t);
@@ -705,6 +712,7 @@ static void on_timer_interrupt(void) {
 static void on_ipi(void) {
   /* The wake-up itself is the message: whatever it announced is in a queue
    * and the trap exit path or the idle loop will look. */
+  TRACE(TRACE_IPI_RECV, 0);
 }
 
 /* Called by the arch trap path after an interrupt handler, still with
@@ -719,7 +727,11 @@ static void on_irq_exit(void) {
   if (!cur || (cur->flags & TASK_FLAG_IDLE))
     return;
   STAT_ADD(c, preemptions, 1);
+  /* For the trace's stop reason; cleared by the switch, or here when
+   * there was nothing to switch to (sched_self: we may resume elsewhere). */
+  c->preempting = true;
   schedule_away(c, cur, AFTER_REQUEUE, NULL, NULL);
+  sched_self()->preempting = false;
 }
 
 /* ---- the per-core loop ------------------------------------------------------------ */
@@ -772,6 +784,7 @@ static void sched_init_once(void) {
   irq_set_handler(IRQ_IPI, on_ipi);
   irq_set_exit_handler(on_irq_exit);
   panic_set_dump_handler(sched_dump_tasks_for_panic);
+  account_init();
   spin_validate_set_describer(describe_running);
   /* Release: every handler above is installed before a waiting core goes on. */
   __atomic_store_n(&state, INIT_DONE, __ATOMIC_RELEASE);
@@ -841,7 +854,9 @@ void sched_run_core(void) {
       /* Published so sched_stats counts a sleep still in progress: a core
        * idle since boot would otherwise show no idle time at all. */
       __atomic_store_n(&c->asleep_since, t0, __ATOMIC_RELAXED);
+      TRACE(TRACE_IDLE_SLEEP, 0);
       arch_wait_for_interrupt();
+      TRACE(TRACE_IDLE_WAKE, 0);
       c->clock_seen = arch_now_ticks();
       __atomic_store_n(&c->asleep_since, 0, __ATOMIC_RELAXED);
       STAT_ADD(c, idle_ns, ticks_to_ns(c->clock_seen - t0));
@@ -885,5 +900,7 @@ bool sched_stats(unsigned core, struct sched_stats *out) {
   if (asleep_since && now > asleep_since)
     out->idle_ns += ticks_to_ns(now - asleep_since);
   out->global_takes = __atomic_load_n(&s->global_takes, __ATOMIC_RELAXED);
+  out->busy_ns = ticks_to_ns(__atomic_load_n(&cpu->sched->busy_ticks, __ATOMIC_RELAXED));
+  out->irq_ns = ticks_to_ns(__atomic_load_n(&cpu->irq_ticks, __ATOMIC_RELAXED));
   return true;
 }

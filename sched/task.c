@@ -15,6 +15,7 @@
 #include <brigade/panic.h>
 
 #include "task_internal.h"
+#include "trace_events.h"
 
 _Static_assert(sizeof(void *) != 8 || sizeof(struct task) <= 96,
                "struct task must stay within 96 bytes on 64-bit targets (memory per pending task)");
@@ -137,6 +138,7 @@ int task_spawn(task_t **out, void (*fn)(void *arg), void *arg, const struct task
   };
   if (out)
     *out = t;
+  TRACE_SPAWN_TASK(c, t);
   __atomic_store_n(&c->stats.spawns, c->stats.spawns + 1, __ATOMIC_RELAXED);
   runq_put(c, t);
   if (t->pin == TASK_ANY_CORE)

@@ -27,6 +27,7 @@ struct task {
   int16_t pin;              /* core index or TASK_ANY_CORE */
   uint16_t last_core;
   uint8_t flags;
+  uint32_t run_us;          /* time run, microseconds, while CPU accounting is on (saturates) */
 };
 
 #define TASK_FLAG_IDLE 1u /* a core's own scheduler context, not a real task */
@@ -91,6 +92,10 @@ static inline void sched_stop_point(struct sched_cpu *c) {
   if (__builtin_expect(__atomic_load_n(&c->stop, __ATOMIC_RELAXED) == SCHED_STOP_HALT, 0))
     sched_halt(c);
 }
+
+/* accounting.c */
+void account_switch(struct sched_cpu *c, struct task *prev);
+void account_init(void);
 
 /* deadlock.c */
 void sched_check_deadlock(void);

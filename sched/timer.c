@@ -12,6 +12,7 @@
 
 #include "task_internal.h"
 #include "test_hooks.h"
+#include "trace_events.h"
 
 static void swap(struct timer **h, uint32_t i, uint32_t j) {
   struct timer *t = h[i];
@@ -134,6 +135,7 @@ unsigned timers_run_expired(struct sched_cpu *c, uint64_t now) {
     __atomic_store_n(&t->fired, true, __ATOMIC_RELEASE);
     spin_unlock_irqrestore(&c->timer_lock, irq);
     SCHED_TEST_HOOK(SCHED_TEST_TIMER_BEFORE_FN, t->task); /* t lives until fn(t) wakes its task */
+    TRACE(TRACE_TIMER, t->task ? t->task->id : 0);
     fn(t);
     fired++;
   }

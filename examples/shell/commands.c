@@ -14,6 +14,7 @@
 #include <brigade/serial.h>
 #include <brigade/sync.h>
 #include <brigade/task.h>
+#include <brigade/trace.h>
 
 #define MAX_CORES_SHOWN 64
 
@@ -168,6 +169,62 @@ static int cmd_spawn(int argc, char **argv) {
   return -1;
 }
 
+/* ---- top: where the CPU time goes ---------------------------------------------- */
+
+#define TOP_TASKS 10
+
+static int by_run_time(const void *a, const void *b) {
+  const struct sched_task_usage *x = a, *y = b;
+  return x->run_us < y->run_us ? 1 : x->run_us > y->run_us ? -1 : 0;
+}
+
+static void print_permille(uint64_t part, uint64_t whole) {
+  uint64_t pm = whole ? part * 1000 / whole : 0;
+  if (pm > 1000)
+    pm = 1000;
+  printf(" %4" PRIu64 ".%" PRIu64 "%%", pm / 10, pm % 10);
+}
+
+/* Per core: busy (in tasks), idle (asleep) and in device interrupts since
+ * the previous top (the first: since accounting started with the shell);
+ * then the tasks that used the most CPU time in all. */
+static int cmd_top(int argc, char **argv) {
+  (void)argv;
+  if (argc != 1) {
+    printf("top: takes no arguments\n");
+    return -1;
+  }
+  static uint64_t last_at, last_busy[MAX_CORES_SHOWN], last_idle[MAX_CORES_SHOWN],
+      last_irq[MAX_CORES_SHOWN];
+  uint64_t now = task_now_ns(), span = now - last_at;
+  printf("top: the last %" PRIu64 " ms\ncore   busy   idle    irq\n", span / 1000000);
+  struct sched_stats st;
+  for (unsigned i = 0; i < shown_cores(); i++) {
+    if (!sched_stats(i, &st))
+      continue;
+    printf("%4u", i);
+    print_permille(st.busy_ns - last_busy[i], span);
+    print_permille(st.idle_ns - last_idle[i], span);
+    print_permille(st.irq_ns - last_irq[i], span);
+    printf("\n");
+    last_busy[i] = st.busy_ns;
+    last_idle[i] = st.idle_ns;
+    last_irq[i] = st.irq_ns;
+  }
+  last_at = now;
+  static struct sched_task_usage tasks[256];
+  unsigned n = sched_task_usage(tasks, sizeof tasks / sizeof tasks[0]);
+  unsigned shown = n < sizeof tasks / sizeof tasks[0] ? n : sizeof tasks / sizeof tasks[0];
+  qsort(tasks, shown, sizeof tasks[0], by_run_time);
+  printf("    id name             state     core  cpu ms\n");
+  for (unsigned i = 0; i < shown && i < TOP_TASKS; i++)
+    printf("%6" PRIu32 " %-16s %-9s %4u %7" PRIu32 ".%03" PRIu32 "%s\n", tasks[i].id,
+           tasks[i].name, tasks[i].state, tasks[i].core, tasks[i].run_us / 1000,
+           tasks[i].run_us % 1000, tasks[i].run_us == UINT32_MAX ? "+" : "");
+  printf("%u tasks\n", n);
+  return -1;
+}
+
 /* ---- ps, stats --------------------------------------------------------------- */
 
 static int cmd_ps(int argc, char **argv) {
@@ -183,16 +240,19 @@ static int cmd_stats(int argc, char **argv) {
   (void)argv;
   uint64_t up = task_now_ns();
   printf("uptime %" PRIu64 " ms, %u cores\n", up / 1000000, cpu_count());
-  printf("core  tasks-run  switches  steals  stolen  preempted  idle\n");
+  printf("core  tasks-run  switches  steals  stolen  preempted  idle   busy    irq\n");
   struct sched_stats st;
   for (unsigned i = 0; i < shown_cores(); i++) {
     if (!sched_stats(i, &st))
       continue;
     uint64_t idle_permille = up ? st.idle_ns * 1000 / up : 0;
     printf("%4u %10" PRIu64 " %9" PRIu64 " %7" PRIu64 " %7" PRIu64 " %10" PRIu64
-           " %3" PRIu64 ".%" PRIu64 "%%\n",
+           " %3" PRIu64 ".%" PRIu64 "%%",
            i, st.tasks_started, st.switches, st.steals, st.tasks_stolen, st.preemptions,
            idle_permille / 10, idle_permille % 10);
+    print_permille(st.busy_ns, up); /* since boot: the shell turns accounting on first thing */
+    print_permille(st.irq_ns, up);
+    printf("\n");
   }
   struct serial_port *port = console_port();
   if (port) {
@@ -205,6 +265,37 @@ static int cmd_stats(int argc, char **argv) {
            s.rx_throttled);
   } else {
     printf("uart: none (console is the host's stdout)\n");
+  }
+  return -1;
+}
+
+/* ---- trace: the execution trace (docs/TRACING.md) ---------------------------- */
+
+static void write_stdout(const char *text, size_t len, void *ctx) {
+  (void)ctx;
+  fwrite(text, 1, len, stdout);
+}
+
+static int cmd_trace(int argc, char **argv) {
+  long events = 0;
+  if (argc >= 2 && strcmp(argv[1], "start") == 0 &&
+      (argc == 2 || (argc == 3 && parse_arg("trace start", argv[2], 64, 1L << 24, &events)))) {
+    int err = sched_trace_start((unsigned)events);
+    if (err)
+      printf("trace start: %s\n", strerror(-err));
+    else
+      printf("trace: on, %u events per core\n", (unsigned)trace_capacity());
+  } else if (argc == 2 && strcmp(argv[1], "stop") == 0) {
+    trace_stop();
+    printf("trace: off\n");
+  } else if (argc == 2 && strcmp(argv[1], "dump") == 0) {
+    fflush(stdout);
+    int err = trace_dump(write_stdout, NULL);
+    fflush(stdout);
+    if (err)
+      printf("trace dump: %s\n", err == -ENODATA ? "tracing never started" : strerror(-err));
+  } else if (argc != 3 || strcmp(argv[1], "start") != 0) {
+    printf("trace: start [EVENTS-PER-CORE] | stop | dump\n");
   }
   return -1;
 }
@@ -271,8 +362,12 @@ static const struct command commands[] = {
     {"fib", "N", "fib(N) as a parallel fork-join over all cores (N <= 40)", cmd_fib},
     {"sleep", "MS", "sleep MS milliseconds", cmd_sleep},
     {"spawn", "N", "N tasks that each sleep 10..49 ms and report (N <= 1000)", cmd_spawn},
-    {"ps", "", "every task: id, name, state, core, wait reason, waiting time", cmd_ps},
+    {"ps", "", "every task: id, name, state, core, wait reason, waiting time, CPU time",
+     cmd_ps},
     {"stats", "", "per-core scheduler counters; UART drops, interrupts, readers woken", cmd_stats},
+    {"top", "", "per core busy/idle/irq time since the last top; tasks by CPU time", cmd_top},
+    {"trace", "CMD", "start [EVENTS] | stop | dump: the execution trace, dumped framed",
+     cmd_trace},
     {"cat", "N", "copy the next N raw input bytes to the output, then their CRC-32", NULL},
     {"exit", "[CODE]", "stop the machine (under QEMU: exit with CODE)", cmd_exit},
 };

@@ -5,12 +5,14 @@
 
 #include <brigade/board.h>
 #include <brigade/cpu.h>
+#include <brigade/sched.h>
 
 #include "commands.h"
 #include "line_editor.h"
 
 int main(void) {
   static struct line_editor ed;
+  sched_accounting_start(); /* ps and top show CPU time */
   printf("brigade shell on %s, %u cores. Type help for commands.\n", board_name, cpu_count());
   for (;;) {
     fflush(stdout);

@@ -10,6 +10,9 @@
  *   never-run      new: spawned, no stack yet
  *   director       running: it calls gdb_checkpoint
  *
+ * Tracing is on from the start, so the rings hold how every one of them
+ * got there (brigade trace dump).
+ *
  * Everything the director waits for is pinned to its own core, so by the
  * time it runs again each of them has finished switching away: the saved
  * contexts are complete when the breakpoint hits, whatever the host load.
@@ -24,6 +27,7 @@
 #include <brigade/sched.h>
 #include <brigade/sync.h>
 #include <brigade/task.h>
+#include <brigade/trace.h>
 
 #define DIRECTOR_CORE 0
 #define SPINNER_CORE 1
@@ -131,6 +135,9 @@ int main(void) {
    * (a loaded host can stall a virtual core that long) would let never-run
    * start. */
   sched_set_time_slice_ns(0);
+  /* Traced from the start, for `brigade trace dump` at the checkpoint. */
+  if (trace_start(0) != 0)
+    printf("parked_tasks: no memory for the trace rings\n");
   messages = chan_make(sizeof(int), 0, "messages");
   struct waitgroup director_done = WAITGROUP_INIT;
   waitgroup_add(&director_done, 1);

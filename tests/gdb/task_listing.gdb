@@ -16,6 +16,24 @@ backtrace
 brigade restore
 echo === after restore ===\n
 backtrace 1
+# The trace rings, read from memory and converted: every parked task's
+# last run ends with its wait reason.
+python
+import json, os, shutil, subprocess, tempfile
+with tempfile.TemporaryDirectory() as d:
+    gdb.execute("brigade trace dump %s/trace.dump" % d)
+    r = subprocess.run([shutil.which("python3"), os.path.join(_source_root(), "scripts",
+                        "trace2json.py"), d + "/trace.dump", "--json", d + "/t.json"],
+                       capture_output=True, text=True)
+    gdb.write(r.stdout + r.stderr)
+    last = {}
+    for e in json.load(open(d + "/t.json"))["traceEvents"]:
+        if e.get("cat") == "task":
+            last[e["name"]] = e["args"]
+    for name in ("chan-receiver", "mutex-waiter", "sleeper"):
+        a = last.get(name, {})
+        gdb.write("trace: %s last stopped %s on %s\n" % (name, a.get("stop"), a.get("wait reason")))
+end
 brigade task yielder
 # Left loaded on purpose: the hook before continue must put the real
 # registers back, or the image crashes instead of printing its summary.

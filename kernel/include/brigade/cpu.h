@@ -17,6 +17,7 @@
 struct _reent;
 struct machine;
 struct sched_cpu;
+struct trace_ring;
 
 struct cpu {
   /** Top of this core's boot stack. Must stay first: boot/<arch> asm reads it
@@ -38,7 +39,21 @@ struct cpu {
   /** The scheduler's state for this core (sched/ allocates it and alone
    *  knows its layout: the layer above the kernel's per-core state). */
   struct sched_cpu *sched;
+  /** This core's execution-trace ring (kernel/trace.c), NULL until tracing
+   *  first starts; written only by this core, read by anyone. */
+  struct trace_ring *trace;
+  /** Ticks spent in device interrupt handlers here while CPU accounting is
+   *  on (irq_dispatch); written by this core only. */
+  uint64_t irq_ticks;
 } __attribute__((aligned(CACHE_LINE)));
+
+/** Nonzero once CPU accounting is on (cpu_accounting_start): run time per
+ *  task and per core, and interrupt time, cost a clock read per switch and
+ *  per device interrupt, so programs that want them ask. */
+extern uint32_t cpu_accounting;
+
+/** @brief Turn CPU accounting on for good (idempotent). */
+void cpu_accounting_start(void);
 
 /** @brief The calling core. */
 static inline struct cpu *this_cpu(void) { return arch_this_cpu(); }

@@ -20,7 +20,42 @@ struct sched_stats {
   uint64_t wakeups_sent;   /**< IPIs sent to wake an idle core */
   uint64_t idle_ns;        /**< time spent asleep with nothing to run */
   uint64_t global_takes;   /**< tasks taken from the global queue */
+  /* With CPU accounting on (cpu_accounting_start), since it started: */
+  uint64_t busy_ns;        /**< time running tasks (their interrupts included) */
+  uint64_t irq_ns;         /**< time in device interrupt handlers, busy or idle */
 };
+
+/** One task's CPU use (sched_task_usage). */
+struct sched_task_usage {
+  uint32_t id;
+  const char *name;
+  const char *state;  /**< "new", "runnable", "running", "parked" */
+  uint32_t run_us;    /**< run time while accounting was on; UINT32_MAX: 71 minutes or more */
+  unsigned core;      /**< where it runs or last ran */
+};
+
+/**
+ * @brief Turn on per-task and per-core CPU accounting (for good): a clock
+ *        read per switch and per device interrupt from then on. ps, top and
+ *        sched_stats' busy_ns and irq_ns show what it measures.
+ */
+void sched_accounting_start(void);
+
+/**
+ * @brief trace_start (<brigade/trace.h>), then name every live task in the
+ *        calling core's ring (up to an eighth of its capacity), so a trace
+ *        shows the names of tasks spawned before it began.
+ */
+int sched_trace_start(unsigned events_per_core);
+
+/** @brief True once sched_accounting_start has been called. */
+bool sched_accounting_on(void);
+
+/**
+ * @brief Fill @p out with up to @p max live tasks' CPU use, in no order;
+ *        @return the number of live tasks (may exceed @p max).
+ */
+unsigned sched_task_usage(struct sched_task_usage *out, unsigned max);
 
 /**
  * @brief Allocate the scheduler's state of every core (cpu_get(i)->sched).

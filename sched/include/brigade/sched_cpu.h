@@ -59,9 +59,12 @@ struct sched_cpu {
   uint64_t slice_seen_at;   /**< ticks of that check */
   uint64_t timer_armed;     /**< deadline the timer compare holds (UINT64_MAX: none) */
   uint64_t asleep_since;    /**< ticks when the current idle sleep began; 0 while awake */
+  uint64_t run_started;     /**< ticks when the running context began (CPU accounting) */
+  uint64_t busy_ticks;      /**< ticks spent running tasks (CPU accounting) */
   uint64_t clock_seen;      /**< ticks when the timer interrupt or idle loop last read the
                                  clock: a parked task's wait start, without a clock read */
   bool need_resched;        /**< set by the timer interrupt, acted on at its exit */
+  bool preempting;          /**< the switch under way preempts (the trace's stop reason) */
   enum after_switch after;  /**< see finish_switch */
   struct task *after_task;
   void (*after_unlock)(void *);

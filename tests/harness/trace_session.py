@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Capture an execution trace from the UART shell and convert it.
+
+    trace_session.py [--timeout SECONDS] -- <command that boots the shell...>
+
+Types `trace start`, a parallel `fib 22`, `trace stop` and `trace dump` at
+the shell (examples/shell), feeds the console text to scripts/trace2json.py
+and checks what a reader of the picture relies on: the dump's framing holds,
+fib runs as slices on more than one core, at least one steal leads to a
+run, every task slice is closed by a known stop reason, and the shell task
+itself parked reading the UART. On a loaded machine the other harts may
+start late, so a round without a steal is repeated (up to 5 rounds) before
+the check fails. Ends with "N passed, M failed".
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from shell_session import PROMPT, Session  # noqa: E402
+
+CONVERTER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts",
+                         "trace2json.py")
+ROUNDS = 5
+
+
+def capture(s, tmp):
+    """One traced fib 22; returns (converter stdout, trace-event JSON)."""
+    s.command("trace start", r"trace: on, \d+ events per core")
+    s.command("fib 22", r"fib\(22\) = 17711")
+    s.command("trace stop", r"trace: off")
+    start = len(s.text())
+    s.passthrough = False  # the dump is long; the converter's summary says what it held
+    s.send("trace dump\n")
+    s.expect(r"--- brigade trace end: \d+ bytes, crc32 [0-9a-f]{8} ---")
+    s.expect(PROMPT)
+    s.passthrough = True
+    dump = os.path.join(tmp, "trace.dump")
+    with open(dump, "w", encoding="latin-1") as f:
+        f.write(s.text(start))
+    out = os.path.join(tmp, "trace.json")
+    r = subprocess.run([sys.executable, CONVERTER, dump, "--json", out,
+                        "--svg", os.path.join(tmp, "trace.svg")],
+                       capture_output=True, text=True)
+    print(r.stdout + r.stderr, end="", flush=True)
+    assert r.returncode == 0, "the converter refused the dump (exit %d)" % r.returncode
+    with open(out) as f:
+        return json.load(f)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--timeout", type=float, default=60)
+    ap.add_argument("cmd", nargs=argparse.REMAINDER)
+    args = ap.parse_args()
+    cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
+    s = Session(cmd, args.timeout)
+    passed = failed = 0
+
+    def check(name, fn):
+        nonlocal passed, failed
+        try:
+            fn()
+            passed += 1
+            print("\n[trace_session] ok   %s" % name, flush=True)
+        except AssertionError as e:
+            failed += 1
+            print("\n[trace_session] FAIL %s: %s" % (name, e), flush=True)
+
+    check("boots to the prompt", lambda: s.expect(PROMPT, max(args.timeout, 120)))
+    doc = {}
+    with tempfile.TemporaryDirectory(prefix="trace-session-") as tmp:
+        def steals_and_slices():
+            for round_ in range(1, ROUNDS + 1):
+                print("\n[trace_session] round %d" % round_, flush=True)
+                doc.update(capture(s, tmp))
+                ev = doc["traceEvents"]
+                fib_cores = {e["tid"] for e in ev if e["ph"] == "X" and e["name"] == "fib"}
+                steals = [e for e in ev if e["ph"] == "s" and e["cat"] == "steal"]
+                print("[trace_session] fib slices on cores %s, %d steals"
+                      % (sorted(fib_cores), len(steals)), flush=True)
+                if len(fib_cores) >= 2 and steals:
+                    return
+            raise AssertionError("no round showed fib on two cores with a steal")
+        check("a traced fork-join shows fib slices on several cores and steals",
+              steals_and_slices)
+
+    def stop_reasons():
+        tasks = [e for e in doc.get("traceEvents", []) if e["ph"] == "X" and e["cat"] == "task"]
+        assert tasks, "no task slices"
+        reasons = {e["args"]["stop"] for e in tasks}
+        assert reasons <= {"yield", "preempted", "parked", "exited", "running"}, reasons
+        exits = sum(1 for e in tasks if e["name"] == "fib" and e["args"]["stop"] == "exited")
+        # fib 22 spawns one task per call with n >= 12: 232 of them.
+        assert exits == 232, "%d fib tasks exited in the trace, want 232" % exits
+    check("every fib task's run ends in a known stop reason, each exits once", stop_reasons)
+
+    def shell_parks():
+        parks = [e for e in doc.get("traceEvents", [])
+                 if e["ph"] == "X" and e.get("args", {}).get("wait reason") == "uart read"]
+        assert parks, "the shell task never parked on 'uart read' in the trace"
+    check("the shell task parks reading the UART", shell_parks)
+
+    s.send("exit\n")
+    print("\n%d passed, %d failed" % (passed, failed))
+    try:
+        s.proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        s.proc.kill()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
