@@ -36,6 +36,7 @@ import threading
 import time
 import zlib
 
+from checks import Checks
 from shell_session import PROMPT, Session
 
 LINE_MAX_CHARS = 255  # examples/shell/line_editor.h
@@ -183,7 +184,8 @@ def main():
           flush=True)
     s = Session(cmd, args.timeout)
     typed = 0  # bytes sent to the shell, for the UART's accounting
-    passed, failed = 0, 0
+    checks = Checks("shell-flood")
+    check = checks.check
 
     def send(data):
         nonlocal typed
@@ -196,27 +198,16 @@ def main():
         s.expect(PROMPT, timeout)
         return m
 
-    def check(name, fn):
-        nonlocal passed, failed
-        try:
-            fn()
-            print("\n[shell-flood] PASS %s" % name, flush=True)
-            passed += 1
-        except AssertionError as e:
-            print("\n[shell-flood] FAIL %s: %s" % (name, e), flush=True)
-            failed += 1
-
     def finish():
         if s.proc.poll() is None:
             s.proc.kill()
-        print("%d passed, %d failed" % (passed, failed), flush=True)
-        return 0 if failed == 0 and passed > 0 else 1
+        return checks.summary()
 
     def boots():
         s.expect(r"brigade shell on \S+, \d+ cores")
         s.expect(PROMPT)
     check("boots to the prompt", boots)
-    if failed:
+    if checks.failed:
         return finish()
 
     def survives_flood():
@@ -285,7 +276,7 @@ def main():
                                     want[max(0, at - 40):at + 40]))
     check("survives %d KiB of seeded garbage and reads every line of it exactly"
           % (len(flood) >> 10), survives_flood)
-    if failed:
+    if checks.failed:
         return finish()
 
     def accounts():

@@ -20,6 +20,8 @@ import threading
 import time
 import zlib
 
+from checks import Checks
+
 PROMPT = "brigade> "
 
 
@@ -103,27 +105,17 @@ def main():
         ap.error("no command to run after --")
 
     s = Session(cmd, args.timeout)
-    passed, failed = 0, 0
-
-    def check(name, fn):
-        nonlocal passed, failed
-        try:
-            fn()
-            print("\n[shell-session] PASS %s" % name, flush=True)
-            passed += 1
-        except AssertionError as e:
-            print("\n[shell-session] FAIL %s: %s" % (name, e), flush=True)
-            failed += 1
+    checks = Checks("shell-session")
+    check = checks.check
 
     def boots():
         s.expect(r"brigade shell on \S+, \d+ cores", timeout=args.timeout)
         s.expect(PROMPT)
 
     check("boots to the prompt", boots)
-    if failed:
+    if checks.failed:
         s.proc.kill()
-        print("%d passed, %d failed" % (passed, failed))
-        return 1
+        return checks.summary()
 
     check("help lists the commands",
           lambda: s.command("help", r"fib +N.*sleep +MS.*spawn +N.*ps.*stats.*exit"))
@@ -208,8 +200,7 @@ def main():
 
     if s.proc.poll() is None:
         s.proc.kill()
-    print("%d passed, %d failed" % (passed, failed))
-    return 0 if failed == 0 and passed > 0 else 1
+    return checks.summary()
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import Checks  # noqa: E402
 from shell_session import PROMPT, Session  # noqa: E402
 
 CONVERTER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts",
@@ -58,17 +59,8 @@ def main():
     args = ap.parse_args()
     cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
     s = Session(cmd, args.timeout)
-    passed = failed = 0
-
-    def check(name, fn):
-        nonlocal passed, failed
-        try:
-            fn()
-            passed += 1
-            print("\n[trace_session] ok   %s" % name, flush=True)
-        except AssertionError as e:
-            failed += 1
-            print("\n[trace_session] FAIL %s: %s" % (name, e), flush=True)
+    checks = Checks("trace_session")
+    check = checks.check
 
     check("boots to the prompt", lambda: s.expect(PROMPT, max(args.timeout, 120)))
     doc = {}
@@ -105,12 +97,11 @@ def main():
     check("the shell task parks reading the UART", shell_parks)
 
     s.send("exit\n")
-    print("\n%d passed, %d failed" % (passed, failed))
     try:
         s.proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
         s.proc.kill()
-    return 1 if failed else 0
+    return checks.summary()
 
 
 if __name__ == "__main__":

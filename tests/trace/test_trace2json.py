@@ -27,18 +27,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CONVERTER = os.path.join(HERE, "..", "..", "scripts", "trace2json.py")
 PHASES = {"M", "X", "i", "s", "f"}
 
-passed = failed = 0
+sys.path.insert(0, os.path.join(HERE, "..", "harness"))
+from checks import Checks  # noqa: E402
 
-
-def check(name, fn):
-    global passed, failed
-    try:
-        fn()
-        passed += 1
-        print("ok   %s" % name, flush=True)
-    except AssertionError as e:
-        failed += 1
-        print("FAIL %s: %s" % (name, e), flush=True)
+CHECKS = Checks()
+check = CHECKS.check
 
 
 def convert(text, tmp, *extra):
@@ -152,8 +145,7 @@ def run_checks(good, lines, data_lines, tmp):
         refused(text, "corrupt")
     check("a well-framed image with an impossible header is refused", lying_contents)
 
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return CHECKS.summary()
 
 
 if __name__ == "__main__":
