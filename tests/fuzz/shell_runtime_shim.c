@@ -3,7 +3,11 @@
  * runtime. Tasks run to completion inside task_spawn, so every waitgroup
  * must be back at zero when it is waited on: a command that loses track of
  * its tasks aborts here. Time advances 1 ms per reading and sleeping takes
- * none. */
+ * none. Tracing keeps only its state (on, off, capacity): a dump is one
+ * line, and the capacity follows trace_start's contract (0 for the
+ * default, else rounded up to a power of two), so a command that passes a
+ * value the runtime would reject aborts here. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +18,7 @@
 #include <brigade/serial.h>
 #include <brigade/sync.h>
 #include <brigade/task.h>
+#include <brigade/trace.h>
 
 #define SHIM_CORES 4
 
@@ -75,4 +80,49 @@ struct serial_port *console_port(void) { return NULL; }
 void serial_get_stats(struct serial_port *port, struct serial_stats *out) {
   (void)port;
   memset(out, 0, sizeof *out);
+}
+
+/* top: two tasks whose counters a command must print whatever they hold. */
+unsigned sched_task_usage(struct sched_task_usage *out, unsigned max) {
+  static const struct sched_task_usage live[] = {
+      {.id = 1, .name = "main", .state = "running", .run_us = 1500, .core = 0},
+      {.id = 2, .name = "spinner", .state = "runnable", .run_us = UINT32_MAX, .core = 3},
+  };
+  unsigned n = sizeof live / sizeof live[0];
+  for (unsigned i = 0; i < n && i < max; i++)
+    out[i] = live[i];
+  return n;
+}
+
+#define SHIM_TRACE_DEFAULT 4096u
+#define SHIM_TRACE_MOST (1u << 24)
+
+static uint32_t trace_events;
+static bool shim_tracing;
+
+int sched_trace_start(unsigned events_per_core) {
+  if (events_per_core > SHIM_TRACE_MOST) {
+    fprintf(stderr, "shell_runtime_shim: trace start with %u events per core\n", events_per_core);
+    abort();
+  }
+  if (trace_events == 0) {
+    uint32_t cap = events_per_core ? 1 : SHIM_TRACE_DEFAULT;
+    while (cap < events_per_core)
+      cap <<= 1;
+    trace_events = cap;
+  }
+  shim_tracing = true;
+  return 0;
+}
+
+uint32_t trace_capacity(void) { return trace_events; }
+
+void trace_stop(void) { shim_tracing = false; }
+
+int trace_dump(void (*write)(const char *text, size_t len, void *ctx), void *ctx) {
+  if (trace_events == 0)
+    return -ENODATA;
+  static const char line[] = "(trace dump: fuzz shim)\n";
+  write(line, sizeof line - 1, ctx);
+  return 0;
 }
