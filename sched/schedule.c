@@ -225,12 +225,15 @@ void runq_put(struct sched_cpu *c, struct task *t) { runq_put_inline(c, t); }
 /* Pinned tasks, and a full deque. */
 static void runq_put_slow(struct sched_cpu *c, struct task *t) {
   unsigned me = this_cpu()->index;
-  if (t->pin != TASK_ANY_CORE) {
-    if ((unsigned)t->pin == me) {
+  /* Read before the task is published: once it is in another core's inbox
+   * it may run, exit and be recycled before wake_core is called. */
+  int pin = t->pin;
+  if (pin != TASK_ANY_CORE) {
+    if ((unsigned)pin == me) {
       pinned_append(c, t);
     } else {
-      inbox_push(sched_of((unsigned)t->pin), t);
-      wake_core((unsigned)t->pin);
+      inbox_push(sched_of((unsigned)pin), t);
+      wake_core((unsigned)pin);
     }
     return;
   }
@@ -505,11 +508,15 @@ static inline void finish_switch_inline(void *switch_arg) {
   switch (c->after) {
   case AFTER_NOTHING:
     break;
-  case AFTER_REQUEUE:
+  case AFTER_REQUEUE: {
+    /* prev->pin is read before prev is queued: a thief may run it to the end
+     * and recycle its struct before this core reads anything else. */
+    bool any_core = prev->pin == TASK_ANY_CORE;
     runq_put_inline(c, prev);
-    if (prev->pin == TASK_ANY_CORE)
+    if (any_core)
       wake_idle_core();
     break;
+  }
   case AFTER_PARK: {
     /* Lock validation: the park's unlock must leave this core holding no
      * lock. The parker's name is read first: once unlocked, a waker may

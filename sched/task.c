@@ -140,8 +140,11 @@ int task_spawn(task_t **out, void (*fn)(void *arg), void *arg, const struct task
     *out = t;
   TRACE_SPAWN_TASK(c, t);
   __atomic_store_n(&c->stats.spawns, c->stats.spawns + 1, __ATOMIC_RELAXED);
+  /* From runq_put on, t belongs to whichever core takes it: it may run, exit
+   * and be recycled into a new task before this line returns, so nothing of
+   * t is read after it is queued. */
   runq_put(c, t);
-  if (t->pin == TASK_ANY_CORE)
+  if (attr->pin == TASK_ANY_CORE)
     wake_idle_core(); /* pinned tasks wake only their own core (runq_put) */
   arch_irq_restore(irq);
   return 0;
