@@ -109,10 +109,8 @@ void trap_dispatch(struct trap_frame *tf) {
     default:
       trap_panic(tf, "unexpected interrupt");
     }
-    irq_handler_fn fn = irq_handler(cls);
-    if (!fn)
+    if (!irq_run_class(cls))
       trap_panic(tf, "interrupt with no handler installed");
-    fn();
     irq_exit();
     return;
   }
