@@ -141,4 +141,19 @@ uint32_t trace_capacity(void);
  */
 int trace_dump(void (*write)(const char *text, size_t len, void *ctx), void *ctx);
 
+/**
+ * @brief Write the same framed dump as trace_dump into file @p name on the
+ *        machine the board runs under (<brigade/host_file.h>): through
+ *        semihosting on the bare-metal boards under QEMU with -semihosting
+ *        (a relative name is relative to QEMU's working directory), into
+ *        the process's own file system on the host board. The file is
+ *        created or truncated; on an error it may hold part of the dump.
+ * @return the bytes written, or a negative errno: -ENODATA tracing never
+ *         started (no file is made), -ENODEV no semihosting host (QEMU
+ *         without -semihosting, hardware with no debugger), -EINVAL an
+ *         empty name, -ENOMEM, or the host's reason for failing to open or
+ *         write the file (-ENOENT, -EACCES, -ENOSPC, ...).
+ */
+long trace_dump_to_host(const char *name);
+
 #endif
