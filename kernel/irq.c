@@ -38,8 +38,11 @@ bool irq_run_class(enum irq_class cls) {
     return true;
   }
   /* One trace site each side, as every other: off, a load and a branch
-   * predicted not taken. Exit is recorded before irq_exit may switch
-   * tasks, so a timer's slice holds what it readied and never a switch. */
+   * predicted not taken (the relaxed load of trace_on is argued in
+   * trace.h). Interrupts are masked here, as trace_record requires: the
+   * arch's trap path calls this before irq_exit. Exit is recorded before
+   * irq_exit may switch tasks, so a timer's slice holds what it readied
+   * and never a switch. */
   TRACE(TRACE_IRQ_ENTER, TRACE_IRQ_CLASS | cls);
   fn();
   TRACE(TRACE_IRQ_EXIT, TRACE_IRQ_CLASS | cls);

@@ -295,10 +295,13 @@ static int cmd_trace(int argc, char **argv) {
     if (err)
       printf("trace dump: %s\n", err == -ENODATA ? "tracing never started" : strerror(-err));
   } else if (argc == 3 && strcmp(argv[1], "dump") == 0) {
-    /* Said first: a large dump takes a moment through semihosting. */
-    printf("trace dump: writing host file %s\n", argv[2]);
-    fflush(stdout);
-    long n = trace_dump_to_host(argv[2]);
+    long n = -ENODATA;
+    if (trace_capacity()) {
+      /* Said first: a large dump takes a moment through semihosting. */
+      printf("trace dump: writing host file %s\n", argv[2]);
+      fflush(stdout);
+      n = trace_dump_to_host(argv[2]);
+    }
     if (n >= 0)
       printf("trace dump: wrote %ld bytes to host file %s\n", n, argv[2]);
     else if (n == -ENODATA)

@@ -280,8 +280,9 @@ static unsigned check_class_pairs(const struct trace_event *ev, uint32_t n, unsi
       bool framed = is_irq(&ev[i - 1], TRACE_IRQ_ENTER, IRQ_IPI) && i + 1 < n &&
                     is_irq(&ev[i + 1], TRACE_IRQ_EXIT, IRQ_IPI);
       if (!framed)
-        test_fail(__FILE__, __LINE__, "core %u: IPI received at event %u is not between an IPI "
-                  "enter and exit", core, (unsigned)i);
+        test_fail(__FILE__, __LINE__,
+                  "ring of core %u: IPI received at event %u is not between an IPI enter and exit",
+                  core, (unsigned)i);
       ipis += framed;
     }
     if (k != TRACE_IRQ_ENTER || !(ev[i].arg & TRACE_IRQ_CLASS))
@@ -294,9 +295,10 @@ static unsigned check_class_pairs(const struct trace_event *ev, uint32_t n, unsi
         break;
     }
     if (j < n && !(kind_of(&ev[j]) == TRACE_IRQ_EXIT && ev[j].arg == ev[i].arg))
-      test_fail(__FILE__, __LINE__, "core %u: interrupt class %u entered at event %u, but event "
-                "%u is kind %u (arg %#llx) before its exit", core,
-                (unsigned)(ev[i].arg & 0xff), (unsigned)i, (unsigned)j, kind_of(&ev[j]),
+      test_fail(__FILE__, __LINE__,
+                "ring of core %u: interrupt class %u entered at event %u, but event %u is kind %u "
+                "(arg %#llx) before its exit",
+                core, (unsigned)(ev[i].arg & 0xff), (unsigned)i, (unsigned)j, kind_of(&ev[j]),
                 (unsigned long long)ev[j].arg);
   }
   return ipis;
