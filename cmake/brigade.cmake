@@ -10,7 +10,8 @@ set(BRIGADE_C_FLAGS ${BRIGADE_ARCH_FLAGS} -O2 -g -std=gnu11 -ffunction-sections 
 # What each architecture adds to the five files every one has.
 set(BRIGADE_ARCH_SOURCES_riscv64
   kernel/arch/riscv64/devicetree_harts.c
-  kernel/arch/riscv64/sbi.c)
+  kernel/arch/riscv64/sbi.c
+  kernel/arch/riscv64/semihosting.c)
 set(BRIGADE_ARCH_SOURCES_aarch64
   kernel/arch/aarch64/exit.c
   kernel/arch/aarch64/mmu.c
@@ -29,6 +30,7 @@ set(BRIGADE_RUNTIME_SOURCES
   kernel/devicetree.c
   kernel/fdt.c
   kernel/heap.c
+  kernel/semihosting_files.c
   libc/newlib_locks.c
   libc/newlib_reent.c
   libc/newlib_syscalls.c

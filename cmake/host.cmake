@@ -17,6 +17,7 @@ include(cmake/portable.cmake)
 add_library(brigade_runtime OBJECT
   kernel/arch/x86_64/switch.S
   kernel/arch/x86_64/host_arch.c
+  kernel/arch/x86_64/host_files.c
   ${BRIGADE_PORTABLE_SOURCES}
   libc/glibc.c
   boot/boot.c

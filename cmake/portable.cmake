@@ -9,6 +9,7 @@ set(BRIGADE_PORTABLE_SOURCES
   kernel/panic.c
   kernel/trace.c
   kernel/trace_dump.c
+  kernel/trace_dump_host.c
   io/console.c
   io/serial.c)
 # The scheduler is its own object library (brigade_sched), built twice: as

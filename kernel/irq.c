@@ -29,6 +29,26 @@ irq_handler_fn irq_handler(enum irq_class cls) {
   return cls < IRQ_CLASSES ? __atomic_load_n(&handlers[cls], __ATOMIC_ACQUIRE) : NULL;
 }
 
+bool irq_run_class(enum irq_class cls) {
+  irq_handler_fn fn = irq_handler(cls);
+  if (!fn)
+    return false;
+  if (cls == IRQ_EXTERNAL) {
+    fn(); /* the controller driver's: irq_dispatch records each device line */
+    return true;
+  }
+  /* One trace site each side, as every other: off, a load and a branch
+   * predicted not taken (the relaxed load of trace_on is argued in
+   * trace.h). Interrupts are masked here, as trace_record requires: the
+   * arch's trap path calls this before irq_exit. Exit is recorded before
+   * irq_exit may switch tasks, so a timer's slice holds what it readied
+   * and never a switch. */
+  TRACE(TRACE_IRQ_ENTER, TRACE_IRQ_CLASS | cls);
+  fn();
+  TRACE(TRACE_IRQ_EXIT, TRACE_IRQ_CLASS | cls);
+  return true;
+}
+
 const char *irq_class_name(enum irq_class cls) {
   static const char *const names[] = {"timer", "inter-core (IPI)", "external"};
   return cls < IRQ_CLASSES ? names[cls] : "unknown";

@@ -12,9 +12,10 @@ and exit status 2. docs/TRACING.md describes the format and what is drawn.
 
 Open the JSON in https://ui.perfetto.dev or chrome://tracing: one track per
 core, a slice per task run named after the task (its stop reason and wait
-reason in the arguments), idle and device-interrupt slices, flow arrows from
-spawn/ready to run and from steal to run, instant events for timers and
-IPIs. The SVG is a self-contained picture of the same timeline.
+reason in the arguments), idle slices, interrupt slices (device lines, the
+timer, IPIs), flow arrows from spawn/ready to run and from steal to run,
+instant events for timers and IPIs. The SVG is a self-contained picture of
+the same timeline.
 
 Python standard library only. Prints a one-line summary per core.
 """
@@ -42,6 +43,19 @@ KIND_NAMES = {SPAWN: "spawn", TASK_NAME: "task-name", RUN: "run", STOP: "stop",
               IDLE_SLEEP: "idle-sleep", IDLE_WAKE: "idle-wake", IPI_SEND: "ipi-send",
               IPI_RECV: "ipi-recv", TASK_LIVE: "task-live"}
 STOP_REASONS = {1: "yield", 2: "preempted", 3: "parked", 4: "exited"}
+# IRQ_ENTER/EXIT's argument: a device line, or TRACE_IRQ_CLASS (bit 32) |
+# enum irq_class for the interrupts with no line (kernel/include/brigade/irq.h).
+IRQ_CLASS_BIT = 1 << 32
+IRQ_CLASSES = {0: "timer", 1: "ipi"}
+IRQ_COLOURS = {"device": "#c00", "timer": "#e80", "ipi": "#808"}  # the SVG's
+
+
+def irq_kind(arg):
+    """(class, slice name) of an interrupt enter/exit argument."""
+    if arg & IRQ_CLASS_BIT:
+        cls = IRQ_CLASSES.get(arg & 0xffffffff, "class %d" % (arg & 0xffffffff))
+        return cls, {"timer": "timer interrupt", "ipi": "IPI"}.get(cls, cls)
+    return "device", "irq %d" % arg
 
 
 class DumpError(Exception):
@@ -185,7 +199,7 @@ def build(trace):
             if core in last_stop:
                 last_stop[core]["wait"] = strings.get(arg, "0x%x" % arg)
         elif kind == READY:
-            by = ("irq %d" % open_irq[core][0]) if core in open_irq else "core %d" % core
+            by = open_irq[core][1] if core in open_irq else "core %d" % core
             pending_ready[lo] = ("ready", core, ts)
             instants.append({"core": core, "ts": ts, "name": "ready",
                              "args": {"task": lo, "by": by}})
@@ -194,12 +208,13 @@ def build(trace):
             instants.append({"core": core, "ts": ts, "name": "steal",
                              "args": {"victim core": lo, "tasks": hi}})
         elif kind == IRQ_ENTER:
-            open_irq[core] = (lo, ts)
-            instants.append({"core": core, "ts": ts, "name": "irq %d" % lo, "args": {}})
+            cls, name = irq_kind(arg)
+            open_irq[core] = (arg, name, cls, ts)
+            instants.append({"core": core, "ts": ts, "name": name, "args": {}})
         elif kind == IRQ_EXIT:
             e = open_irq.pop(core, None)
-            if e:
-                irqs.append({"core": core, "line": e[0], "ts": e[1], "end": ts})
+            if e and e[0] == arg:
+                irqs.append({"core": core, "name": e[1], "class": e[2], "ts": e[3], "end": ts})
         elif kind == TIMER:
             instants.append({"core": core, "ts": ts, "name": "timer",
                              "args": {"task": lo} if lo else {}})
@@ -242,7 +257,8 @@ def chrome_json(trace, tl):
                    "ts": i["ts"], "dur": i["end"] - i["ts"]})
     for q in tl["irqs"]:
         ev.append({"ph": "X", "pid": 0, "tid": q["core"], "cat": "irq",
-                   "name": "irq %d" % q["line"], "ts": q["ts"], "dur": q["end"] - q["ts"]})
+                   "name": q["name"], "ts": q["ts"], "dur": q["end"] - q["ts"],
+                   "args": {"class": q["class"]}})
     for n in tl["instants"]:
         ev.append({"ph": "i", "s": "t", "pid": 0, "tid": n["core"], "cat": "sched",
                    "name": n["name"], "ts": n["ts"], "args": n["args"]})
@@ -329,9 +345,10 @@ def svg(trace, tl, title):
                       colour(r["name"]), html.escape(tip)))
     for q in tl["irqs"]:
         y = top + q["core"] * row
-        out.append('<rect x="%.2f" y="%d" width="%.2f" height="4" fill="#c00">'
-                   '<title>irq %d</title></rect>'
-                   % (x(q["ts"]), y + row - 8, max((q["end"] - q["ts"]) * scale, 1), q["line"]))
+        out.append('<rect x="%.2f" y="%d" width="%.2f" height="4" fill="%s">'
+                   '<title>%s</title></rect>'
+                   % (x(q["ts"]), y + row - 8, max((q["end"] - q["ts"]) * scale, 1),
+                      IRQ_COLOURS.get(q["class"], "#c00"), html.escape(q["name"])))
     for f in tl["flows"]:
         if f["cat"] != "steal":
             continue

@@ -21,8 +21,11 @@ set(BRIGADE_HAS_GOLDFISH_RTC ON)
 set(BRIGADE_TEST_SMP 1 2 3 4 8)
 set(BRIGADE_QEMU_PACKAGE qemu-system-misc)
 find_program(BRIGADE_QEMU qemu-system-riscv64)
-# QEMU command without -smp and -kernel (added per run).
-set(BRIGADE_QEMU_ARGS -M virt -m 128M -bios default -display none -serial stdio -monitor none)
+# QEMU command without -smp and -kernel (added per run). -semihosting lets
+# the board write files on the host (`trace dump FILE`); the exit stays the
+# sifive_test device's.
+set(BRIGADE_QEMU_ARGS -M virt -m 128M -bios default -display none -serial stdio -monitor none
+    -semihosting)
 # QEMU arguments for harts without Sstc (tests of the SBI set_timer path).
 set(BRIGADE_QEMU_WITHOUT_SSTC -cpu rv64,sstc=off)
 # What test_boot checks the device tree against (QEMU's CLINT timebase).

@@ -64,10 +64,8 @@ void board_cpu_init(struct cpu *cpu) {
 }
 
 static void run(enum irq_class cls) {
-  irq_handler_fn fn = irq_handler(cls);
-  if (!fn)
+  if (!irq_run_class(cls))
     panic("%s interrupt with no handler installed", irq_class_name(cls));
-  fn();
 }
 
 void board_irq_dispatch(void) {

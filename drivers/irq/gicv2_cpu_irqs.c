@@ -32,10 +32,8 @@ void gicv2_cpu_irqs_dispatch(const struct gicv2_cpu_irqs *c) {
       cls = IRQ_IPI;
     else
       panic("interrupt %u from the GIC: nothing handles it", id);
-    irq_handler_fn fn = irq_handler(cls);
-    if (!fn)
+    if (!irq_run_class(cls))
       panic("%s interrupt (GIC id %u) with no handler installed", irq_class_name(cls), id);
-    fn();
   }
   /* End it on this core before irq_exit may switch tasks: the CPU
    * interface is per core. */

@@ -3,9 +3,10 @@
  * @brief Exit QEMU with a status through RISC-V semihosting, for QEMU
  *        machines without a finisher device (sifive_u).
  *
- * QEMU-only: it needs QEMU's -semihosting. On hardware with no debugger
- * attached the ebreak it executes is an ordinary breakpoint trap, so only
- * boards that exist solely under QEMU may use it.
+ * QEMU-only: it needs QEMU's -semihosting. Without a host the call returns
+ * (<brigade/semihosting.h>: the breakpoint is caught), and the status is
+ * printed and the core parked, so only boards that exist solely under QEMU
+ * should exit this way.
  */
 #ifndef BRIGADE_RISCV_SEMIHOSTING_H
 #define BRIGADE_RISCV_SEMIHOSTING_H

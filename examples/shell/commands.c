@@ -294,8 +294,26 @@ static int cmd_trace(int argc, char **argv) {
     fflush(stdout);
     if (err)
       printf("trace dump: %s\n", err == -ENODATA ? "tracing never started" : strerror(-err));
+  } else if (argc == 3 && strcmp(argv[1], "dump") == 0) {
+    long n = -ENODATA;
+    if (trace_capacity()) {
+      /* Said first: a large dump takes a moment through semihosting. */
+      printf("trace dump: writing host file %s\n", argv[2]);
+      fflush(stdout);
+      n = trace_dump_to_host(argv[2]);
+    }
+    if (n >= 0)
+      printf("trace dump: wrote %ld bytes to host file %s\n", n, argv[2]);
+    else if (n == -ENODATA)
+      printf("trace dump: tracing never started\n");
+    else if (n == -ENODEV)
+      printf("trace dump: cannot write host file %s: no semihosting host "
+             "(QEMU runs without -semihosting, or no debugger serves it)\n",
+             argv[2]);
+    else
+      printf("trace dump: cannot write host file %s: %s\n", argv[2], strerror((int)-n));
   } else if (argc != 3 || strcmp(argv[1], "start") != 0) {
-    printf("trace: start [EVENTS-PER-CORE] | stop | dump\n");
+    printf("trace: start [EVENTS-PER-CORE] | stop | dump [HOST-FILE]\n");
   }
   return -1;
 }
@@ -366,7 +384,9 @@ static const struct command commands[] = {
      cmd_ps},
     {"stats", "", "per-core scheduler counters; UART drops, interrupts, readers woken", cmd_stats},
     {"top", "", "per core busy/idle/irq time since the last top; tasks by CPU time", cmd_top},
-    {"trace", "CMD", "start [EVENTS] | stop | dump: the execution trace, dumped framed",
+    {"trace", "CMD",
+     "start [EVENTS] | stop | dump [FILE]: the execution trace, dumped framed (FILE: on the "
+     "host, by semihosting)",
      cmd_trace},
     {"cat", "N", "copy the next N raw input bytes to the output, then their CRC-32", NULL},
     {"exit", "[CODE]", "stop the machine (under QEMU: exit with CODE)", cmd_exit},

@@ -4,9 +4,10 @@
  * must be back at zero when it is waited on: a command that loses track of
  * its tasks aborts here. Time advances 1 ms per reading and sleeping takes
  * none. Tracing keeps only its state (on, off, capacity): a dump is one
- * line, and the capacity follows trace_start's contract (0 for the
- * default, else rounded up to a power of two), so a command that passes a
- * value the runtime would reject aborts here. */
+ * line, a dump to a host file finds no host (an empty name aborts), and
+ * the capacity follows trace_start's contract (0 for the default, else
+ * rounded up to a power of two), so a command that passes a value the
+ * runtime would reject aborts here. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,6 +119,16 @@ int sched_trace_start(unsigned events_per_core) {
 uint32_t trace_capacity(void) { return trace_events; }
 
 void trace_stop(void) { shim_tracing = false; }
+
+long trace_dump_to_host(const char *name) {
+  if (!name || !*name) {
+    fprintf(stderr, "shell_runtime_shim: trace_dump_to_host with an empty name\n");
+    abort();
+  }
+  if (trace_events == 0)
+    return -ENODATA;
+  return -ENODEV; /* no host files in the harness: the shell must say so */
+}
 
 int trace_dump(void (*write)(const char *text, size_t len, void *ctx), void *ctx) {
   if (trace_events == 0)

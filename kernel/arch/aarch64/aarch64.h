@@ -68,7 +68,7 @@ const char *psci_error_name(long err);
  * Semihosting SYS_EXIT_EXTENDED: under QEMU -semihosting the machine exits
  * with @p code. Without a semihosting host (no -semihosting, or real hardware
  * with no debugger attached) the hlt instruction is undefined; the trap is
- * caught and this returns -1 so the caller can fall back.
+ * caught and this returns SEMIHOSTING_NO_HOST so the caller can fall back.
  */
 int semihosting_exit(int code);
 

@@ -1,25 +1,25 @@
-/* Semihosting exit (ARM semihosting spec, operation SYS_EXIT 0x18 with
- * ADP_Stopped_ApplicationExit, SYS_EXIT_EXTENDED 0x20 carries the code).
+/* The AArch64 semihosting call (<brigade/semihosting.h>) and the exit built
+ * on it (operation SYS_EXIT_EXTENDED with ADP_Stopped_ApplicationExit; the
+ * second word of the block carries the code).
  *
- * On AArch64 the call is "hlt #0xf000". QEMU with -semihosting treats it as
- * a host request and exits with the code. Without a host (QEMU without
- * -semihosting, or real hardware with no debugger halting the core) HLT is
- * an undefined instruction: trap.c recognises a trap at
- * semihosting_hlt_insn, returns -1 in x0 and resumes after it, so this
- * function returns and the board can fall back (park the core).
+ * The call is "hlt #0xf000" with the operation in x0 and the block in x1;
+ * the answer comes back in x0. QEMU with -semihosting serves it. Without a
+ * host (QEMU without -semihosting, or real hardware with no debugger
+ * halting the core) HLT is an undefined instruction: trap.c recognises a
+ * trap at semihosting_hlt_insn, puts SEMIHOSTING_NO_HOST in x0 and resumes
+ * after it, so the call returns and the caller can fall back. noinline:
+ * the label must exist exactly once.
  */
 #include <stdint.h>
 
+#include <brigade/semihosting.h>
+
 #include "aarch64.h"
 
-#define SYS_EXIT_EXTENDED 0x20
 #define ADP_STOPPED_APPLICATION_EXIT 0x20026
 
-__attribute__((noinline)) int semihosting_exit(int code) {
-  static uint64_t block[2];
-  block[0] = ADP_STOPPED_APPLICATION_EXIT;
-  block[1] = (uint64_t)(int64_t)code;
-  register uint64_t x0 __asm__("x0") = SYS_EXIT_EXTENDED;
+__attribute__((noinline)) long semihosting_call(enum semihosting_op op, void *block) {
+  register uint64_t x0 __asm__("x0") = op;
   register uint64_t x1 __asm__("x1") = (uint64_t)(uintptr_t)block;
   __asm__ volatile(".global semihosting_hlt_insn\n"
                    "semihosting_hlt_insn:\n\t"
@@ -27,5 +27,13 @@ __attribute__((noinline)) int semihosting_exit(int code) {
                    : "+r"(x0)
                    : "r"(x1)
                    : "memory");
-  return (int)x0; /* only reached when there is no semihosting host */
+  return (long)x0;
+}
+
+int semihosting_exit(int code) {
+  static uint64_t block[2];
+  block[0] = ADP_STOPPED_APPLICATION_EXIT;
+  block[1] = (uint64_t)(int64_t)code;
+  /* Returns only when there is no semihosting host. */
+  return (int)semihosting_call(SEMIHOSTING_SYS_EXIT_EXTENDED, block);
 }

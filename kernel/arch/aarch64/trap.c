@@ -4,6 +4,7 @@
 #include <brigade/cpu.h>
 #include <brigade/irq.h>
 #include <brigade/panic.h>
+#include <brigade/semihosting.h>
 
 #include "aarch64.h"
 #include "sysreg.h"
@@ -113,7 +114,7 @@ void aarch64_trap(struct trap_frame *tf, int kind) {
     extern char semihosting_hlt_insn[];
     unsigned ec = (unsigned)(tf->esr >> ESR_EC_SHIFT) & 0x3f;
     if (ec == ESR_EC_UNKNOWN && tf->elr == (unsigned long)semihosting_hlt_insn) {
-      tf->x[0] = (unsigned long)-1; /* no semihosting host: see semihosting.c */
+      tf->x[0] = (unsigned long)SEMIHOSTING_NO_HOST; /* see semihosting.c */
       tf->elr += 4;
       return;
     }

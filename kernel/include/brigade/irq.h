@@ -13,6 +13,7 @@
 #ifndef BRIGADE_IRQ_H
 #define BRIGADE_IRQ_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 enum irq_class { IRQ_TIMER, IRQ_IPI, IRQ_EXTERNAL, IRQ_CLASSES };
@@ -24,6 +25,18 @@ void irq_set_handler(enum irq_class cls, irq_handler_fn fn);
 
 /** @brief The handler for @p cls, or NULL. */
 irq_handler_fn irq_handler(enum irq_class cls);
+
+/**
+ * @brief Run the handler of @p cls on this core: the arch trap path and the
+ *        interrupt controller drivers call it, interrupts masked, before
+ *        irq_exit. The timer and IPI classes show in the trace as interrupt
+ *        enter/exit of TRACE_IRQ_CLASS | @p cls around the handler; the
+ *        external class does not, since its handler dispatches device lines
+ *        and each line records its own (irq_dispatch).
+ * @retval false no handler is installed for @p cls (the caller reports it,
+ *               with what it knows of the interrupt)
+ */
+bool irq_run_class(enum irq_class cls);
 
 /**
  * @brief Install @p fn to run after every interrupt handler, on the

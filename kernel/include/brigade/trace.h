@@ -36,8 +36,8 @@ enum trace_kind {
   TRACE_PARK_REASON, /**< arg: const char * wait reason of the STOP (PARKED) just before */
   TRACE_READY,      /**< arg: task id, readied by this core (inside IRQ_ENTER/EXIT: by that line) */
   TRACE_STEAL,      /**< arg: victim core | tasks taken << 32; the next RUN here is the first */
-  TRACE_IRQ_ENTER,  /**< arg: device interrupt line */
-  TRACE_IRQ_EXIT,   /**< arg: device interrupt line */
+  TRACE_IRQ_ENTER,  /**< arg: device interrupt line, or TRACE_IRQ_CLASS | enum irq_class */
+  TRACE_IRQ_EXIT,   /**< arg: as its IRQ_ENTER */
   TRACE_TIMER,      /**< arg: id of the task the timer is for (0: none); a timer fired */
   TRACE_IDLE_SLEEP, /**< arg: 0; the core sleeps until an interrupt */
   TRACE_IDLE_WAKE,  /**< arg: 0 */
@@ -46,6 +46,14 @@ enum trace_kind {
   TRACE_TASK_LIVE,  /**< arg: id of a task that existed when tracing started; a TASK_NAME follows */
   TRACE_KINDS
 };
+
+/**
+ * IRQ_ENTER/EXIT of an interrupt class that has no device line (the timer,
+ * the IPI): the argument is this bit | enum irq_class (<brigade/irq.h>).
+ * Device lines are below IRQ_LINES, so the two never meet; the number is
+ * the dump format's.
+ */
+#define TRACE_IRQ_CLASS (1ull << 32)
 
 /** Why a task stopped running (TRACE_STOP). */
 enum trace_stop {
@@ -132,5 +140,20 @@ uint32_t trace_capacity(void);
  *         @retval -ENODATA tracing never started
  */
 int trace_dump(void (*write)(const char *text, size_t len, void *ctx), void *ctx);
+
+/**
+ * @brief Write the same framed dump as trace_dump into file @p name on the
+ *        machine the board runs under (<brigade/host_file.h>): through
+ *        semihosting on the bare-metal boards under QEMU with -semihosting
+ *        (a relative name is relative to QEMU's working directory), into
+ *        the process's own file system on the host board. The file is
+ *        created or truncated; on an error it may hold part of the dump.
+ * @return the bytes written, or a negative errno: -ENODATA tracing never
+ *         started (no file is made), -ENODEV no semihosting host (QEMU
+ *         without -semihosting, hardware with no debugger), -EINVAL an
+ *         empty name, -ENOMEM, or the host's reason for failing to open or
+ *         write the file (-ENOENT, -EACCES, -ENOSPC, ...).
+ */
+long trace_dump_to_host(const char *name);
 
 #endif

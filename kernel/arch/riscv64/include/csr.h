@@ -20,6 +20,7 @@
 #define IRQ_S_SOFT 1
 #define IRQ_S_TIMER 5
 #define IRQ_S_EXT 9
+#define EXC_BREAKPOINT 3 /* scause of an ebreak */
 
 #ifndef __ASSEMBLER__
 #define csr_read(csr)                                                                              \
