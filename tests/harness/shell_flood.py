@@ -27,7 +27,6 @@ the flood's own output is not copied to the log (it is megabytes of
 garbage), only the session before and after it. Ends with
 "N passed, M failed"; exits non-zero on any failure.
 """
-import argparse
 import random
 import re
 import subprocess
@@ -37,7 +36,7 @@ import time
 import zlib
 
 from checks import Checks
-from shell_session import PROMPT, Session
+from shell_session import PROMPT, Session, command_line
 
 LINE_MAX_CHARS = 255  # examples/shell/line_editor.h
 MAX_ARGS = 8  # examples/shell/main.c
@@ -168,16 +167,10 @@ def make_flood(seed, size):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--timeout", type=float, default=60,
-                    help="seconds without progress before the run fails")
-    ap.add_argument("--bytes", type=int, default=1 << 20)
-    ap.add_argument("--seed", type=int, default=11)
-    ap.add_argument("cmd", nargs=argparse.REMAINDER)
-    args = ap.parse_args()
-    cmd = args.cmd[1:] if args.cmd and args.cmd[0] == "--" else args.cmd
-    if not cmd:
-        ap.error("no command to run after --")
+    def flood_options(ap):
+        ap.add_argument("--bytes", type=int, default=1 << 20)
+        ap.add_argument("--seed", type=int, default=11)
+    args, cmd = command_line(flood_options)
 
     flood, replies, printed = make_flood(args.seed, args.bytes)
     print("[shell-flood] %d bytes, seed %d: %d lines get a reply" % (len(flood), args.seed, len(replies)),

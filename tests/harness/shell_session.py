@@ -95,14 +95,25 @@ class Session:
         return m
 
 
-def main():
+def command_line(add_options=None):
+    """The arguments of every script that drives an image through its
+    console: --timeout S, the script's own options (add_options(parser)),
+    then -- and the command that boots the image. Returns (args, command)."""
     ap = argparse.ArgumentParser()
-    ap.add_argument("--timeout", type=float, default=60)
+    ap.add_argument("--timeout", type=float, default=60,
+                    help="seconds to wait for each thing the image should print")
+    if add_options:
+        add_options(ap)
     ap.add_argument("cmd", nargs=argparse.REMAINDER)
     args = ap.parse_args()
-    cmd = args.cmd[1:] if args.cmd and args.cmd[0] == "--" else args.cmd
+    cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
     if not cmd:
         ap.error("no command to run after --")
+    return args, cmd
+
+
+def main():
+    args, cmd = command_line()
 
     s = Session(cmd, args.timeout)
     checks = Checks("shell-session")

@@ -15,7 +15,6 @@ reason; the shell answers afterwards. Then the same command without
 of hanging or trapping, makes no file, and the shell still answers. Each
 step prints as it goes; ends with "N passed, M failed".
 """
-import argparse
 import json
 import os
 import re
@@ -24,7 +23,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from checks import Checks  # noqa: E402
-from shell_session import PROMPT, Session  # noqa: E402
+from shell_session import PROMPT, Session, command_line  # noqa: E402
 
 CONVERTER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts",
                          "trace2json.py")
@@ -60,13 +59,9 @@ def stop(s, semihosting):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--timeout", type=float, default=60)
-    ap.add_argument("cmd", nargs=argparse.REMAINDER)
-    args = ap.parse_args()
-    cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
+    args, cmd = command_line()
     if "-semihosting" not in cmd:
-        ap.error("the QEMU command must hold -semihosting")
+        sys.exit("trace_host_dump: the QEMU command must hold -semihosting")
     checks = Checks("trace_host_dump")
     check = checks.check
     # In the working directory, which QEMU inherits: a relative name on the

@@ -12,7 +12,6 @@ itself parked reading the UART. On a loaded machine the other harts may
 start late, so a round without a steal is repeated (up to 5 rounds) before
 the check fails. Ends with "N passed, M failed".
 """
-import argparse
 import json
 import os
 import subprocess
@@ -21,7 +20,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from checks import Checks  # noqa: E402
-from shell_session import PROMPT, Session  # noqa: E402
+from shell_session import PROMPT, Session, command_line  # noqa: E402
 
 CONVERTER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts",
                          "trace2json.py")
@@ -53,11 +52,7 @@ def capture(s, tmp):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--timeout", type=float, default=60)
-    ap.add_argument("cmd", nargs=argparse.REMAINDER)
-    args = ap.parse_args()
-    cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
+    args, cmd = command_line()
     s = Session(cmd, args.timeout)
     checks = Checks("trace_session")
     check = checks.check
