@@ -9,7 +9,7 @@ and checks what a reader of the picture relies on: the dump's framing holds,
 fib runs as slices on more than one core, at least one steal leads to a
 run, every task slice is closed by a known stop reason, and the shell task
 itself parked reading the UART. On a loaded machine the other harts may
-start late, so a round without a steal is repeated (up to 5 rounds) before
+start late, so a round without a steal is repeated (up to 20 rounds) before
 the check fails. Ends with "N passed, M failed".
 """
 import json
@@ -24,7 +24,7 @@ from shell_session import PROMPT, Session, command_line  # noqa: E402
 
 CONVERTER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts",
                          "trace2json.py")
-ROUNDS = 5
+ROUNDS = 20
 
 
 def capture(s, tmp):
