@@ -98,8 +98,11 @@ static inline struct task *deque_steal(struct deque *q) {
   if (t >= b)
     return NULL;
   struct task *x = __atomic_load_n(&q->slot[t & DEQUE_MASK], __ATOMIC_RELAXED);
-  /* The CAS both claims slot t and (acquire) orders our later reads of the
-   * task after the owner's release fence in deque_push. */
+  /* The acquire load of bottom above is what orders the slot read and our
+   * later reads of the task after the owner's release fence in deque_push
+   * (the owner never writes top there, so the CAS cannot pair with it).
+   * The CAS claims slot t: seq_cst, so a race with the owner's pop of the
+   * last task, or another thief, has exactly one winner. */
   if (!__atomic_compare_exchange_n(&q->top, &t, t + 1, false, __ATOMIC_SEQ_CST,
                                    __ATOMIC_RELAXED))
     return NULL; /* lost a race with the owner or another thief */

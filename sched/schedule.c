@@ -68,6 +68,11 @@
  * task, so it can only find it fully parked and saved: a wake-up can never
  * land between "decided to sleep" and "asleep" (the race xv6's sleep()
  * closes the same way, by holding the condition lock across the switch).
+ * One waker needs no lock: the parker's own core's timer (a sleep, a
+ * timeout), which the switch's own search may run. The task it readies
+ * can be stolen before the switch ends; the thief waits in switch_to
+ * until arch_switch has published the saved context, and nothing on the
+ * parking core reads the task after that (finish_switch uses copies).
  * task_ready insists the task is parked and panics otherwise, so a double
  * wake-up is a report, not a corrupt queue.
  *
@@ -502,6 +507,23 @@ static bool work_visible(struct sched_cpu *c) {
 
 /* ---- switching ---------------------------------------------------------------- */
 
+/* Lock validation: a park's unlock must leave this core holding no lock.
+ * The report names the parker from copies taken before the switch. Without
+ * validation both compile to nothing. */
+#ifdef BRIGADE_LOCK_VALIDATE
+static inline void remember_parker(struct sched_cpu *c, const struct task *t) {
+  c->parker_id = t->id;
+  c->parker_name = t->name;
+  c->parker_reason = t->wait_reason;
+}
+static inline void check_parker_holds_no_lock(struct sched_cpu *c) {
+  spin_validate_none_held(c->parker_id, c->parker_name, "parked", c->parker_reason);
+}
+#else
+static inline void remember_parker(struct sched_cpu *c, const struct task *t) { (void)c, (void)t; }
+static inline void check_parker_holds_no_lock(struct sched_cpu *c) { (void)c; }
+#endif
+
 static inline void finish_switch_inline(void *switch_arg) {
   struct sched_cpu *c = switch_arg;
   struct task *prev = c->after_task;
@@ -517,18 +539,13 @@ static inline void finish_switch_inline(void *switch_arg) {
       wake_idle_core();
     break;
   }
-  case AFTER_PARK: {
-    /* Lock validation: the park's unlock must leave this core holding no
-     * lock. The parker's name is read first: once unlocked, a waker may
-     * run it or free it. (Without validation the check and the reads
-     * compile to nothing.) */
-    uint32_t parker_id = prev->id;
-    const char *parker_name = prev->name, *reason = prev->wait_reason;
+  case AFTER_PARK:
+    /* Nothing of prev is read here: a parker may already be running on
+     * another core (see "Parking and the lost wake-up"). */
     if (c->after_unlock)
       c->after_unlock(c->after_lock);
-    spin_validate_none_held(parker_id, parker_name, "parked", reason);
+    check_parker_holds_no_lock(c);
     break;
-  }
   case AFTER_EXIT:
     task_release_libc_state(prev);
     task_release_stack(c, prev);
@@ -578,6 +595,8 @@ static inline void switch_to(struct sched_cpu *c, struct task *prev, struct task
   c->after_task = prev;
   c->after_unlock = unlock;
   c->after_lock = lock;
+  if (after == AFTER_PARK)
+    remember_parker(c, prev);
   if (!(next->flags & TASK_FLAG_IDLE)) {
     STAT_ADD(c, switches, 1);
     /* A new slice starts unless the task came from runnext (it inherits the

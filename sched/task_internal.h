@@ -123,7 +123,6 @@ struct timer {
   void *arg;                  /* for fn's use */
   int32_t index;              /* in the heap, or -1 */
   uint16_t core;              /* whose heap */
-  bool fired;
 };
 void timer_add(struct sched_cpu *c, struct timer *t);
 bool timer_cancel(struct timer *t);

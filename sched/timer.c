@@ -91,7 +91,6 @@ void timer_add(struct sched_cpu *c, struct timer *t) {
     c->timer_cap = cap;
   }
   t->core = (uint16_t)this_cpu()->index;
-  t->fired = false;
   t->index = (int32_t)c->ntimers;
   c->timers[c->ntimers++] = t;
   sift_up(c->timers, (uint32_t)t->index);
@@ -132,7 +131,6 @@ unsigned timers_run_expired(struct sched_cpu *c, uint64_t now) {
     /* Read everything needed before the wake-up: once the task runs, the
      * timer (on its stack) may be gone. */
     void (*fn)(struct timer *) = t->fn;
-    __atomic_store_n(&t->fired, true, __ATOMIC_RELEASE);
     spin_unlock_irqrestore(&c->timer_lock, irq);
     SCHED_TEST_HOOK(SCHED_TEST_TIMER_BEFORE_FN, t->task); /* t lives until fn(t) wakes its task */
     TRACE(TRACE_TIMER, t->task ? t->task->id : 0);

@@ -52,13 +52,14 @@ static task_t *spawn_on(unsigned core, const char *name, void (*fn)(void *), voi
 
 /* ---- wake_core counts the target as spinning before claiming it ---------- */
 
-/* wake_core (a task pinned to an idle core) claimed the target's idle flag
- * and only then counted it as spinning. A target that woke on its own in
- * between (its timer) saw the claim, ran as a spinning core and took one
- * off nspinning before the waker added it: the count wrapped below zero,
- * and every wake_idle_core returned early until the waker caught up. The
- * hook holds the waker right after the claim until the target's own timer
- * has woken it and its sleeper has run. */
+/* A target that wakes on its own (its timer) while wake_core (a task pinned
+ * to an idle core) is waking it sees the claim, runs as a spinning core and
+ * takes one off nspinning. That must find the waker's increment already
+ * there, or the count wraps below zero and every wake_idle_core returns
+ * early until the waker catches up; so wake_core counts before it claims.
+ * The hook holds the waker right after its claim, before the wake-up is
+ * sent, until the target's own timer has woken it and its sleeper has run;
+ * a wake_core that claimed before counting would wrap the count here. */
 #define CLAIM_ROUNDS 30
 
 static struct {

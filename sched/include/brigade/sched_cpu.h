@@ -69,6 +69,12 @@ struct sched_cpu {
   struct task *after_task;
   void (*after_unlock)(void *);
   void *after_lock;
+#ifdef BRIGADE_LOCK_VALIDATE
+  /* Who parked, for the lock check after its unlock (finish_switch):
+   * copied before the switch, while the task is still this core's. */
+  uint32_t parker_id;
+  const char *parker_name, *parker_reason;
+#endif
   struct task *free_tasks;  /**< recycled task structs */
   void *free_stacks;        /**< recycled default-size stacks */
   uint32_t nfree_stacks;

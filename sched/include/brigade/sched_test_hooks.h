@@ -16,8 +16,9 @@
 
 /** Where a hook is called from, and what @p arg is there. */
 enum sched_test_point {
-  /** wake_core has claimed the idle target's flag and not yet counted it as
-   *  spinning; arg: the target core's index (as a uintptr_t). */
+  /** wake_core has counted the idle target as spinning and claimed its
+   *  flag, and not yet sent the wake-up; arg: the target core's index (as
+   *  a uintptr_t). */
   SCHED_TEST_WAKE_CORE_CLAIMED,
   /** A core found nothing to run and is about to announce itself idle; it
    *  still counts as spinning if it was woken. arg: NULL. */

@@ -152,7 +152,12 @@ void waitq_park(struct waitq *q, struct waitq_entry *e, const char *reason, spin
 void waitq_park_irq(struct waitq *q, struct waitq_entry *e, const char *reason,
                     spinlock_t *lock);
 
-/** @brief Ready the oldest waiter; returns its task, or NULL if none waited. */
+/**
+ * @brief Ready the oldest waiter; returns its task, or NULL if none waited.
+ *        The task is returned to say which one woke, not to be used: it may
+ *        already have run and exited on another core, so the pointer must
+ *        not be dereferenced.
+ */
 task_t *waitq_wake_one(struct waitq *q);
 
 /** @brief Ready every waiter, oldest first; returns how many. */
