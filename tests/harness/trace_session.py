@@ -3,7 +3,7 @@
 
     trace_session.py [--timeout SECONDS] -- <command that boots the shell...>
 
-Types `trace start`, a parallel `fib 22`, `trace stop` and `trace dump` at
+Types `trace start`, a parallel `fib 24`, `trace stop` and `trace dump` at
 the shell (examples/shell), feeds the console text to scripts/trace2json.py
 and checks what a reader of the picture relies on: the dump's framing holds,
 fib runs as slices on more than one core, at least one steal leads to a
@@ -25,12 +25,24 @@ from shell_session import PROMPT, Session, command_line  # noqa: E402
 CONVERTER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts",
                          "trace2json.py")
 ROUNDS = 20
+# Long enough (about 35 ms on an idle host, 609 tasks) that the idle harts'
+# vCPU threads get to run on a busy host before it is over, and short
+# enough that one core's ring (8192 events) holds all of it: about 8 events
+# a task.
+FIB_N = 24
+FIB_VALUE = 46368
+FIB_SEQUENTIAL_BELOW = 12  # examples/shell/commands.c
+
+
+def fib_tasks(n):
+    """Tasks the shell's fib spawns: one per call with n >= 12."""
+    return 0 if n < FIB_SEQUENTIAL_BELOW else 1 + fib_tasks(n - 1) + fib_tasks(n - 2)
 
 
 def capture(s, tmp):
-    """One traced fib 22; returns (converter stdout, trace-event JSON)."""
+    """One traced fib; returns the trace-event JSON."""
     s.command("trace start", r"trace: on, \d+ events per core")
-    s.command("fib 22", r"fib\(22\) = 17711")
+    s.command("fib %d" % FIB_N, r"fib\(%d\) = %d" % (FIB_N, FIB_VALUE))
     s.command("trace stop", r"trace: off")
     start = len(s.text())
     s.passthrough = False  # the dump is long; the converter's summary says what it held
@@ -83,8 +95,8 @@ def main():
         fib = {}
         for e in sorted((e for e in tasks if e["name"] == "fib"), key=lambda e: e["ts"]):
             fib.setdefault(e["args"]["task"], []).append(e["args"]["stop"])
-        # fib 22 spawns one task per call with n >= 12: 232 of them.
-        assert len(fib) == 232, "%d fib tasks ran in the trace, want 232" % len(fib)
+        want = fib_tasks(FIB_N)
+        assert len(fib) == want, "%d fib tasks ran in the trace, want %d" % (len(fib), want)
         twice = [t for t, stops in fib.items() if stops.count("exited") > 1]
         assert not twice, "fib tasks %s exited more than once" % twice
         # A task's waitgroup_done comes before its exit, so the shell may stop
