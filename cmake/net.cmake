@@ -25,6 +25,7 @@ set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${_lwip_port_head
 add_library(brigade_net OBJECT
   net/net.c
   net/netif_netdev.c
+  net/socket.c
   net/sys_arch.c)
 target_include_directories(brigade_net PUBLIC ${CMAKE_SOURCE_DIR}/net/include)
 target_include_directories(brigade_net SYSTEM PUBLIC ${BRIGADE_LWIP_PORT_INCLUDE}

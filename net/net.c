@@ -15,6 +15,7 @@
 #include "lwip/netif.h"
 #include "lwip/tcpip.h"
 
+#include "net_internal.h"
 #include "netif_netdev.h"
 
 static uint32_t started; /* word-sized: RV64 has no byte-wide atomic swap */
@@ -23,6 +24,10 @@ static struct netif the_netif;
  * changed (DHCP bound a lease). Filled with chan_try_send from lwIP's
  * callbacks, which must not block. */
 static struct chan *core_up, *address_changed;
+/* Set once net_start has an address: sockets may be made. */
+static bool up;
+
+bool net_is_up(void) { return __atomic_load_n(&up, __ATOMIC_ACQUIRE); }
 
 static void tcpip_core_up(void *arg) { (void)chan_try_send(core_up, NULL); }
 
@@ -102,6 +107,8 @@ int net_start(const struct net_config *cfg, struct net_address *out) {
           a.ip.b[0], a.ip.b[1], a.ip.b[2], a.ip.b[3], a.netmask.b[0], a.netmask.b[1],
           a.netmask.b[2], a.netmask.b[3], a.gateway.b[0], a.gateway.b[1], a.gateway.b[2],
           a.gateway.b[3], leased ? "DHCP lease" : "static address");
+  /* Release: a task that sees `up` sees lwIP's state set up above. */
+  __atomic_store_n(&up, true, __ATOMIC_RELEASE);
   if (out)
     *out = a;
   return 0;

@@ -86,32 +86,35 @@ class Machine:
             self.proc.wait()
 
 
-def boot(args, proto, guest_port):
-    """Start QEMU with a free host port forwarded to guest_port; return (machine, port)."""
+def boot(args, forwards):
+    """Start QEMU with a free host port forwarded to each (proto, guest port)
+    of forwards; return (machine, [host ports])."""
     for attempt in range(5):
-        port = free_port(socket.SOCK_DGRAM if proto == "udp" else socket.SOCK_STREAM)
+        ports = [free_port(socket.SOCK_DGRAM if proto == "udp" else socket.SOCK_STREAM)
+                 for proto, _ in forwards]
         net = args.net.split()
         i = net.index("-netdev") + 1
-        net[i] += ",hostfwd=%s:127.0.0.1:%d-:%d" % (proto, port, guest_port)
+        for (proto, guest), port in zip(forwards, ports):
+            net[i] += ",hostfwd=%s:127.0.0.1:%d-:%d" % (proto, port, guest)
+            print("net_session: %s port %d on 127.0.0.1 -> guest port %d" % (proto, port, guest),
+                  flush=True)
         cmd = list(args.cmd)
         cmd[1:1] = net
         if args.append:
             cmd += ["-append", args.append]
-        print("net_session: %s port %d on 127.0.0.1 -> guest port %d" % (proto, port, guest_port),
-              flush=True)
         m = Machine(cmd, args.timeout)
         try:
             m.expect(r"Could not set up host forwarding rule", timeout=2)
             m.kill()
-            print("net_session: port %d was taken meanwhile; again" % port, flush=True)
+            print("net_session: a port was taken meanwhile; again", flush=True)
             continue
         except AssertionError:
-            return m, port
-    raise SystemExit("net_session: no free port after 5 attempts")
+            return m, ports
+    raise SystemExit("net_session: no free ports after 5 attempts")
 
 
 def udp_echo(args, checks):
-    m, port = boot(args, "udp", 7)
+    m, (port,) = boot(args, [("udp", 7)])
     try:
         def comes_up():
             got = m.expect(r"address (\d+\.\d+\.\d+\.\d+) from (\w+)")
@@ -156,19 +159,200 @@ def udp_echo(args, checks):
         m.kill()
 
 
+def connect(port, timeout):
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return s
+
+
+def control(port, line, timeout):
+    """One command on the echo image's control port; its reply line."""
+    with connect(port, timeout) as s:
+        s.sendall(line.encode() + b"\n")
+        reply = b""
+        while not reply.endswith(b"\n"):
+            chunk = s.recv(256)
+            if not chunk:
+                break
+            reply += chunk
+        return reply.decode().strip()
+
+
+def stats(port, timeout):
+    line = control(port, "stats", timeout)
+    got = re.match(r"heap (\d+) sockets (\d+) tcp (\d+) time_wait (\d+)$", line)
+    assert got, "no stats from the control port"
+    return int(got.group(1)), int(got.group(2))
+
+
+def echo_round_trip(port, seed, total, timeout):
+    """Send total random bytes in random chunks, each read back in full
+    before the next goes; compare CRC-32s of all sent and all received."""
+    rng = random.Random(seed)
+    sent_crc = got_crc = 0
+    got_bytes = 0
+    with connect(port, timeout) as s:
+        left = total
+        while left:
+            chunk = bytes(rng.getrandbits(8) for _ in range(min(left, rng.randint(1, 4096))))
+            left -= len(chunk)
+            s.sendall(chunk)
+            sent_crc = zlib.crc32(chunk, sent_crc)
+            want = len(chunk)
+            back = b""
+            while len(back) < want:
+                part = s.recv(want - len(back))
+                assert part, "connection %d closed after %d of %d bytes" % (
+                    seed, got_bytes + len(back), total)
+                back += part
+            assert back == chunk, "connection %d: bytes %d.. came back changed or reordered" % (
+                seed, got_bytes)
+            got_crc = zlib.crc32(back, got_crc)
+            got_bytes += len(back)
+        s.shutdown(socket.SHUT_WR)
+        assert s.recv(1) == b"", "connection %d: no end of stream after the echo" % seed
+    assert sent_crc == got_crc and got_bytes == total
+    return got_bytes
+
+
+def settle(ctl, timeout, sockets_wanted, heap_wanted=None):
+    """Stats once the image is back to sockets_wanted open sockets (and
+    heap_wanted bytes, if given): the server closes its side only after
+    the peer's FIN or RST reaches it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        heap, sockets = stats(ctl, timeout)
+        if sockets == sockets_wanted and (heap_wanted is None or heap == heap_wanted):
+            return heap, sockets
+        if time.monotonic() > deadline:
+            return heap, sockets
+        time.sleep(0.5)
+
+
+def tcp_echo(args, checks):
+    m, (port, ctl) = boot(args, [("tcp", 7), ("tcp", 8)])
+    t = args.timeout
+    try:
+        if not checks.check("comes up and listens", lambda: m.expect(r"echo: listening on 7")):
+            return
+        base = {}
+
+        def first_stats():
+            base["heap"], base["sockets"] = stats(ctl, t)
+            # the two listeners and the control connection itself
+            assert base["sockets"] == 3, "%d sockets open at the start" % base["sockets"]
+        if not checks.check("control port answers (3 sockets open)", first_stats):
+            return
+
+        n, total = args.connections, 16 * 1024
+
+        def many_at_once():
+            results, errors = [0] * n, []
+
+            def one(i):
+                try:
+                    results[i] = echo_round_trip(port, i, total, t)
+                except (AssertionError, OSError) as e:
+                    errors.append("connection %d: %s" % (i, e))
+            threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+            start = time.monotonic()
+            for th in threads:
+                th.start()
+            for th in threads:
+                th.join(4 * t)
+            assert not errors, "%d of %d failed, first: %s" % (len(errors), n, errors[0])
+            assert sum(results) == n * total
+            print("net_session: %d concurrent connections echoed %d bytes each intact in %.1f s"
+                  % (n, total, time.monotonic() - start), flush=True)
+        checks.check("%d concurrent connections echo checksummed data in order" % n, many_at_once)
+
+        def resets():
+            for i in range(20):
+                s = connect(port, t)
+                s.sendall(bytes(random.Random(i).getrandbits(8) for _ in range(32 * 1024)))
+                s.recv(100)  # the echo has started
+                # SO_LINGER 0: close sends RST with data still in flight both ways
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
+                s.close()
+            heap, sockets = settle(ctl, t, base["sockets"])
+            assert sockets == base["sockets"], "%d sockets still open after 20 resets" % sockets
+            assert echo_round_trip(port, 1000, 4096, t) == 4096
+            print("net_session: 20 connections reset mid-transfer; all closed, echo still works",
+                  flush=True)
+        checks.check("connections reset mid-transfer are closed and leak no socket", resets)
+
+        def half_close():
+            with connect(port, t) as s:
+                data = bytes(random.Random(7).getrandbits(8) for _ in range(48 * 1024))
+                s.sendall(data)
+                s.shutdown(socket.SHUT_WR)
+                back = b""
+                while True:
+                    part = s.recv(65536)
+                    if not part:
+                        break
+                    back += part
+            assert back == data, "got %d of %d bytes back after our FIN" % (len(back), len(data))
+            print("net_session: 48 KiB sent then FIN: all echoed, then end of stream", flush=True)
+        checks.check("half-close: data sent before FIN all comes back, then end of stream",
+                     half_close)
+
+        def cycles():
+            # The heap moves by tens of KiB with no connection at all (a dead
+            # task's stack is recycled after it exits, a frame waits in a
+            # receive buffer), so each reading is the least of five, and the
+            # bound is 32 KiB over 200 cycles: 164 bytes a cycle, less than
+            # any one thing a connection allocates (lwIP's pcb and netconn,
+            # the socket, the task's stack).
+            def low_heap():
+                return min(stats(ctl, t)[0] for _ in range(5))
+            for i in range(20):  # warm up: task and buffer pools reach their working size
+                echo_round_trip(port, 2000 + i, 512, t)
+            settle(ctl, t, base["sockets"])
+            heap0 = low_heap()
+            count, bound = 200, 32 * 1024
+            for i in range(count):
+                echo_round_trip(port, 3000 + i, 512, t)
+            deadline = time.monotonic() + t
+            while True:
+                _, sockets1 = settle(ctl, t, base["sockets"])
+                heap1 = low_heap()
+                if heap1 - heap0 <= bound or time.monotonic() > deadline:
+                    break
+            print("net_session: heap in use %d bytes before %d connect/echo/close cycles, %d after"
+                  " (%+d); sockets open after: %d" % (heap0, count, heap1, heap1 - heap0, sockets1),
+                  flush=True)
+            assert sockets1 == base["sockets"], "sockets open: %d before, %d after" % (
+                base["sockets"], sockets1)
+            assert heap1 - heap0 <= bound, "heap in use grew by %d bytes over %d cycles" % (
+                heap1 - heap0, count)
+        checks.check("200 connect/close cycles leave the heap where it started (within 32 KiB)",
+                     cycles)
+
+        def quits():
+            assert control(ctl, "quit", t) == "bye"
+            m.expect(r"echo: quit")
+            assert m.wait() == 0, "QEMU exited with status %d" % m.proc.returncode
+        checks.check("quit ends the image with status 0", quits)
+    finally:
+        m.kill()
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--case", required=True, choices=["udp_echo"])
+    ap.add_argument("--case", required=True, choices=["udp_echo", "tcp_echo"])
     ap.add_argument("--timeout", type=float, default=120)
     ap.add_argument("--net", required=True, help="the board's QEMU network arguments")
     ap.add_argument("--append", help="the image's command line")
+    ap.add_argument("--connections", type=int, default=200,
+                    help="tcp_echo: connections at once")
     ap.add_argument("--expect-from", default="dhcp", choices=["dhcp", "static"])
     ap.add_argument("cmd", nargs=argparse.REMAINDER)
     args = ap.parse_args()
     if args.cmd and args.cmd[0] == "--":
         args.cmd = args.cmd[1:]
     checks = Checks()
-    {"udp_echo": udp_echo}[args.case](args, checks)
+    {"udp_echo": udp_echo, "tcp_echo": tcp_echo}[args.case](args, checks)
     return checks.summary()
 
 
