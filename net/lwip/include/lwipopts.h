@@ -84,6 +84,10 @@
 #define DEFAULT_TCP_RECVMBOX_SIZE 64
 #define DEFAULT_ACCEPTMBOX_SIZE 64
 
+/* Packets to the interface's own address loop back inside lwIP (through
+ * the tcpip task), so an image can connect to itself. */
+#define LWIP_NETIF_LOOPBACK 1
+
 /* The interface tells net/net.c when DHCP has bound an address. */
 #define LWIP_NETIF_STATUS_CALLBACK 1
 #define LWIP_NETIF_LINK_CALLBACK 0
