@@ -377,6 +377,8 @@ long net_write(int sock, const void *buf, size_t len, uint64_t deadline_ns) {
     size_t written = 0;
     err_t e = netconn_write_partly(s->conn, buf, len, NETCONN_COPY | (past ? NETCONN_DONTBLOCK : 0),
                                    &written);
+    /* lwIP also reads send_timeout as the limit for closing: none left set. */
+    netconn_set_sendtimeout(s->conn, 0);
     if (e == ERR_OK || ((e == ERR_WOULDBLOCK || e == ERR_TIMEOUT) && written > 0))
       result = (long)written;
     else if (e == ERR_RST || e == ERR_ABRT || e == ERR_CONN)
