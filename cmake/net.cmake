@@ -35,3 +35,11 @@ target_link_libraries(brigade_net PUBLIC brigade_runtime)
 target_link_libraries(brigade_net INTERFACE
   ${BRIGADE_LWIP_PREFIX}/lib/liblwip.a
   -Wl,--start-group ${BRIGADE_NEWLIB_PREFIX}/lib/libc.a -lgcc -Wl,--end-group)
+
+# run-echo and run-httpd boot QEMU with the device and one host port
+# forwarded (examples/CMakeLists.txt): 127.0.0.1:8080 to the guest's port
+# 80 unless told otherwise.
+set(BRIGADE_RUN_HOSTFWD "tcp:127.0.0.1:8080-:80" CACHE STRING
+    "QEMU hostfwd rule of the network examples' run- targets")
+set(BRIGADE_QEMU_NET_RUN_ARGS ${BRIGADE_QEMU_NET_ARGS})
+list(TRANSFORM BRIGADE_QEMU_NET_RUN_ARGS REPLACE "^user,id=n0$" "user,id=n0,hostfwd=${BRIGADE_RUN_HOSTFWD}")

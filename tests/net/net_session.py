@@ -338,9 +338,73 @@ def tcp_echo(args, checks):
         m.kill()
 
 
+def httpd(args, checks):
+    import urllib.error
+    import urllib.request
+    m, (port,) = boot(args, [("tcp", 80)])
+    t = args.timeout
+    base = "http://127.0.0.1:%d" % port
+
+    def get(path):
+        with urllib.request.urlopen(base + path, timeout=t) as r:
+            return r.status, r.read().decode()
+    try:
+        if not checks.check("comes up and listens", lambda: m.expect(r"httpd: listening on 80")):
+            return
+
+        def page():
+            status, body = get("/")
+            assert status == 200 and re.search(r"Served by task \d+ on core \d+", body), body
+        checks.check("GET / answers the page", page)
+
+        def not_found():
+            try:
+                get("/nothing-here")
+            except urllib.error.HTTPError as e:
+                assert e.code == 404, "status %d" % e.code
+                return
+            raise AssertionError("GET /nothing-here did not answer 404")
+        checks.check("GET of an unknown path answers 404", not_found)
+
+        n = 50
+
+        def many():
+            results, errors = [None] * n, []
+
+            def one(i):
+                try:
+                    results[i] = get("/")
+                except (OSError, AssertionError) as e:
+                    errors.append(str(e))
+            threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+            for th in threads:
+                th.start()
+            for th in threads:
+                th.join(4 * t)
+            assert not errors, "%d of %d failed, first: %s" % (len(errors), n, errors[0])
+            assert all(r and r[0] == 200 for r in results)
+            cores = set(re.search(r"on core (\d+)", r[1]).group(1) for r in results)
+            print("net_session: %d pages fetched at once, served on cores %s" % (
+                n, ", ".join(sorted(cores))), flush=True)
+        checks.check("%d clients at once all get the page" % n, many)
+
+        def stats():
+            status, body = get("/stats")
+            assert status == 200 and re.match(r"heap \d+ sockets \d+ tcp \d+ time_wait \d+", body), body
+        checks.check("GET /stats answers the counters", stats)
+
+        def quits():
+            assert get("/quit") == (200, "bye\n")
+            m.expect(r"httpd: quit")
+            assert m.wait() == 0, "QEMU exited with status %d" % m.proc.returncode
+        checks.check("GET /quit ends the image with status 0", quits)
+    finally:
+        m.kill()
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--case", required=True, choices=["udp_echo", "tcp_echo"])
+    ap.add_argument("--case", required=True, choices=["udp_echo", "tcp_echo", "httpd"])
     ap.add_argument("--timeout", type=float, default=120)
     ap.add_argument("--net", required=True, help="the board's QEMU network arguments")
     ap.add_argument("--append", help="the image's command line")
@@ -352,7 +416,7 @@ def main():
     if args.cmd and args.cmd[0] == "--":
         args.cmd = args.cmd[1:]
     checks = Checks()
-    {"udp_echo": udp_echo, "tcp_echo": tcp_echo}[args.case](args, checks)
+    {"udp_echo": udp_echo, "tcp_echo": tcp_echo, "httpd": httpd}[args.case](args, checks)
     return checks.summary()
 
 
