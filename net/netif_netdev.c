@@ -8,8 +8,9 @@
  *
  * Input: one receive task per device loops on netdev_receive straight into
  * a fresh pbuf and hands it to tcpip_input, which posts it to the tcpip
- * task's mailbox (parking while that is full: back-pressure instead of a
- * dropped frame). */
+ * task's mailbox without waiting (TCPIP_MBOX_SIZE messages): when that is
+ * full the frame is dropped here, as a full device queue would drop it,
+ * and TCP sends it again. */
 #include <errno.h>
 #include <string.h>
 
