@@ -21,7 +21,11 @@ function(brigade_board_targets image)
   _brigade_gdbserver_target()
   if(NOT BRIGADE_HARDWARE_ONLY)
     math(EXPR harts "${BRIGADE_SMP} + ${BRIGADE_QEMU_EXTRA_HARTS}")
-    set(qemu ${BRIGADE_QEMU} ${BRIGADE_QEMU_ARGS} -smp ${harts} -kernel $<TARGET_FILE:${image}>)
+    # BRIGADE_RUN_QEMU_EXTRA_ARGS: what a caller sets around its
+    # brigade_add_executable for this image's run target alone (the network
+    # examples: a device and a forwarded port).
+    set(qemu ${BRIGADE_QEMU} ${BRIGADE_QEMU_ARGS} ${BRIGADE_RUN_QEMU_EXTRA_ARGS} -smp ${harts}
+        -kernel $<TARGET_FILE:${image}>)
     add_custom_target(run-${image} COMMAND ${qemu} DEPENDS ${image} USES_TERMINAL)
     add_custom_target(debug-${image}
       COMMAND ${BRIGADE_SCRIPTS_DIR}/qemu-debug.sh ${BRIGADE_GDB_PORT}

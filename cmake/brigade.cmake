@@ -114,3 +114,7 @@ if(BRIGADE_SDCARD_FIRMWARE)
   include(cmake/sdcard.cmake)
 endif()
 include(cmake/sdk.cmake)
+
+if(BRIGADE_HAS_NETDEV)
+  include(cmake/net.cmake)
+endif()

@@ -42,7 +42,19 @@ firmware_source=/etc/apt/sources.list.d/brigade-non-free-firmware.sources
 need_component=no
 debian_component_enabled non-free-firmware deb || need_component=yes
 
-if [ ${#missing[@]} -eq 0 ] && [ $need_component = no ]; then
+# lwIP (net/) is built from Debian's source package (scripts/fetch-lwip.sh
+# runs apt-get source), which needs a deb-src entry for the release's main
+# component: derived the same way, from the machine's own source.
+lwip_source=/etc/apt/sources.list.d/brigade-deb-src.sources
+need_deb_src=no
+debian_component_enabled main deb-src || need_deb_src=yes
+
+fetch_lwip() {
+  "$(dirname "$0")/fetch-lwip.sh" >/dev/null
+}
+
+if [ ${#missing[@]} -eq 0 ] && [ $need_component = no ] && [ $need_deb_src = no ]; then
+  fetch_lwip
   exit 0
 fi
 
@@ -51,6 +63,8 @@ if [ "$(id -u)" -ne 0 ]; then
     echo "setup.sh: missing Debian packages: ${missing[*]}" >&2
   [ $need_component = no ] ||
     echo "setup.sh: apt has no source for the non-free-firmware component (Pi boot firmware)" >&2
+  [ $need_deb_src = no ] ||
+    echo "setup.sh: apt has no deb-src source for the main component (lwIP's source package)" >&2
   echo "setup.sh: not root; run it again as root: sudo $0" >&2
   exit 1
 fi
@@ -64,9 +78,20 @@ if [ $need_component = yes ]; then
   echo "$stanza" | sed 's/^/  /' >&2
   echo "$stanza" >"$firmware_source"
 fi
+if [ $need_deb_src = yes ]; then
+  stanza=$(debian_component_stanza main deb-src) || {
+    echo "setup.sh: found no apt source for this machine's Debian release" \
+         "($(debian_codename)) to derive a deb-src entry from" >&2
+    exit 1
+  }
+  echo "setup.sh: adding $lwip_source:" >&2
+  echo "$stanza" | sed 's/^/  /' >&2
+  echo "$stanza" >"$lwip_source"
+fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q >&2
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup.sh: installing missing Debian packages: ${missing[*]}" >&2
   apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
 fi
+fetch_lwip

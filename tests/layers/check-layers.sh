@@ -5,6 +5,7 @@
 #   0  kernel/ (kernel/include, the arch contract, kernel/arch/<arch>)
 #   1  sched/
 #   2  io/, libc/
+#   3  net/ (lwIP's port and brigade's socket API, over io/'s netdev.h)
 #
 # A public header <brigade/X.h> belongs to the layer whose include/ holds it;
 # a quoted "dir/..." include belongs to dir's layer, and a bare quoted
@@ -17,7 +18,7 @@ set -euo pipefail
 root=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$root"
 
-declare -A rank=([kernel]=0 [sched]=1 [io]=2 [libc]=2)
+declare -A rank=([kernel]=0 [sched]=1 [io]=2 [libc]=2 [net]=3)
 
 layer_of_dir() { # a path's first component, if it is a layer
   local top=${1%%/*}
@@ -64,10 +65,10 @@ while IFS= read -r -d '' file; do
       bad=1
     done < <(grep -nE '(\.|->)arch\.[A-Za-z_]' "$file" || true)
   fi
-done < <(find kernel sched io libc -name '*.[chS]' -print0 2>/dev/null)
+done < <(find kernel sched io libc net -name '*.[chS]' -print0 2>/dev/null)
 
 if ((checked == 0)); then
-  echo "check-layers: no sources under $root/{kernel,sched,io,libc}" >&2
+  echo "check-layers: no sources under $root/{kernel,sched,io,libc,net}" >&2
   exit 2
 fi
 if ((bad)); then

@@ -2,7 +2,7 @@
 # scripts/lib/debian-sources.sh on apt configurations made up for the test
 # (BRIGADE_APT_ETC): the one-line format with options, deb822 with several
 # suites and a disabled stanza, and a machine with no source for its
-# release. The derived non-free-firmware entry must copy the release
+# release. The derived non-free-firmware and deb-src (lwIP) entries must copy the release
 # suite's URI and key, never a -updates or -security one.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,6 +31,11 @@ check "suite $codename, component non-free-firmware" \
   eval 'grep -qx "Suites: $codename" <<<"$stanza" && grep -qx "Components: non-free-firmware" <<<"$stanza"'
 check "contrib counts as enabled" debian_component_enabled contrib deb
 check "non-free-firmware does not" eval '! debian_component_enabled non-free-firmware deb'
+# lwIP's source package (scripts/fetch-lwip.sh) needs deb-src for main.
+check "deb-src main is not enabled by a deb line" eval '! debian_component_enabled main deb-src'
+src_stanza=$(debian_component_stanza main deb-src)
+check "the derived deb-src entry: release URI, main" \
+  eval 'grep -qx "Types: deb-src" <<<"$src_stanza" && grep -qx "URIs: http://release.invalid/debian" <<<"$src_stanza" && grep -qx "Components: main" <<<"$src_stanza"'
 
 echo "== deb822 .sources"
 BRIGADE_APT_ETC=$work/deb822
