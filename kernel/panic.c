@@ -1,6 +1,6 @@
 #include <stdarg.h>
 #include <stdbool.h>
-#include <stdio.h>
+#include <string.h>
 
 #include <brigade/board.h>
 #include <brigade/cpu.h>
@@ -23,8 +23,10 @@ void panic_describe_running(char *buf, size_t len) {
   void (*describe)(char *, size_t) = __atomic_load_n(&describer, __ATOMIC_RELAXED);
   if (describe)
     describe(buf, len);
-  else
-    snprintf(buf, len, "code before the scheduler started");
+  else if (len) {
+    strncpy(buf, "code before the scheduler started", len - 1);
+    buf[len - 1] = '\0';
+  }
 }
 
 static int my_id(void) { return this_cpu() ? (int)this_cpu()->index : 0; }
