@@ -10,6 +10,7 @@ set(BRIGADE_C_FLAGS ${BRIGADE_ARCH_FLAGS} -O2 -g -std=gnu11 -ffunction-sections 
 # What each architecture adds to the five files every one has.
 set(BRIGADE_ARCH_SOURCES_riscv64
   kernel/arch/riscv64/devicetree_harts.c
+  kernel/arch/riscv64/mmu.c
   kernel/arch/riscv64/sbi.c
   kernel/arch/riscv64/semihosting.c)
 set(BRIGADE_ARCH_SOURCES_aarch64
@@ -45,7 +46,8 @@ endif()
 math(EXPR BRIGADE_TEXT_OFFSET "${BRIGADE_LOAD_ADDR} - ${BRIGADE_RAM_BASE}" OUTPUT_FORMAT HEXADECIMAL)
 
 add_library(brigade_runtime OBJECT ${BRIGADE_RUNTIME_SOURCES})
-set_source_files_properties(boot/${BRIGADE_ARCH}/start.S PROPERTIES
+# mmu.c leaves the firmware's stretch of RAM below the image unmapped.
+set_source_files_properties(boot/${BRIGADE_ARCH}/start.S kernel/arch/riscv64/mmu.c PROPERTIES
   COMPILE_DEFINITIONS BRIGADE_TEXT_OFFSET=${BRIGADE_TEXT_OFFSET})
 target_include_directories(brigade_runtime PUBLIC
   ${BRIGADE_PORTABLE_INCLUDES}

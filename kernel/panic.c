@@ -1,5 +1,6 @@
 #include <stdarg.h>
 #include <stdbool.h>
+#include <string.h>
 
 #include <brigade/board.h>
 #include <brigade/cpu.h>
@@ -12,6 +13,21 @@ static int panic_owner = -1;
  * registering core, and a racing first panic at worst skips the dump. */
 static void (*dump_handler)(void);
 static void (*flush_handler)(void);
+static void (*describer)(char *buf, size_t len);
+
+void panic_set_describer(void (*describe)(char *buf, size_t len)) {
+  __atomic_store_n(&describer, describe, __ATOMIC_RELAXED);
+}
+
+void panic_describe_running(char *buf, size_t len) {
+  void (*describe)(char *, size_t) = __atomic_load_n(&describer, __ATOMIC_RELAXED);
+  if (describe)
+    describe(buf, len);
+  else if (len) {
+    strncpy(buf, "code before the scheduler started", len - 1);
+    buf[len - 1] = '\0';
+  }
+}
 
 static int my_id(void) { return this_cpu() ? (int)this_cpu()->index : 0; }
 
@@ -97,6 +113,22 @@ void panic(const char *fmt, ...) {
   vbegin(fmt, ap);
   va_end(ap);
   panic_end(EXIT_PANIC);
+}
+
+void panic_begin_memory_fault(enum fault_access access, unsigned long addr, unsigned long pc,
+                              const char *region) {
+  char who[64];
+  panic_describe_running(who, sizeof who);
+  if (addr < 4096) /* page 0 is never mapped */
+    panic_begin("NULL pointer %s at %p in %s, pc %p",
+                access == FAULT_FETCH ? "call" : access == FAULT_LOAD ? "load" : "store",
+                (void *)addr, who, (void *)pc);
+  else if (access == FAULT_FETCH)
+    panic_begin("instruction fetch from non-executable memory at %p (%s) in %s, pc %p",
+                (void *)addr, region, who, (void *)pc);
+  else
+    panic_begin("%s %s at %p in %s, pc %p", access == FAULT_LOAD ? "load from" : "write to",
+                region, (void *)addr, who, (void *)pc);
 }
 
 /* newlib's assert() lands here: report it like any other panic. */

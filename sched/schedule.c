@@ -775,7 +775,7 @@ bool sched_cpus_create(void) {
   return true;
 }
 
-/* For lock-validation reports: what runs on this core. */
+/* For lock-validation and fault reports: what runs on this core. */
 static void describe_running(char *buf, size_t len) {
   struct task *t = sched_self()->current;
   if (t && !(t->flags & TASK_FLAG_IDLE))
@@ -812,6 +812,7 @@ static void sched_init_once(void) {
   panic_set_dump_handler(sched_dump_tasks_for_panic);
   account_init();
   spin_validate_set_describer(describe_running);
+  panic_set_describer(describe_running);
   /* Release: every handler above is installed before a waiting core goes on. */
   __atomic_store_n(&state, INIT_DONE, __ATOMIC_RELEASE);
 }

@@ -4,6 +4,26 @@
  * Every other hart is started later by kernel_boot through SBI HSM at
  * _secondary_start with a0 = hart id, a1 = its struct cpu (the opaque value).
  */
+/* Turn Sv39 paging on with the root riscv_mmu_build made. Uses t0.
+ *
+ * Ordering: the page-table walker's reads are implicit and are not ordered
+ * with this hart's explicit stores by the ordinary memory model; the
+ * sfence.vma before the satp write orders every store to the tables seen by
+ * this hart (its own on the boot hart; on a secondary, the boot hart's,
+ * which it has observed through the firmware's start handshake, below)
+ * before the walks that follow. The satp write does not flush translations,
+ * so the sfence.vma after it drops any a hart may hold from before (none
+ * with paging off, but firmware may have left some). Every hart installs
+ * the same root, identity-mapped, so the next instruction fetch is at the
+ * same address whichever translation it uses. */
+.macro mmu_on
+	la	t0, riscv_satp
+	ld	t0, 0(t0)
+	sfence.vma zero, zero
+	csrw	satp, t0
+	sfence.vma zero, zero
+.endm
+
 	.section .text.boot, "ax"
 	.global _start
 _start:
@@ -64,6 +84,17 @@ _image_entry:
 2:
 	la	t0, trap_entry
 	csrw	stvec, t0
+	/* The boot hart builds the page tables once, before any other hart is
+	 * started (kernel_boot starts them through SBI HSM much later), so no
+	 * hart can walk a half-built table. */
+	mv	s0, a0
+	mv	s1, a1
+	call	riscv_mmu_build
+	beqz	a0, 6f
+	call	riscv_mmu_failed	/* does not return */
+6:	mmu_on
+	mv	a0, s0
+	mv	a1, s1
 	call	kernel_boot		/* (hartid, dtb); does not return */
 3:	wfi
 	j	3b
@@ -92,6 +123,11 @@ _secondary_start:
 	ld	sp, 0(a1)		/* cpu->boot_stack_top (offset 0) */
 	la	t0, trap_entry
 	csrw	stvec, t0
+	/* The tables were complete before the boot hart asked the firmware to
+	 * start this hart: the firmware's HSM state handshake (a release by the
+	 * starting hart, an acquire here before mret) carries them over, and
+	 * mmu_on's first sfence.vma hands them to this hart's walker. */
+	mmu_on
 	mv	a0, a1
 	call	kernel_secondary	/* (cpu); does not return */
 4:	wfi

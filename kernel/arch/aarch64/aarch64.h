@@ -49,6 +49,9 @@ void board_clear_ipi(void);
  *          earlier one's block, or more tables than the pool holds. */
 int mmu_build(void);
 
+/** What the map holds at @p addr, for fault reports ("read-only text"). */
+const char *aarch64_mmu_region(uintptr_t addr);
+
 /** Per-core set-up common to every AArch64 board: timer compare off, PMU
  *  instruction counter on. Called from board_cpu_init. */
 void aarch64_cpu_init(void);

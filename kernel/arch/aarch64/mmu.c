@@ -13,6 +13,14 @@
  * zero. Each region gets the largest blocks its alignment allows (1 GiB,
  * 2 MiB, else 4 KiB pages); anything not listed stays unmapped, page 0
  * included, so a NULL dereference faults.
+ *
+ * W^X: Normal memory is read-write and never executable (PXN), except the
+ * kernel image's own pages, split out of the RAM region that holds them at
+ * the linker's 4 KiB boundaries (linker/aarch64.ld): text read-only and
+ * executable, rodata read-only, data, .bss and the rest read-write. Device
+ * memory is never executable. Only the 2 MiB stretches holding a boundary
+ * get a table of 4 KiB pages, so changing one page later (a stack guard)
+ * is a matter of walking to its leaf, splitting a block on the way.
  */
 #include <stdint.h>
 
@@ -25,6 +33,7 @@
 #define DESC_TABLE (1UL << 1) /* levels 1-2: next table; level 3: page */
 #define DESC_ATTR(idx) ((uint64_t)(idx) << 2)
 #define DESC_SH_INNER (3UL << 8)
+#define DESC_AP_RO (1UL << 7) /* AP[2]: read-only at EL1 */
 #define DESC_AF (1UL << 10)
 #define DESC_PXN (1UL << 53)
 #define DESC_UXN (1UL << 54)
@@ -41,11 +50,15 @@ static uint64_t *new_table(void) {
   return tables_used < MMU_TABLES ? mmu_tables[tables_used++] : 0;
 }
 
+/* Linker symbols (linker/aarch64.ld): the image's permission boundaries. */
+extern char __image_start[], __rodata_start[], __data_start[];
+
 static uint64_t attributes(enum mmu_kind kind) {
   if (kind == MMU_DEVICE)
     return DESC_ATTR(MAIR_IDX_DEVICE) | DESC_AF | DESC_PXN | DESC_UXN;
-  /* EL0 never runs, so nothing is executable there. */
-  return DESC_ATTR(MAIR_IDX_NORMAL) | DESC_SH_INNER | DESC_AF | DESC_UXN;
+  /* EL0 never runs, so nothing is executable there; EL1 executes only the
+   * image's text (map_normal). */
+  return DESC_ATTR(MAIR_IDX_NORMAL) | DESC_SH_INNER | DESC_AF | DESC_UXN | DESC_PXN;
 }
 
 static int map(uint64_t va, uint64_t pa, uint64_t size, uint64_t attrs) {
@@ -76,13 +89,60 @@ static int map(uint64_t va, uint64_t pa, uint64_t size, uint64_t attrs) {
   return 0;
 }
 
+/* Map the part of [va, end) that lies in [lo, hi) with @p attrs. */
+static int map_part(uint64_t va, uint64_t end, uint64_t lo, uint64_t hi, uint64_t attrs) {
+  lo = lo > va ? lo : va;
+  hi = hi < end ? hi : end;
+  return lo < hi ? map(lo, lo, hi - lo, attrs) : 0;
+}
+
+/* Normal memory, identity-mapped: the image's text and rodata get their own
+ * permissions, everything else in it stays read-write, never executable. */
+static int map_normal(const struct mmu_region *r) {
+  uint64_t rw = attributes(MMU_NORMAL);
+  uint64_t image = (uint64_t)(uintptr_t)__image_start;
+  uint64_t rodata = (uint64_t)(uintptr_t)__rodata_start;
+  uint64_t data = (uint64_t)(uintptr_t)__data_start;
+  uint64_t end = r->va + r->size;
+  if (r->va != r->pa || image >= end || data <= r->va)
+    return map(r->va, r->pa, r->size, rw);
+  return map_part(r->va, end, r->va, image, rw) != 0 ||
+                 map_part(r->va, end, image, rodata, (rw & ~DESC_PXN) | DESC_AP_RO) != 0 ||
+                 map_part(r->va, end, rodata, data, rw | DESC_AP_RO) != 0 ||
+                 map_part(r->va, end, data, end, rw) != 0
+             ? -1
+             : 0;
+}
+
 int mmu_build(void) {
   for (unsigned i = 0; i < board_mmu_nregions; i++) {
     const struct mmu_region *r = &board_mmu_regions[i];
     if ((r->va | r->pa | r->size) % 4096 != 0 || r->va + r->size > (1UL << 39))
       return -1;
-    if (map(r->va, r->pa, r->size, attributes(r->kind)) != 0)
+    if (r->kind == MMU_NORMAL ? map_normal(r) != 0
+                              : map(r->va, r->pa, r->size, attributes(r->kind)) != 0)
       return -1;
   }
   return 0;
+}
+
+const char *aarch64_mmu_region(uintptr_t addr) {
+  extern char __heap_start[];
+  if (addr < 4096)
+    return "unmapped memory (the NULL page)";
+  if (addr >= (uintptr_t)__image_start && addr < (uintptr_t)__rodata_start)
+    return "read-only text";
+  if (addr >= (uintptr_t)__rodata_start && addr < (uintptr_t)__data_start)
+    return "read-only data";
+  for (unsigned i = 0; i < board_mmu_nregions; i++) {
+    const struct mmu_region *r = &board_mmu_regions[i];
+    if (addr >= r->va && addr - r->va < r->size) {
+      if (r->kind == MMU_DEVICE)
+        return "device memory";
+      return addr >= (uintptr_t)__heap_start ? "the heap"
+             : addr >= (uintptr_t)__data_start ? "data"
+                                                : "RAM";
+    }
+  }
+  return "unmapped memory";
 }

@@ -1,4 +1,5 @@
 /* Trap dispatch and panic reports for AArch64 at EL1. */
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <brigade/cpu.h>
@@ -99,6 +100,27 @@ static void __attribute__((noreturn)) trap_panic(const struct trap_frame *tf, in
   panic_end(EXIT_PANIC);
 }
 
+/* An abort at EL1 the page tables caused (translation, access flag or
+ * permission fault): the report's first line names the kind of access,
+ * what the map holds there, the address, the task and the pc. Other aborts
+ * (alignment, external) keep the generic report. */
+static bool is_mmu_abort(unsigned ec, unsigned long esr) {
+  unsigned fsc = esr & 0x3c;
+  return (ec == ESR_EC_IABT_SAME_EL || ec == ESR_EC_DABT_SAME_EL) &&
+         (fsc == 0x04 || fsc == 0x08 || fsc == 0x0c);
+}
+
+static void __attribute__((noreturn)) mmu_abort_panic(const struct trap_frame *tf, unsigned ec) {
+  enum fault_access access = ec == ESR_EC_IABT_SAME_EL      ? FAULT_FETCH
+                             : tf->esr & ESR_ISS_DABT_WNR ? FAULT_STORE
+                                                          : FAULT_LOAD;
+  panic_begin_memory_fault(access, tf->far, tf->elr, aarch64_mmu_region(tf->far));
+  kprintf("  ESR class 0x%02x (%s), %s, far %p\n", ec, exception_class_name(ec),
+          fault_status_name(tf->esr & 0x3f), (void *)tf->far);
+  aarch64_dump_frame(tf);
+  panic_end(EXIT_PANIC);
+}
+
 void aarch64_trap(struct trap_frame *tf, int kind) {
   if (kind == TRAP_IRQ) {
     /* For the interrupt-to-task benchmark (arch_last_device_irq_instret).
@@ -118,6 +140,8 @@ void aarch64_trap(struct trap_frame *tf, int kind) {
       tf->elr += 4;
       return;
     }
+    if (is_mmu_abort(ec, tf->esr))
+      mmu_abort_panic(tf, ec);
     trap_panic(tf, kind, "unexpected trap");
   }
   trap_panic(tf, kind, "unexpected exception");

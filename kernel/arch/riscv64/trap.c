@@ -1,4 +1,5 @@
 /* Trap dispatch and panic reports for RISC-V S-mode. */
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <brigade/cpu.h>
@@ -66,6 +67,36 @@ static void __attribute__((noreturn)) trap_panic(const struct trap_frame *tf, co
   panic_end(EXIT_PANIC);
 }
 
+/* Page faults and access faults: the MMU (mmu.c) or PMP refused an access.
+ * The report's first line names the kind of access, what the map holds
+ * there, the faulting address and pc, and the task, so the bug is named
+ * before the register dump. */
+static void __attribute__((noreturn)) fault_panic(const struct trap_frame *tf) {
+  unsigned long code = tf->scause, addr = tf->stval;
+  enum fault_access access =
+      code == EXC_INSTRUCTION_PAGE_FAULT || code == EXC_INSTRUCTION_ACCESS_FAULT ? FAULT_FETCH
+      : code == EXC_LOAD_PAGE_FAULT || code == EXC_LOAD_ACCESS_FAULT            ? FAULT_LOAD
+                                                                                : FAULT_STORE;
+  panic_begin_memory_fault(access, addr, tf->sepc, riscv_mmu_region(addr));
+  kprintf("  scause %lu (%s), stval %p\n", code, exception_name(code), (void *)addr);
+  riscv_dump_frame(tf);
+  panic_end(EXIT_PANIC);
+}
+
+static bool is_memory_fault(unsigned long scause) {
+  switch (scause) {
+  case EXC_INSTRUCTION_ACCESS_FAULT:
+  case EXC_LOAD_ACCESS_FAULT:
+  case EXC_STORE_ACCESS_FAULT:
+  case EXC_INSTRUCTION_PAGE_FAULT:
+  case EXC_LOAD_PAGE_FAULT:
+  case EXC_STORE_PAGE_FAULT:
+    return true;
+  default:
+    return false;
+  }
+}
+
 /* Set while probing for an optional instruction: an illegal-instruction
  * trap then skips the instruction and records the fact instead of panicking. */
 static volatile int probing, probe_trapped;
@@ -123,5 +154,7 @@ void trap_dispatch(struct trap_frame *tf) {
     tf->sepc += 4;
     return;
   }
+  if (is_memory_fault(tf->scause))
+    fault_panic(tf);
   trap_panic(tf, "unexpected trap");
 }

@@ -6,6 +6,7 @@
 #define BRIGADE_PANIC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <brigade/kprintf.h> /* reports are printed with kprintf */
 
@@ -60,6 +61,34 @@ bool panic_in_progress(void);
  *        context, traps included.
  */
 void panic_set_dump_handler(void (*dump)(void));
+
+/**
+ * @brief Have fault reports name what runs on the faulting core through
+ *        @p describe (the scheduler registers it: the kernel knows no
+ *        tasks). It writes e.g. "task 5 (worker)" into its buffer and must
+ *        be safe from a trap.
+ */
+void panic_set_describer(void (*describe)(char *buf, size_t len));
+
+/**
+ * @brief Write what runs on this core into @p buf ("task 5 (worker)"), or
+ *        "code before the scheduler started" when nothing is registered.
+ */
+void panic_describe_running(char *buf, size_t len);
+
+/** The kind of access a memory fault report names. */
+enum fault_access { FAULT_FETCH, FAULT_LOAD, FAULT_STORE };
+
+/**
+ * @brief Begin the report of an access the MMU refused, naming the cause,
+ *        the address, what runs on the core and the pc on its first line:
+ *        "NULL pointer store at 0x0 in task 5 (worker), pc 0x...",
+ *        "write to read-only text at ...", "instruction fetch from
+ *        non-executable memory at ... (the heap) ...". @p region is the
+ *        arch's name for what the map holds at @p addr. End with panic_end.
+ */
+void panic_begin_memory_fault(enum fault_access access, unsigned long addr, unsigned long pc,
+                              const char *region);
 
 /**
  * @brief Have panic_exit call @p flush before stopping the machine (NULL:

@@ -17,7 +17,9 @@
 /* ESR_ELx.EC values named in panic reports (ARM ARM D17.2.37). */
 #define ESR_EC_SHIFT 26
 #define ESR_EC_UNKNOWN 0x00
+#define ESR_EC_IABT_SAME_EL 0x21
 #define ESR_EC_DABT_SAME_EL 0x25
+#define ESR_ISS_DABT_WNR (1UL << 6) /* data abort: caused by a write */
 
 #ifndef __ASSEMBLER__
 #define sysreg_read(reg)                                                                           \

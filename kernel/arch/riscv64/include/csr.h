@@ -21,6 +21,12 @@
 #define IRQ_S_TIMER 5
 #define IRQ_S_EXT 9
 #define EXC_BREAKPOINT 3 /* scause of an ebreak */
+#define EXC_INSTRUCTION_ACCESS_FAULT 1
+#define EXC_LOAD_ACCESS_FAULT 5
+#define EXC_STORE_ACCESS_FAULT 7
+#define EXC_INSTRUCTION_PAGE_FAULT 12
+#define EXC_LOAD_PAGE_FAULT 13
+#define EXC_STORE_PAGE_FAULT 15
 
 #ifndef __ASSEMBLER__
 #define csr_read(csr)                                                                              \

@@ -8,6 +8,11 @@
 #define SBI_EXT_TIME 0x54494D45 /* "TIME" */
 #define SBI_EXT_IPI 0x735049    /* "sPI" */
 #define SBI_EXT_HSM 0x48534D    /* "HSM" */
+#define SBI_EXT_SRST 0x53525354 /* "SRST": system reset */
+#define SBI_EXT_LEGACY_CONSOLE_PUTCHAR 0x01 /* v0.1, still served by OpenSBI */
+
+#define SBI_SRST_SHUTDOWN 0
+#define SBI_SRST_SYSTEM_FAILURE 1
 
 #define SBI_HSM_STARTED 0
 #define SBI_HSM_STOPPED 1
