@@ -6,6 +6,8 @@ set(BRIGADE_BOARD_SOURCES
   kernel/arch/riscv64/sbi_board.c
   board/riscv-ns16550-plic/ns16550_plic_board.c
   drivers/irq/plic.c
+  drivers/irq/imsic.c
+  drivers/irq/aplic.c
   drivers/uart/ns16550.c
   drivers/misc/sifive_test.c
   drivers/rtc/goldfish_rtc.c
