@@ -1,5 +1,6 @@
 /* APLIC register layout from the RISC-V Advanced Interrupt Architecture
  * specification (v1.0), chapter 4: domaincfg at 0, sourcecfg[S] at 4*S,
+ * in_clrip (rectified inputs) at 0x1D00,
  * setienum at 0x1EDC, setipnum_le at 0x2000, target[S] at 0x3000 + 4*S
  * (in MSI mode: hart index in bits 31:18, guest index 17:12, identity
  * 10:0). */
@@ -17,6 +18,7 @@
 #define SOURCECFG(s) (0x0004u * (s))
 #define SOURCECFG_LEVEL_HIGH 6u
 #define SETIENUM 0x1EDCu
+#define IN_CLRIP(word) (0x1D00u + 4u * (word))
 #define CLRIENUM 0x1FDCu
 #define SETIPNUM_LE 0x2000u
 #define TARGET(s) (0x3000u + 4u * (s))
@@ -122,10 +124,14 @@ static void on_message(unsigned identity) {
   irq_dispatch(source);
   /* A level-sensitive source in MSI mode sends one message per rise of
    * its pending bit, which the message itself cleared: if the device
-   * still asserts its line (more bytes came while the handler ran, or the
-   * handler left the condition), setipnum makes the source pending again,
-   * and only then (AIA specification, 4.9.2). One store, nothing read. */
-  *reg(installed, SETIPNUM_LE) = source;
+   * still asserts its line (more bytes came while the handler ran, a
+   * transmitter that stays empty), setipnum makes the source pending
+   * again (AIA specification, 4.9.2). The write is made only when the
+   * line reads high (in_clrip holds the rectified inputs): QEMU 7.2's
+   * APLIC sets the pending bit on setipnum whatever the line, and a
+   * handled line would then interrupt forever. */
+  if (*reg(installed, IN_CLRIP(source / 32)) & (1u << (source % 32)))
+    *reg(installed, SETIPNUM_LE) = source;
 }
 
 void aplic_install(struct aplic *ap) {
