@@ -24,6 +24,14 @@
 #define TARGET(s) (0x3000u + 4u * (s))
 #define TARGET_HART_SHIFT 18
 
+/* Sources take identities from 64 up, never the IPI's word of eip bits
+ * (identities 0..63, eip0): clearing a pending IPI is a read-modify-write
+ * of that word (csrc sireg), and QEMU 7.2 does not make it atomic with an
+ * MSI arriving from the APLIC, so a device identity in the same word could
+ * be written back as not pending and its interrupt lost (the console hung
+ * under load until the sources moved out). */
+#define FIRST_SOURCE_IDENTITY 64u
+
 static volatile uint32_t *reg(const struct aplic *ap, uintptr_t off) {
   return (volatile uint32_t *)(ap->base + off);
 }
@@ -101,10 +109,11 @@ int aplic_probe(struct aplic *ap, const void *dtb, struct imsic *ims) {
   if (st.f_sources == 0 || st.f_sources > 1023)
     panic("aplic at %p: riscv,num-sources is %u; the specification allows 1 to 1023",
           (void *)(uintptr_t)st.base, st.f_sources);
-  /* Identity S + 1 for source S: the IMSIC must have that many. */
-  if (st.f_sources + 1 > ims->num_ids)
+  /* Identity 64 + S for source S: the IMSIC must have that many. */
+  if (FIRST_SOURCE_IDENTITY + st.f_sources > ims->num_ids)
     panic("aplic at %p: %u sources need identities up to %u; the IMSIC has %u",
-          (void *)(uintptr_t)st.base, st.f_sources, st.f_sources + 1, ims->num_ids);
+          (void *)(uintptr_t)st.base, st.f_sources, FIRST_SOURCE_IDENTITY + st.f_sources,
+          ims->num_ids);
   *ap = (struct aplic){.base = (uintptr_t)st.base, .sources = st.f_sources, .imsic = ims};
   return 0;
 }
@@ -113,12 +122,12 @@ int aplic_probe(struct aplic *ap, const void *dtb, struct imsic *ims) {
 
 static struct aplic *installed;
 
-static unsigned identity_of(unsigned source) { return source + 1; }
+static unsigned identity_of(unsigned source) { return FIRST_SOURCE_IDENTITY + source; }
 
 /* The IMSIC's handler for every identity but the IPI's. */
 static void on_message(unsigned identity) {
-  unsigned source = identity - 1;
-  if (source == 0 || source > installed->sources)
+  unsigned source = identity - FIRST_SOURCE_IDENTITY;
+  if (identity < FIRST_SOURCE_IDENTITY || source == 0 || source > installed->sources)
     panic("aplic: IMSIC identity %u is no source's (sources 1..%u)", identity,
           installed->sources);
   irq_dispatch(source);

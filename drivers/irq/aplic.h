@@ -5,8 +5,9 @@
  *        with aia=aplic-imsic).
  *
  * The APLIC turns wired device interrupts into messages: source S, when
- * pending and enabled, becomes a store of identity S + 1 into the target
- * hart's IMSIC file (identity 1 is the IMSIC's wake-up IPI). The firmware
+ * pending and enabled, becomes a store of identity 64 + S into the target
+ * hart's IMSIC file (identity 1 is the IMSIC's wake-up IPI; aplic.c says why
+ * the sources keep out of identities 0..63). The firmware
  * owns the machine-level domain, which receives every wire and delegates
  * sources to this child domain (riscv,delegate in its node); a source it
  * did not delegate reads back as inactive here, and attaching it panics.

@@ -248,7 +248,19 @@ static void imsic_send_ipi(const struct cpu *target) {
   *doorbell[target->index] = IMSIC_IPI_ID;
 }
 
-static void imsic_clear_ipi(void) { iselect_clear(ISELECT_EIP0, 1UL << IMSIC_IPI_ID); }
+static void imsic_clear_ipi(void) {
+  iselect_clear(ISELECT_EIP0, 1UL << IMSIC_IPI_ID);
+  /* Called as the core goes idle. QEMU 7.2 updates the file's interrupt
+   * line from the hart's stopei claim and from an arriving MSI without one
+   * lock between them, so the line can end low while an identity is
+   * pending: the core would sleep on it for good (the console hung under
+   * a flood). stopei still names it; rewriting eidelivery makes the file
+   * recompute its line, and the wfi that follows returns at once. */
+  unsigned long top;
+  __asm__ volatile("csrr %0, 0x15C" : "=r"(top)::"memory");
+  if (top)
+    iselect_write(ISELECT_EIDELIVERY, 1);
+}
 
 static void on_external_interrupt(void) {
   void (*device)(unsigned identity);
