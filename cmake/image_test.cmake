@@ -55,7 +55,7 @@ function(brigade_image_test image)
 endfunction()
 
 # brigade_session_test(<image> SCRIPT <python script> [SMP n...] [TIMEOUT s]
-#                      [NAME name] [BACKSTOP s])
+#                      [NAME name] [BACKSTOP s] [QEMU_ARGS extra QEMU arguments...])
 # Boots <image> once per core count with its console on a pipe and lets the
 # script type at it and check the replies (tests/harness/shell_session.py is
 # the one for examples/shell). The script ends with "N passed, M failed".
@@ -66,7 +66,7 @@ function(brigade_session_test image)
   if(BRIGADE_HARDWARE_ONLY)
     return() # no QEMU model to type at
   endif()
-  cmake_parse_arguments(ARG "" "SCRIPT;TIMEOUT;NAME;BACKSTOP" "SMP" ${ARGN})
+  cmake_parse_arguments(ARG "" "SCRIPT;TIMEOUT;NAME;BACKSTOP" "SMP;QEMU_ARGS" ${ARGN})
   brigade_test_core_counts(ARG_SMP ${ARG_SMP})
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 60)
@@ -81,7 +81,7 @@ function(brigade_session_test image)
   endif()
   foreach(n IN LISTS ARG_SMP)
     set(test ${BRIGADE_TEST_LABEL}.${ARG_NAME}.${BRIGADE_TEST_CORES_WORD}${n})
-    brigade_run_command(run ${n} ${image} "")
+    brigade_run_command(run ${n} ${image} "${ARG_QEMU_ARGS}")
     add_test(NAME ${test}
       COMMAND ${BRIGADE_PYTHON} ${ARG_SCRIPT} --timeout ${ARG_TIMEOUT} -- ${run})
     if(ARG_BACKSTOP)

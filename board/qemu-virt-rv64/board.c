@@ -1,5 +1,7 @@
 /* QEMU "virt" RISC-V 64: devices at the addresses and interrupt lines QEMU
- * 7.2's hw/riscv/virt.c gives them (and its device tree lists). RAM size
+ * 7.2's hw/riscv/virt.c gives them (and its device tree lists); the lines
+ * are the same numbers at the PLIC and, with -M virt,aia=aplic-imsic (no
+ * PLIC then), at the APLIC, which the glue finds in the device tree. RAM size
  * and harts come from the device tree at boot. The console and interrupt
  * glue is board/riscv-ns16550-plic/ns16550_plic_board.c; the Goldfish RTC and
  * the virtio-net device (when QEMU has one: found in the device tree) are
@@ -39,25 +41,27 @@ static bool virt_net_found;
 
 struct netdev *board_netdev(void) { return virt_net_found ? &virt_net.netdev : NULL; }
 
-/* virt's virtio-mmio nodes name their PLIC source in one cell. */
-static void virt_attach_net(const struct plic *plic) {
+/* virt's virtio-mmio nodes name their source in one cell behind a PLIC,
+ * and in two behind the APLIC (the source, then its sense: 4, level high). */
+static void virt_attach_net(void) {
   if (virtio_net_probe(&virt_net, machine.firmware_blob) != 0)
     return;
-  if (virt_net.node.nirq_cells != 1) {
-    kprintf("virtio-net at %p: expected one interrupt cell, found %u; not used\n",
-            (void *)virt_net.base, virt_net.node.nirq_cells);
+  unsigned want = ns16550_plic_board_has_aia() ? 2 : 1;
+  if (virt_net.node.nirq_cells != want) {
+    kprintf("virtio-net at %p: expected %u interrupt cell%s, found %u; not used\n",
+            (void *)virt_net.base, want, want == 1 ? "" : "s", virt_net.node.nirq_cells);
     return;
   }
-  plic_attach(plic, virt_net.node.irq_cells[0], this_cpu()->hw_id, virtio_net_interrupt,
-              &virt_net, "virtio-net");
+  ns16550_plic_board_attach(virt_net.node.irq_cells[0], virtio_net_interrupt, &virt_net,
+                            "virtio-net");
   virt_net_found = true;
 }
 
 /* Like the UART, to the boot core: a readied waiter lands on its runnext. */
-static void virt_attach_devices(const struct plic *plic) {
+static void virt_attach_devices(void) {
   goldfish_rtc_init(&virt_rtc);
-  plic_attach(plic, virt_rtc.irq_line, this_cpu()->hw_id, goldfish_rtc_interrupt, &virt_rtc, "rtc");
-  virt_attach_net(plic);
+  ns16550_plic_board_attach(virt_rtc.irq_line, goldfish_rtc_interrupt, &virt_rtc, "rtc");
+  virt_attach_net();
 }
 
 struct ns16550_plic_board ns16550_plic_board = {

@@ -6,6 +6,8 @@ set(BRIGADE_BOARD_SOURCES
   kernel/arch/riscv64/sbi_board.c
   board/riscv-ns16550-plic/ns16550_plic_board.c
   drivers/irq/plic.c
+  drivers/irq/imsic.c
+  drivers/irq/aplic.c
   drivers/uart/ns16550.c
   drivers/misc/sifive_test.c
   drivers/rtc/goldfish_rtc.c
@@ -26,6 +28,10 @@ find_program(BRIGADE_QEMU qemu-system-riscv64)
 # sifive_test device's.
 set(BRIGADE_QEMU_ARGS -M virt -m 128M -bios default -display none -serial stdio -monitor none
     -semihosting)
+# QEMU arguments for the AIA interrupt controllers instead of the PLIC: an
+# S-level IMSIC file per hart and an APLIC in MSI mode (the `.aia` tests run
+# a subset of the suite with them; the board chooses from the device tree).
+set(BRIGADE_QEMU_AIA -machine aia=aplic-imsic)
 # QEMU arguments for harts without Sstc (tests of the SBI set_timer path).
 set(BRIGADE_QEMU_WITHOUT_SSTC -cpu rv64,sstc=off)
 # What test_boot checks the device tree against (QEMU's CLINT timebase).

@@ -8,6 +8,8 @@ set(BRIGADE_BOARD_SOURCES
   kernel/arch/riscv64/sbi_board.c
   board/riscv-ns16550-plic/ns16550_plic_board.c
   drivers/irq/plic.c
+  drivers/irq/imsic.c
+  drivers/irq/aplic.c
   drivers/uart/ns16550.c)
 set(BRIGADE_LINKER_SCRIPT ${CMAKE_SOURCE_DIR}/linker/riscv64-sbi.ld)
 # DDR starts at 0x40000000; OpenSBI occupies its first 2 MiB and U-Boot's

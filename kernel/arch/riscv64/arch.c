@@ -36,9 +36,31 @@ void arch_timer_set(uint64_t deadline_ticks) {
     sbi_set_timer(deadline_ticks);
 }
 
-void arch_send_ipi(const struct cpu *target) { sbi_send_ipi_one(target->hw_id); }
+/* Written once on the boot core before the other cores start (SBI HSM
+ * hart_start, whose entry happens after it), read-only afterwards. */
+static const struct riscv_hart_irqs *hart_irqs;
 
-void arch_clear_ipi(void) { csr_clear(sip, SIE_SSIE); }
+void riscv_use_hart_irqs(const struct riscv_hart_irqs *irqs) { hart_irqs = irqs; }
+
+const struct riscv_hart_irqs *riscv_hart_irqs(void) { return hart_irqs; }
+
+void arch_send_ipi(const struct cpu *target) {
+  /* The SBI call is an ecall, a trap into M-mode: every earlier store of
+   * this hart is performed before OpenSBI's store to the target's MSIP, so
+   * the target sees the published work when it takes the interrupt. An
+   * interrupt controller's send_ipi argues its own ordering. */
+  if (hart_irqs)
+    hart_irqs->send_ipi(target);
+  else
+    sbi_send_ipi_one(target->hw_id);
+}
+
+void arch_clear_ipi(void) {
+  if (hart_irqs)
+    hart_irqs->clear_ipi();
+  else
+    csr_clear(sip, SIE_SSIE);
+}
 
 uint64_t arch_last_device_irq_instret(void) { return this_cpu()->arch.device_irq_instret; }
 

@@ -24,8 +24,15 @@ int board_describe(const void *dtb, struct machine *m) {
     return -1;
   }
   riscv_time_init(m->timer_hz, m->arch.timer_compare_in_smode && riscv_sstc_usable());
+  /* The second pass, with the core list: the last look before any core
+   * is set up (board_cpu_init), so every core starts with the choice. */
+  if (m->cores)
+    board_choose_hart_irqs(dtb);
   return 0;
 }
+
+/* Boards without interrupt files of their own for S-mode take SBI's IPIs. */
+__attribute__((weak)) void board_choose_hart_irqs(const void *dtb) { (void)dtb; }
 
 /* A test image (tests/runtime/test_boot_lost_start.c) defines this to make
  * hart_start of @p cpu behave as OpenSBI 1.0/1.1 can under load: the firmware
@@ -84,7 +91,6 @@ void board_diagnose_cpu(const struct cpu *cpu) {
 }
 
 void board_cpu_init(struct cpu *cpu) {
-  (void)cpu;
   /* FP on (state "initial") so tasks and newlib may use it; the trap entry
    * and the context switch save FP registers. */
   csr_clear(sstatus, SSTATUS_FS_MASK);
@@ -93,5 +99,7 @@ void board_cpu_init(struct cpu *cpu) {
    * those the board routed here). sstatus.SIE stays clear in the scheduler
    * loop, where they only end a wfi; tasks run with it set. */
   csr_write(sie, SIE_SSIE | SIE_STIE | SIE_SEIE);
+  if (riscv_hart_irqs())
+    riscv_hart_irqs()->cpu_init(cpu);
   arch_timer_set(UINT64_MAX);
 }
