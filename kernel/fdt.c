@@ -27,6 +27,22 @@ int fdt_node_is(const char *node_name, const char *base) {
   return strncmp(node_name, base, n) == 0 && (node_name[n] == '\0' || node_name[n] == '@');
 }
 
+int fdt_prop_is(const struct fdt_visit *v, const char *name) {
+  return strcmp(v->prop, name) == 0;
+}
+
+int fdt_string_list_has(const struct fdt_visit *v, const char *want) {
+  const char *s = v->value, *end = s + v->len;
+  size_t want_len = strlen(want);
+  while (s < end) {
+    size_t n = strnlen(s, (size_t)(end - s));
+    if (n == want_len && memcmp(s, want, n) == 0)
+      return 1;
+    s += n + 1;
+  }
+  return 0;
+}
+
 const char *fdt_strerror(int err) {
   switch (err) {
   case FDT_OK: return "ok";

@@ -49,21 +49,6 @@ struct probe_state {
   uint32_t f_sources;
 };
 
-static bool prop_is(const struct fdt_visit *v, const char *name) {
-  return strcmp(v->prop, name) == 0;
-}
-
-static bool compatible_has(const struct fdt_visit *v, const char *want) {
-  const char *s = v->value, *end = s + v->len;
-  while (s < end) {
-    size_t n = strnlen(s, (size_t)(end - s));
-    if (n == strlen(want) && memcmp(s, want, n) == 0)
-      return true;
-    s += n + 1;
-  }
-  return false;
-}
-
 static int visit(const struct fdt_visit *v, void *ctx) {
   struct probe_state *st = ctx;
   switch (v->event) {
@@ -76,13 +61,13 @@ static int visit(const struct fdt_visit *v, void *ctx) {
   case FDT_PROP:
     if (v->depth != st->depth)
       break;
-    if (prop_is(v, "compatible"))
-      st->aplic = compatible_has(v, "riscv,aplic");
-    else if (prop_is(v, "msi-parent") && v->len >= 4)
+    if (fdt_prop_is(v, "compatible"))
+      st->aplic = fdt_string_list_has(v, "riscv,aplic");
+    else if (fdt_prop_is(v, "msi-parent") && v->len >= 4)
       st->parent_matches = fdt_read_cells(v->value, 1) == st->msi_parent;
-    else if (prop_is(v, "riscv,num-sources") && v->len == 4)
+    else if (fdt_prop_is(v, "riscv,num-sources") && v->len == 4)
       st->sources = (uint32_t)fdt_read_cells(v->value, 1);
-    else if (prop_is(v, "reg")) {
+    else if (fdt_prop_is(v, "reg")) {
       st->reg = v->value;
       st->reg_len = v->len;
       st->acells = v->address_cells;

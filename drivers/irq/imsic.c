@@ -46,22 +46,6 @@ struct probe_state {
   uint32_t f_reg_len, f_irqs_len, f_acells, f_scells, f_num_ids, f_phandle, f_guest_bits;
 };
 
-static bool prop_is(const struct fdt_visit *v, const char *name) {
-  return strcmp(v->prop, name) == 0;
-}
-
-/* A compatible property is a list of NUL-terminated strings. */
-static bool compatible_has(const struct fdt_visit *v, const char *want) {
-  const char *s = v->value, *end = s + v->len;
-  while (s < end) {
-    size_t n = strnlen(s, (size_t)(end - s));
-    if (n == strlen(want) && memcmp(s, want, n) == 0)
-      return true;
-    s += n + 1;
-  }
-  return false;
-}
-
 static uint32_t cell(const void *value, uint32_t i) {
   return (uint32_t)fdt_read_cells((const uint8_t *)value + 4 * i, 1);
 }
@@ -82,28 +66,28 @@ static int visit(const struct fdt_visit *v, void *ctx) {
   case FDT_PROP:
     if (v->depth != st->depth)
       break; /* a parent's property after a child: not in a valid tree */
-    if (in_cpu(v) && v->depth == 2 && prop_is(v, "reg") && v->len >= 4 * v->address_cells &&
+    if (in_cpu(v) && v->depth == 2 && fdt_prop_is(v, "reg") && v->len >= 4 * v->address_cells &&
         v->address_cells >= 1 && v->address_cells <= 2) {
       st->cpu_reg = fdt_read_cells(v->value, v->address_cells);
     } else if (in_cpu(v) && v->depth == 3 && fdt_node_is(v->path[3], "interrupt-controller") &&
-               prop_is(v, "phandle") && v->len == 4) {
+               fdt_prop_is(v, "phandle") && v->len == 4) {
       if (st->nintcs < MAX_CPU_INTCS)
         st->intcs[st->nintcs++] = (struct cpu_intc){cell(v->value, 0), st->cpu_reg};
-    } else if (prop_is(v, "compatible")) {
-      st->imsics = compatible_has(v, "riscv,imsics");
-    } else if (prop_is(v, "reg")) {
+    } else if (fdt_prop_is(v, "compatible")) {
+      st->imsics = fdt_string_list_has(v, "riscv,imsics");
+    } else if (fdt_prop_is(v, "reg")) {
       st->reg = v->value;
       st->reg_len = v->len;
       st->acells = v->address_cells;
       st->scells = v->size_cells;
-    } else if (prop_is(v, "interrupts-extended")) {
+    } else if (fdt_prop_is(v, "interrupts-extended")) {
       st->irqs = v->value;
       st->irqs_len = v->len;
-    } else if (prop_is(v, "riscv,num-ids") && v->len == 4) {
+    } else if (fdt_prop_is(v, "riscv,num-ids") && v->len == 4) {
       st->num_ids = cell(v->value, 0);
-    } else if (prop_is(v, "riscv,guest-index-bits") && v->len == 4) {
+    } else if (fdt_prop_is(v, "riscv,guest-index-bits") && v->len == 4) {
       st->guest_bits = cell(v->value, 0);
-    } else if (prop_is(v, "phandle") && v->len == 4) {
+    } else if (fdt_prop_is(v, "phandle") && v->len == 4) {
       st->phandle = cell(v->value, 0);
     }
     break;

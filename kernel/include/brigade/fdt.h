@@ -62,4 +62,11 @@ uint64_t fdt_read_cells(const void *p, uint32_t cells);
 /** @brief Node name without its unit address: "cpu@3" -> compares as "cpu". */
 int fdt_node_is(const char *node_name, const char *base);
 
+/** @brief Whether the visited property (FDT_PROP) is called @p name. */
+int fdt_prop_is(const struct fdt_visit *v, const char *name);
+
+/** @brief Whether the visited property, a list of NUL-terminated strings
+ *  (such as "compatible"), holds @p want as one of its entries. */
+int fdt_string_list_has(const struct fdt_visit *v, const char *want);
+
 #endif
