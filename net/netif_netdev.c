@@ -8,9 +8,14 @@
  *
  * Input: one receive task per device loops on netdev_receive straight into
  * a fresh pbuf and hands it to tcpip_input, which posts it to the tcpip
- * task's mailbox without waiting (TCPIP_MBOX_SIZE messages): when that is
- * full the frame is dropped here, as a full device queue would drop it,
- * and TCP sends it again. */
+ * task's mailbox without waiting (TCPIP_MBOX_SIZE messages). When that is
+ * full the receive task keeps the frame and waits for the tcpip task to
+ * take some: a frame is never dropped in here. Dropping looked harmless
+ * because TCP sends data again, but a RST or a FIN is sent once: losing
+ * a reset left the server's task parked in a read for ever, its socket
+ * open (net_tcp_echo under load). While the receive task waits the
+ * device's receive queue fills and the device (QEMU's network queue)
+ * holds further frames, so the back-pressure reaches the sender. */
 #include <errno.h>
 #include <string.h>
 
@@ -25,6 +30,11 @@
 #include "netif/ethernet.h"
 
 #include "netif_netdev.h"
+
+/* How long the receive task parks before offering a frame the tcpip
+ * task's full mailbox refused: about the time that task takes to work
+ * through a few dozen frames. */
+#define INPUT_RETRY_NS (1000ull * 1000)
 
 static err_t netdev_linkoutput(struct netif *netif, struct pbuf *p) {
   struct netdev *dev = netif->state;
@@ -51,8 +61,10 @@ static void netdev_receive_task(void *arg) {
     if (len < 0)
       panic("%s: receive failed (%ld) with a valid buffer and no deadline", dev->name, len);
     pbuf_realloc(p, (u16_t)len);
-    if (netif->input(p, netif) != ERR_OK)
-      pbuf_free(p); /* the tcpip task's mailbox could not take it */
+    /* The tcpip task's mailbox is full: park a moment (its task runs,
+     * here or on another core) and offer the frame again. */
+    while (netif->input(p, netif) != ERR_OK)
+      task_sleep_ns(INPUT_RETRY_NS);
   }
 }
 
