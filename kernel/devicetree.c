@@ -12,10 +12,6 @@ struct dt_state {
   uint64_t cpu_reg;
 };
 
-static bool prop_is(const struct fdt_visit *v, const char *name) {
-  return strcmp(v->prop, name) == 0;
-}
-
 static bool str_value_is(const struct fdt_visit *v, const char *s) {
   size_t n = strlen(s);
   return v->len == n + 1 && memcmp(v->value, s, n + 1) == 0;
@@ -54,25 +50,25 @@ static int visit(const struct fdt_visit *v, void *ctx) {
     }
     break;
   case FDT_PROP:
-    if (v->depth == 1 && strcmp(v->path[1], "cpus") == 0 && prop_is(v, "timebase-frequency")) {
+    if (v->depth == 1 && strcmp(v->path[1], "cpus") == 0 && fdt_prop_is(v, "timebase-frequency")) {
       if (v->len == 4 || v->len == 8) {
         st->m->timer_hz = fdt_read_cells(v->value, v->len / 4);
         st->have_timebase = true;
       }
     } else if (cpu_node) {
-      if (prop_is(v, "reg") && v->len >= 4 * v->address_cells && v->address_cells >= 1 &&
+      if (fdt_prop_is(v, "reg") && v->len >= 4 * v->address_cells && v->address_cells >= 1 &&
           v->address_cells <= 2) {
         st->cpu_reg = fdt_read_cells(v->value, v->address_cells);
         st->cpu_has_reg = true;
-      } else if (prop_is(v, "status")) {
+      } else if (fdt_prop_is(v, "status")) {
         st->cpu_disabled = !(str_value_is(v, "okay") || str_value_is(v, "ok"));
-      } else if (prop_is(v, "device_type")) {
+      } else if (fdt_prop_is(v, "device_type")) {
         st->cpu_is_cpu = str_value_is(v, "cpu");
       }
-    } else if (v->depth == 1 && strcmp(v->path[1], "chosen") == 0 && prop_is(v, "bootargs") &&
+    } else if (v->depth == 1 && strcmp(v->path[1], "chosen") == 0 && fdt_prop_is(v, "bootargs") &&
                v->len > 0 && ((const char *)v->value)[v->len - 1] == '\0') {
       st->m->bootargs = v->value;
-    } else if (v->depth == 1 && fdt_node_is(v->path[1], "memory") && prop_is(v, "reg") &&
+    } else if (v->depth == 1 && fdt_node_is(v->path[1], "memory") && fdt_prop_is(v, "reg") &&
                !st->have_memory) {
       uint32_t a = v->address_cells, s = v->size_cells;
       if (a >= 1 && a <= 2 && s >= 1 && s <= 2 && v->len >= 4 * (a + s)) {

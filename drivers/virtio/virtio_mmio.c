@@ -67,17 +67,6 @@ struct find_ctx {
   unsigned max, found;
 };
 
-static bool stringlist_has(const char *list, uint32_t len, const char *want) {
-  size_t n = strlen(want);
-  for (uint32_t i = 0; i < len;) {
-    size_t l = strnlen(list + i, len - i);
-    if (l == n && memcmp(list + i, want, n) == 0)
-      return true;
-    i += (uint32_t)l + 1;
-  }
-  return false;
-}
-
 static int visit(const struct fdt_visit *v, void *arg) {
   struct find_ctx *ctx = arg;
   if (v->depth < 0 || v->depth > FDT_MAX_DEPTH)
@@ -88,16 +77,16 @@ static int visit(const struct fdt_visit *v, void *arg) {
     memset(seen, 0, sizeof *seen);
     break;
   case FDT_PROP:
-    if (strcmp(v->prop, "compatible") == 0) {
-      seen->virtio = stringlist_has(v->value, v->len, "virtio,mmio");
-    } else if (strcmp(v->prop, "reg") == 0) {
+    if (fdt_prop_is(v, "compatible")) {
+      seen->virtio = fdt_string_list_has(v, "virtio,mmio");
+    } else if (fdt_prop_is(v, "reg")) {
       uint32_t a = v->address_cells, s = v->size_cells;
       if (a >= 1 && a <= 2 && s <= 2 && v->len >= 4 * (a + s)) {
         seen->node.base = (uintptr_t)fdt_read_cells(v->value, a);
         seen->node.size = s ? fdt_read_cells((const uint8_t *)v->value + 4 * a, s) : 0;
         seen->has_reg = true;
       }
-    } else if (strcmp(v->prop, "interrupts") == 0) {
+    } else if (fdt_prop_is(v, "interrupts")) {
       unsigned n = v->len / 4 < 3 ? v->len / 4 : 3;
       for (unsigned i = 0; i < n; i++)
         seen->node.irq_cells[i] = (uint32_t)fdt_read_cells((const uint8_t *)v->value + 4 * i, 1);

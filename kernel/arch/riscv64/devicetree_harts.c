@@ -18,10 +18,6 @@ struct harts_state {
   bool any_isa, all_sstc;
 };
 
-static bool prop_is(const struct fdt_visit *v, const char *name) {
-  return strcmp(v->prop, name) == 0;
-}
-
 static bool str_value_is(const struct fdt_visit *v, const char *s) {
   size_t n = strlen(s);
   return v->len == n + 1 && memcmp(v->value, s, n + 1) == 0;
@@ -81,17 +77,17 @@ static int visit(const struct fdt_visit *v, void *ctx) {
     end_hart(st);
     break;
   case FDT_PROP:
-    if (prop_is(v, "reg") && v->len >= 4 * v->address_cells && v->address_cells >= 1 &&
+    if (fdt_prop_is(v, "reg") && v->len >= 4 * v->address_cells && v->address_cells >= 1 &&
         v->address_cells <= 2) {
       st->reg = fdt_read_cells(v->value, v->address_cells);
       st->has_reg = true;
-    } else if (prop_is(v, "status")) {
+    } else if (fdt_prop_is(v, "status")) {
       st->disabled = !(str_value_is(v, "okay") || str_value_is(v, "ok"));
-    } else if (prop_is(v, "device_type")) {
+    } else if (fdt_prop_is(v, "device_type")) {
       st->is_cpu = str_value_is(v, "cpu");
-    } else if (prop_is(v, "mmu-type")) {
+    } else if (fdt_prop_is(v, "mmu-type")) {
       st->has_mmu = true;
-    } else if (prop_is(v, "riscv,isa")) {
+    } else if (fdt_prop_is(v, "riscv,isa")) {
       st->has_isa = true;
       st->has_sstc = isa_has(v, "sstc");
     }
