@@ -21,6 +21,8 @@ enum bench_mark {
   MARK_HANDOFF_END,
   MARK_UART_START, /* irq_bench: a repetition of UART bytes begins */
   MARK_UART_END,
+  MARK_SPREAD_BURST,           /* spread_bench: a burst of spawns begins */
+  MARK_SPREAD_FIRST_ELSEWHERE, /* ... and its first task starts on another core */
 };
 
 #endif

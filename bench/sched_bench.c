@@ -84,6 +84,9 @@
 #define TARGET_CHAN_HANDOFF_INSTRUCTIONS 120
 #define TARGET_SPAWN_RUN_EXIT_INSTRUCTIONS 150
 #define TARGET_PENDING_TASK_BYTES 96
+#define TARGET_GROWTH_FAULT_INSTRUCTIONS 600
+#define TARGET_PARKED_GROWABLE_BYTES 4300
+#define TARGET_PARKED_GROWABLE_TEXT "4300"
 
 static unsigned iters = DEFAULT_ITERS;
 static const char *only_filter;
@@ -135,6 +138,7 @@ enum {
   ROW_SELECT,
   ROW_TRACE_EVENT,
   ROW_YIELD_TRACED,
+  ROW_GROW,
   NROWS
 };
 
@@ -142,7 +146,8 @@ static struct row rows[NROWS] = {
     [ROW_CALIBRATION] = {"calibration", "calibration: 10 nops + loop (must be exactly 12)"},
     [ROW_YIELD] = {"yield", "task_yield switch, 2 tasks on one core (per switch)",
                    .target = TARGET_SWITCH_INSTRUCTIONS, .freertos = "~167 (taskYIELD)"},
-    [ROW_SPAWN_DEFAULT] = {"spawn", "spawn + first run + exit, empty task, 16 KiB stack (pooled)",
+    [ROW_SPAWN_DEFAULT] = {"spawn", "spawn + first run + exit, empty task, default stack (pooled; "
+                                    "on bare metal a 256 KiB growable reservation)",
                            .target = TARGET_SPAWN_RUN_EXIT_INSTRUCTIONS,
                            .freertos = "~1100 (create, run, delete)"},
     [ROW_SPAWN_SMALL] = {"spawn-small",
@@ -165,6 +170,9 @@ static struct row rows[NROWS] = {
                                           "a run event per switch)"},
     [ROW_SELECT] = {"select", "chan_select receiving from one of two unbuffered channels, the "
                               "sender on the same core (per message)"},
+    [ROW_GROW] = {"grow", "a guarded stack's growth page fault: trap, a page from the core's "
+                          "cache mapped, return (per page; bare metal only)",
+                  .target = TARGET_GROWTH_FAULT_INSTRUCTIONS},
 };
 
 struct heap_growth {
@@ -230,14 +238,25 @@ static const char *resolution(char *buf, size_t size, uint64_t tasks, uint64_t l
 static void print_parked(size_t stack_size, const struct heap_growth *stack) {
   const struct heap_growth *p = &memory.pending;
   char total[24], stack_bytes[24], res[24];
-  printf("| parked task, %u-byte stack%s: pending task + %s of stack (over %llu tasks) | %s | %s "
-         "| |\n",
-         (unsigned)stack_size, stack_size == TASK_STACK_DEFAULT ? " (default)" : "",
+  char size[48];
+  if (stack_size)
+    snprintf(size, sizeof size, "%u-byte heap stack", (unsigned)stack_size);
+  else
+    snprintf(size, sizeof size, "default stack (%s)",
+             ARCH_HAS_STACK_SLOTS ? "growable, 256 KiB reserved" : "16 KiB");
+  printf("| parked task, %s: pending task + %s of stack (over %llu tasks) | %s | %s "
+         "| %s |\n",
+         size,
          per_op(stack_bytes, sizeof stack_bytes, stack->bytes, stack->tasks),
          (unsigned long long)stack->tasks,
          per_op(total, sizeof total, p->bytes * stack->tasks + stack->bytes * p->tasks,
                 p->tasks * stack->tasks),
-         resolution(res, sizeof res, stack->tasks, stack_size));
+         resolution(res, sizeof res, stack->tasks, stack_size ? stack_size : TASK_STACK_DEFAULT),
+         stack_size || !ARCH_HAS_STACK_SLOTS ? ""
+         : p->bytes * stack->tasks + stack->bytes * p->tasks <=
+                   (uint64_t)TARGET_PARKED_GROWABLE_BYTES * p->tasks * stack->tasks
+             ? "<= " TARGET_PARKED_GROWABLE_TEXT ": met"
+             : "<= " TARGET_PARKED_GROWABLE_TEXT ": missed");
 }
 
 static void print_memory(void) {
@@ -254,7 +273,7 @@ static void print_memory(void) {
          resolution(res, sizeof res, p->tasks, 2 * slab), TARGET_PENDING_TASK_BYTES,
          p->bytes <= (uint64_t)TARGET_PENDING_TASK_BYTES * p->tasks ? "met" : "missed");
   print_parked(TASK_STACK_MIN, &memory.small_stack);
-  print_parked(TASK_STACK_DEFAULT, &memory.default_stack);
+  print_parked(0, &memory.default_stack);
 }
 
 /* ---- calibration -------------------------------------------------------------- */
@@ -377,8 +396,16 @@ static void empty_task(void *arg) { (void)arg; }
  * the new task, the first run (a stack from the pool or malloc, its first
  * frame, the entry path), the empty function, task_exit and its switch
  * back to the spawner, and the release of the stack and struct there. */
+/* The small-stack rows measure the densest choice, a fixed heap stack
+ * (task_attr.heap_stack); the default rows, the default stack (a guarded
+ * slot on bare metal). */
+static bool is_heap_stack_row(size_t stack_size) {
+  return stack_size && stack_size < TASK_STACK_DEFAULT;
+}
+
 static void measure_spawn_run_exit(struct row *r, size_t stack_size) {
-  struct task_attr attr = {.stack_size = stack_size, .name = "empty", .pin = BENCH_PIN};
+  struct task_attr attr = {.stack_size = stack_size, .name = "empty", .pin = BENCH_PIN,
+                           .heap_stack = is_heap_stack_row(stack_size)};
   struct sched_stats before, after;
   r->ops = iters;
   sched_stats(BENCH_CORE, &before);
@@ -610,7 +637,8 @@ static void park_until_gate_opens(void *arg) {
  * nothing else (the structs were taken at spawn). */
 static bool park_batch(struct parking_lot *lot, unsigned n, size_t stack_size,
                        struct heap_growth *growth) {
-  struct task_attr attr = {.stack_size = stack_size, .name = "parked", .pin = BENCH_CORE};
+  struct task_attr attr = {.stack_size = stack_size, .name = "parked", .pin = BENCH_CORE,
+                           .heap_stack = is_heap_stack_row(stack_size)};
   lot->arrived = (struct waitgroup)WAITGROUP_INIT;
   waitgroup_add(&lot->arrived, n);
   for (unsigned i = 0; i < n; i++)
@@ -751,7 +779,7 @@ static void measure_memory(void) {
     waitgroup_add(&lot.gate, 1);
     waitgroup_add(&lot.left, PARKED_SMALL_STACK_TASKS + PARKED_DEFAULT_STACK_TASKS);
     if (park_batch(&lot, PARKED_SMALL_STACK_TASKS, TASK_STACK_MIN, &memory.small_stack) &&
-        park_batch(&lot, PARKED_DEFAULT_STACK_TASKS, TASK_STACK_DEFAULT, &memory.default_stack)) {
+        park_batch(&lot, PARKED_DEFAULT_STACK_TASKS, 0, &memory.default_stack)) {
       waitgroup_done(&lot.gate);
       waitgroup_wait(&lot.left);
       memory.measured = true;
@@ -759,6 +787,62 @@ static void measure_memory(void) {
   }
   sched_set_time_slice_ns(DEFAULT_TIME_SLICE_NS);
 }
+
+/* ---- growth fault ------------------------------------------------------------- */
+
+#if ARCH_HAS_STACK_SLOTS
+/* Pages grown per repetition, at most: every repetition grows new ones, so
+ * the task's reservation holds them all (8 MiB at this cap). */
+#define GROW_PAGES_MAX 256u
+
+/* A local array of @p pages pages below this frame, one byte of each page
+ * written, from the top down: each page not yet mapped costs one growth
+ * fault (RISC-V's probes of the variable-sized frame may take it first;
+ * the count is the same). */
+static __attribute__((noinline)) void touch_pages(size_t pages) {
+  volatile char area[pages * 4096];
+  for (size_t i = pages; i-- > 0;)
+    area[i * 4096] = 1;
+  __asm__ volatile("" ::"r"(area) : "memory");
+}
+
+struct grow_case {
+  struct row *r;
+  struct waitgroup done;
+};
+
+static void grow_measurer(void *arg) {
+  struct grow_case *g = arg;
+  struct row *r = g->r;
+  for (int rep = 0; rep < REPS; rep++) {
+    /* The first call grows r->ops new pages below those of the repetitions
+     * before; the second walks the same pages, all mapped now: the
+     * difference is the faults alone. */
+    size_t pages = (size_t)(rep + 1) * r->ops;
+    uint64_t t0 = arch_instructions_retired();
+    touch_pages(pages);
+    uint64_t t1 = arch_instructions_retired();
+    touch_pages(pages);
+    uint64_t t2 = arch_instructions_retired();
+    r->instret[rep] = (t1 - t0) - (t2 - t1);
+  }
+  waitgroup_done(&g->done);
+}
+
+static void measure_grow(struct row *r) {
+  r->ops = iters < GROW_PAGES_MAX ? iters : GROW_PAGES_MAX;
+  struct grow_case g = {.r = r, .done = WAITGROUP_INIT};
+  waitgroup_add(&g.done, 1);
+  struct task_attr attr = {.stack_size = (REPS * r->ops + 16) * 4096, .name = "grow",
+                           .pin = BENCH_PIN};
+  if (task_spawn(NULL, grow_measurer, &g, &attr) != 0) {
+    cannot_measure("grow: task_spawn failed");
+    r->ops = 0;
+    return;
+  }
+  waitgroup_wait(&g.done);
+}
+#endif
 
 /* ---- driver --------------------------------------------------------------------------- */
 
@@ -770,7 +854,7 @@ static void run_all(void *wg) {
     if (wanted(rows[ROW_YIELD].key))
       measure_yield(&rows[ROW_YIELD]);
     if (wanted(rows[ROW_SPAWN_DEFAULT].key))
-      measure_spawn_run_exit(&rows[ROW_SPAWN_DEFAULT], TASK_STACK_DEFAULT);
+      measure_spawn_run_exit(&rows[ROW_SPAWN_DEFAULT], 0);
     if (wanted(rows[ROW_SPAWN_SMALL].key))
       measure_spawn_run_exit(&rows[ROW_SPAWN_SMALL], TASK_STACK_MIN);
     if (wanted(rows[ROW_SLEEP0_ALONE].key))
@@ -785,6 +869,10 @@ static void run_all(void *wg) {
       measure_select(&rows[ROW_SELECT]);
     if (wanted(rows[ROW_TRACE_EVENT].key))
       measure_trace_event(&rows[ROW_TRACE_EVENT]);
+#if ARCH_HAS_STACK_SLOTS
+    if (wanted(rows[ROW_GROW].key))
+      measure_grow(&rows[ROW_GROW]);
+#endif
     if (wanted(rows[ROW_YIELD_TRACED].key)) {
       if (trace_start(0) != 0)
         cannot_measure("yield-traced: no memory for the trace rings");

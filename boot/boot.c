@@ -116,6 +116,20 @@ static void wait_for_cores(void) {
   }
 }
 
+/* Each core's exception stack (struct cpu's exception_stack_top), given
+ * before the core can take a trap that uses it: the boot core's right after
+ * its struct cpu exists (until then its trap entry uses a static early
+ * stack), every other core's before it is started (its boot path installs
+ * it, boot/<arch>/start.S). */
+static void give_exception_stack(struct cpu *cpu) {
+  if (ARCH_EXCEPTION_STACK_SIZE == 0)
+    return;
+  char *stack = memalign(16, ARCH_EXCEPTION_STACK_SIZE);
+  if (!stack)
+    boot_oom("no exception stack for core %u", cpu->index);
+  cpu->exception_stack_top = stack + ARCH_EXCEPTION_STACK_SIZE;
+}
+
 static void start_secondaries(struct cpu *boot) {
   for (unsigned i = 0; i < cpu_count(); i++) {
     struct cpu *cpu = cpu_get(i);
@@ -126,6 +140,7 @@ static void start_secondaries(struct cpu *boot) {
       boot_oom("no boot stack for core %u", i);
     cpu->boot_stack = stack;
     cpu->boot_stack_top = stack + BOOT_STACK_SIZE;
+    give_exception_stack(cpu);
     int err = board_start_cpu(cpu);
     if (err)
       panic("could not start core %u (hw id %lu)", i, (unsigned long)cpu->hw_id);
@@ -168,6 +183,8 @@ void kernel_boot(uint64_t boot_hw_id, const void *firmware_arg) {
   if (!sched_cpus_create())
     boot_oom("no room for the scheduler's state of %u cores", cpu_count());
   arch_set_this_cpu(boot);
+  give_exception_stack(boot);
+  arch_exception_stack_ready(boot);
   board_cpu_init(boot);
   libc_init_cpu(boot, true);
   __atomic_store_n(&boot->online, 1, __ATOMIC_RELEASE);

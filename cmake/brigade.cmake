@@ -3,9 +3,22 @@
 include(cmake/newlib.cmake)
 include(cmake/portable.cmake)
 
+# No frame may step over the unmapped guard below a task's stack
+# (STACK_SLOT_GUARD, 64 KiB, kernel/include/brigade/stack_slot.h) without
+# touching it. AArch64: GCC's -fstack-clash-protection probes every frame
+# and alloca at most 64 KiB apart, assuming a 64 KiB guard (its default).
+# RISC-V: GCC 12 probes only alloca and variable-length arrays there, not
+# fixed frames, so fixed frames are held to 16 KiB at compile time: a
+# function can then leave at most its own frame untouched below the bottom
+# of its caller's last store, and a leaf below an untouched caller frame
+# reaches at most 2 x 16 KiB and a trap frame below the last touched
+# address, inside the guard. A bigger buffer goes in the heap, or in a
+# variable-length array, which is probed.
+set(BRIGADE_STACK_PROBE_FLAGS_aarch64 -fstack-clash-protection)
+set(BRIGADE_STACK_PROBE_FLAGS_riscv64 -fstack-clash-protection -Werror=frame-larger-than=16384)
 set(BRIGADE_WARNINGS -Wall -Wextra -Werror -Wno-unused-parameter)
 set(BRIGADE_C_FLAGS ${BRIGADE_ARCH_FLAGS} -O2 -g -std=gnu11 -ffunction-sections -fdata-sections
-    -fno-common -D__DYNAMIC_REENT__)
+    -fno-common -D__DYNAMIC_REENT__ ${BRIGADE_STACK_PROBE_FLAGS_${BRIGADE_ARCH}})
 
 # What each architecture adds to the five files every one has.
 set(BRIGADE_ARCH_SOURCES_riscv64
@@ -32,6 +45,8 @@ set(BRIGADE_RUNTIME_SOURCES
   kernel/fdt.c
   kernel/heap.c
   kernel/semihosting_files.c
+  kernel/stack_slot.c
+  libc/newlib_heap.c
   libc/newlib_locks.c
   libc/newlib_reent.c
   libc/newlib_syscalls.c
@@ -115,8 +130,8 @@ include(cmake/board_targets.cmake)
 if(BRIGADE_SDCARD_FIRMWARE)
   include(cmake/sdcard.cmake)
 endif()
-include(cmake/sdk.cmake)
-
+# net/ before the SDK: the SDK ships it where the board has a network device.
 if(BRIGADE_HAS_NETDEV)
   include(cmake/net.cmake)
 endif()
+include(cmake/sdk.cmake)

@@ -28,6 +28,16 @@ add_library(brigade_net OBJECT
   net/socket.c
   net/sys_arch.c)
 target_include_directories(brigade_net PUBLIC ${CMAKE_SOURCE_DIR}/net/include)
+# The socket table's size (NET_MAX_SOCKETS, <brigade/net.h>): public, so
+# net/ and the images that use it agree. The default keeps the table at
+# 8 KiB; scripts/bench-net.sh builds with more to hold its 10,000 idle
+# connections.
+set(BRIGADE_NET_MAX_SOCKETS 1024 CACHE STRING "Most sockets open at once (<brigade/net.h>)")
+if(NOT BRIGADE_NET_MAX_SOCKETS MATCHES "^[1-9][0-9]*$")
+  message(FATAL_ERROR "BRIGADE_NET_MAX_SOCKETS must be a positive number, not "
+                      "'${BRIGADE_NET_MAX_SOCKETS}'")
+endif()
+target_compile_definitions(brigade_net PUBLIC NET_MAX_SOCKETS=${BRIGADE_NET_MAX_SOCKETS})
 target_include_directories(brigade_net SYSTEM PUBLIC ${BRIGADE_LWIP_PORT_INCLUDE}
   ${BRIGADE_LWIP_PREFIX}/include)
 target_link_libraries(brigade_net PUBLIC brigade_runtime)

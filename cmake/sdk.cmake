@@ -16,6 +16,13 @@
 #                                      cmake files that make the targets
 #   share/brigade/scripts, gdb, board, firmware   what run-, debug-, flash-
 #                                      and sdcard- targets call
+# and on boards with a network device (BRIGADE_HAS_NETDEV) the network:
+#   lib/libbrigade_net.a, include/brigade/net.h   net/ (sys_arch, the
+#                                      netif, sockets): the target brigade_net
+#   lib/brigade/lwip/                  the lwIP it was built with: liblwip.a,
+#                                      lwIP's headers and brigade's port
+#                                      headers (lwipopts.h, arch/), copied
+#                                      from the cache (docs/NETWORK.md: why)
 # An SDK serves one board; install one per board into its own prefix.
 add_library(brigade STATIC $<TARGET_OBJECTS:brigade_runtime> $<TARGET_OBJECTS:brigade_sched>)
 install(TARGETS brigade ARCHIVE DESTINATION lib)
@@ -45,6 +52,24 @@ foreach(src IN LISTS BRIGADE_BOARD_SOURCES)
     list(APPEND BRIGADE_DRIVERS ${driver})
   endif()
 endforeach()
+
+# The network: lwIP is installed with the SDK, not named at its place in
+# the cache, so an SDK keeps working when the cache is cleared or rebuilt
+# under another key, and can be copied to another machine as it is.
+set(SDK_NET_MAX_SOCKETS "")
+if(BRIGADE_HAS_NETDEV)
+  add_library(brigade_net_archive STATIC $<TARGET_OBJECTS:brigade_net>)
+  set_target_properties(brigade_net_archive PROPERTIES OUTPUT_NAME brigade_net)
+  install(TARGETS brigade_net_archive ARCHIVE DESTINATION lib)
+  # Building the SDK's library builds this one too (an SDK made from a
+  # checkout builds the target brigade, then installs).
+  add_dependencies(brigade brigade_net_archive)
+  install(FILES ${CMAKE_SOURCE_DIR}/net/include/brigade/net.h DESTINATION include/brigade)
+  install(DIRECTORY ${BRIGADE_LWIP_PREFIX}/include/ ${BRIGADE_LWIP_PORT_INCLUDE}/
+          DESTINATION lib/brigade/lwip/include FILES_MATCHING PATTERN "*.h")
+  install(FILES ${BRIGADE_LWIP_PREFIX}/lib/liblwip.a DESTINATION lib/brigade/lwip/lib)
+  set(SDK_NET_MAX_SOCKETS ${BRIGADE_NET_MAX_SOCKETS})
+endif()
 
 install(FILES ${BRIGADE_LINKER_SCRIPT} DESTINATION lib/brigade RENAME brigade.ld)
 install(DIRECTORY ${BRIGADE_NEWLIB_PREFIX}/include DESTINATION lib/brigade/newlib)

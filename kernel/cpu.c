@@ -9,6 +9,8 @@
 
 _Static_assert(offsetof(struct cpu, boot_stack_top) == 0,
                "boot/<arch> loads the stack from offset 0 of struct cpu");
+_Static_assert(offsetof(struct cpu, exception_stack_top) == 8,
+               "kernel/arch/<arch> trap entry loads the exception stack from offset 8");
 
 static struct cpu *cpus;
 static unsigned ncpus;

@@ -164,3 +164,20 @@ int __retarget_lock_try_acquire(_LOCK_T lock) {
 }
 
 void __retarget_lock_release(_LOCK_T lock) { __retarget_lock_release_recursive(lock); }
+
+/* For a stack growth fault (kernel/stack_slot.c, stack_slot_set_heap_lock):
+ * malloc's lock, only if neither another core nor this one holds it. The
+ * owner test comes first: the recursive trylock would succeed for the
+ * owner, and a fault inside malloc must not re-enter it. In the moments
+ * when this core holds the spin but the owner is not written yet (or no
+ * longer), the spin trylock fails, so those are safe too. */
+bool libc_heap_trylock_for_fault(void) {
+  struct __lock *lock = &__lock___malloc_recursive_mutex;
+  if (owner_of(lock) == this_core())
+    return false;
+  return __retarget_lock_try_acquire_recursive(lock) != 0;
+}
+
+void libc_heap_unlock_for_fault(void) {
+  __retarget_lock_release_recursive(&__lock___malloc_recursive_mutex);
+}

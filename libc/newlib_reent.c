@@ -19,6 +19,7 @@
 #include <brigade/libc.h>
 #include <brigade/panic.h>
 #include <brigade/sched.h>
+#include <brigade/stack_slot.h>
 
 /* In a task's slot while its _reent is being made: malloc itself asks for
  * the current _reent, and gets the core's meanwhile. */
@@ -59,6 +60,9 @@ void libc_init_cpu(struct cpu *cpu, bool boot_core) {
   if (boot_core) {
     cpu->reent = _impure_ptr;
     sched_set_libc_release(release_task_reent);
+#if ARCH_HAS_STACK_SLOTS
+    stack_slot_set_heap_lock(libc_heap_trylock_for_fault, libc_heap_unlock_for_fault);
+#endif
     return;
   }
   struct _reent *r = malloc(sizeof *r);

@@ -85,7 +85,12 @@ int net_start(const struct net_config *cfg, struct net_address *out) {
   err_t dhcp_err = cfg->dhcp ? dhcp_start(&the_netif) : ERR_OK;
   UNLOCK_TCPIP_CORE();
 
-  bool leased = cfg->dhcp && dhcp_err == ERR_OK && dhcp_lease_within(cfg->dhcp_wait_ns);
+  /* A zero wait decides without looking: a lease bound in the instant after
+   * dhcp_start (QEMU answers at once, and another core runs the tcpip task)
+   * would otherwise make "no time for DHCP" a race. Whatever DHCP has done
+   * by the time the fallback below takes the lock is released there. */
+  bool leased = cfg->dhcp && dhcp_err == ERR_OK && cfg->dhcp_wait_ns > 0 &&
+                dhcp_lease_within(cfg->dhcp_wait_ns);
   if (!leased) {
     ip4_addr_t ip = to_lwip(cfg->ip), mask = to_lwip(cfg->netmask), gw = to_lwip(cfg->gateway);
     LOCK_TCPIP_CORE();

@@ -56,6 +56,10 @@ struct net_socket {
 static spinlock_t table_lock = SPINLOCK_INIT("net sockets");
 static struct net_socket *table[NET_MAX_SOCKETS];
 static unsigned open_count;
+/* Where table_insert starts looking: every slot below it was taken when
+ * it was last moved up, and net_close moves it down to a slot it frees.
+ * With thousands open, a new socket costs one look, not a walk past them. */
+static int first_free;
 /* Sockets inside net_connect, for the event callback to find by netconn. */
 static struct net_socket *connecting;
 
@@ -77,11 +81,12 @@ void net_tcp_connections(unsigned *open, unsigned *time_wait) {
 
 static int table_insert(struct net_socket *s) {
   unsigned long flags = spin_lock_irqsave(&table_lock);
-  for (int i = 0; i < NET_MAX_SOCKETS; i++) {
+  for (int i = first_free; i < NET_MAX_SOCKETS; i++) {
     if (table[i] == NULL) {
       table[i] = s;
       s->refs = 1;
       open_count++;
+      first_free = i + 1;
       spin_unlock_irqrestore(&table_lock, flags);
       return i;
     }
@@ -180,17 +185,23 @@ static int errno_of(err_t e) {
 
 /* ---- listen, accept, connect -------------------------------------------- */
 
+/* lwIP hands an established connection to its listener's accept mailbox
+ * with a try-post and resets the connection when the mailbox is full, so
+ * the backlog (which bounds connections not yet accepted) must fit in it. */
+_Static_assert(NET_LISTEN_BACKLOG_MAX <= DEFAULT_ACCEPTMBOX_SIZE,
+               "a listener's backlog must fit in lwIP's accept mailbox");
+
 int net_listen(uint16_t port, int backlog) {
   if (!net_is_up())
     return -ENETDOWN;
-  if (port == 0)
+  if (port == 0 || backlog < 1 || backlog > NET_LISTEN_BACKLOG_MAX)
     return -EINVAL;
   struct netconn *conn = netconn_new(NETCONN_TCP);
   if (conn == NULL)
     return -ENOMEM;
   err_t e = netconn_bind(conn, IP4_ADDR_ANY, port);
   if (e == ERR_OK)
-    e = netconn_listen_with_backlog(conn, (u8_t)(backlog < 1 ? 1 : backlog > 255 ? 255 : backlog));
+    e = netconn_listen_with_backlog(conn, (u8_t)backlog);
   if (e != ERR_OK) {
     netconn_delete(conn);
     return errno_of(e);
@@ -429,6 +440,8 @@ int net_close(int sock) {
   if (s) {
     table[sock] = NULL;
     open_count--;
+    if (sock < first_free)
+      first_free = sock;
   }
   spin_unlock_irqrestore(&table_lock, flags);
   if (s == NULL)

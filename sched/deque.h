@@ -109,6 +109,25 @@ static inline struct task *deque_steal(struct deque *q) {
   return x;
 }
 
+/* The owner taking the oldest task (a yield's round-robin order). It is a
+ * thief that knows bottom exactly: only the owner writes bottom, and it is
+ * not pushing or popping now, so neither deque_steal's acquire loads nor
+ * its fence between top and bottom order anything here. The slot was
+ * written by this core. What remains is the race for slot t with the
+ * thieves (and with nobody else), which the CAS on top decides as in
+ * deque_steal; a stale top only makes the CAS fail. */
+static inline struct task *deque_take_oldest(struct deque *q) {
+  int64_t t = __atomic_load_n(&q->top, __ATOMIC_RELAXED);
+  int64_t b = __atomic_load_n(&q->bottom, __ATOMIC_RELAXED);
+  if (t >= b)
+    return NULL;
+  struct task *x = __atomic_load_n(&q->slot[t & DEQUE_MASK], __ATOMIC_RELAXED);
+  if (!__atomic_compare_exchange_n(&q->top, &t, t + 1, false, __ATOMIC_SEQ_CST,
+                                   __ATOMIC_RELAXED))
+    return NULL; /* a thief took it */
+  return x;
+}
+
 static inline int64_t deque_size(const struct deque *q) {
   int64_t b = __atomic_load_n(&q->bottom, __ATOMIC_ACQUIRE);
   int64_t t = __atomic_load_n(&q->top, __ATOMIC_ACQUIRE);

@@ -7,9 +7,7 @@
 
 static spinlock_t global_lock = SPINLOCK_INIT("global queue");
 static struct task *global_head, *global_tail;
-static unsigned global_count;
-
-unsigned global_size(void) { return __atomic_load_n(&global_count, __ATOMIC_RELAXED); }
+unsigned global_count; /* read without the lock through global_size (task_internal.h) */
 
 void global_put_batch(struct task *head, struct task *tail, unsigned n) {
   tail->link = NULL;

@@ -40,7 +40,9 @@
  *      thieves come back rarely. A victim's runnext is taken only as the
  *      last resort, since its owner is about to run it.
  * Yield and preemption take the *oldest* local task instead of the newest
- * (deque_steal on the own deque), so tasks that yield run round-robin.
+ * (deque_take_oldest on the own deque), so tasks that yield run
+ * round-robin. A yield that would find nothing in 1-7 returns at once
+ * without the search (yield_finds_nothing_here: a few relaxed peeks).
  *
  * Why a Chase-Lev deque and not Go's FIFO ring: see above (work-first order
  * for bounded stacks) and deque.h for the memory orderings, which follow Lê
@@ -84,11 +86,15 @@
  * sleeps in wfi/wfe. Whoever makes work runnable publishes it first and
  * then, after a full fence, reads nidle: the two fences form a Dekker pair,
  * so either the publisher sees the idle core or the idle core sees the work.
- * The publisher wakes exactly one idle core with one IPI, and only when no
- * woken core is still searching (nspinning == 0); a woken core that finds
- * work wakes the next one itself if more cores are idle. So a burst of work
- * fans out core by core with one IPI each, never a broadcast, and a core
- * with nothing to do sleeps instead of spinning.
+ * The publisher wakes idle cores, one IPI each, while fewer woken cores
+ * are still searching (nspinning) than it has tasks queued (deque and
+ * runnext, counted as at least one): a single readied task wakes one core
+ * and only when none is searching (Go's wakep), while a burst of spawns
+ * wakes the idle cores together instead of one after another (each woken
+ * core used to wake the next only once it had found work, so the k-th idle
+ * core started k sleeping-core wake-ups after the burst). A woken core that
+ * finds work still wakes another if it has more queued. Never a broadcast,
+ * and a core with nothing to do sleeps instead of spinning.
  *
  * Time
  * ----
@@ -107,6 +113,7 @@
 
 #include <brigade/irq.h>
 #include <brigade/panic.h>
+#include <brigade/stack_slot.h>
 #include <brigade/sched.h>
 
 #include "task_internal.h"
@@ -131,6 +138,10 @@ void sched_test_set_hook(void (*hook)(enum sched_test_point point, void *arg)) {
 #endif
 
 static bool started;
+static unsigned ncores; /* cpu_count(), fixed once the per-core state exists */
+/* ncores > 1, kept apart so that the yield finding nothing here tests it
+ * with one branch on zero rather than a compare. */
+static bool multicore;
 static uint64_t slice_ticks;
 static uint32_t nidle;     /* cores asleep or about to be */
 static uint32_t nspinning; /* cores woken to look for work, still looking */
@@ -312,37 +323,100 @@ static void wake_core(unsigned index) {
   send_wakeup(index);
 }
 
-void wake_idle_core(void) {
-  /* Full fence: whatever work the caller just published is ordered before
-   * our reads of nidle/nspinning; the idle path orders "I am idle" before
-   * its last look for work the same way. One of the two sees the other. */
-  sched_full_fence();
-  if (__atomic_load_n(&nidle, __ATOMIC_RELAXED) == 0 ||
-      __atomic_load_n(&nspinning, __ATOMIC_RELAXED) != 0)
-    return;
-  uint32_t zero = 0;
-  if (!__atomic_compare_exchange_n(&nspinning, &zero, 1, false, __ATOMIC_SEQ_CST,
-                                   __ATOMIC_RELAXED))
-    return; /* another waker is already on it */
-  /* Never this core: if it is marked idle, the caller is an interrupt
-   * handler in its idle loop's interrupt window, and the loop looks for work
-   * right after the window. An IPI to itself would cost an SBI call (~900
-   * instructions on the UART wake-up path) and tell it nothing. */
-  unsigned n = cpu_count(), me = this_cpu()->index;
-  for (unsigned i = 1; i < n; i++) {
-    unsigned v = (me + i) % n;
-    struct sched_cpu *c = sched_of(v);
-    uint32_t one = 1;
-    if (__atomic_load_n(&c->idle, __ATOMIC_RELAXED) &&
-        __atomic_compare_exchange_n(&c->idle, &one, 0, false, __ATOMIC_SEQ_CST,
-                                    __ATOMIC_RELAXED)) {
-      /* The claimed core counts as spinning (we already added it). */
-      __atomic_fetch_sub(&nidle, 1, __ATOMIC_SEQ_CST);
-      send_wakeup(v);
+/* How many idle cores the work this core has queued can use at once: its
+ * deque and its runnext, and never less than one (the caller has just
+ * published a task, possibly where this count does not look: the global
+ * queue after an overflow, or a task a thief took already). Relaxed loads:
+ * a hint for how many to wake, not a claim; our own deque's bottom and
+ * runnext are written by this core, and a stale top only makes the count
+ * larger (top only grows), which wakes a core that may find nothing and go
+ * back to sleep. */
+static uint32_t wake_budget(struct sched_cpu *c) {
+  int64_t queued = __atomic_load_n(&c->runq.bottom, __ATOMIC_RELAXED) -
+                   __atomic_load_n(&c->runq.top, __ATOMIC_RELAXED);
+  if (__atomic_load_n(&c->runnext, __ATOMIC_RELAXED))
+    queued++;
+  return queued > 1 ? (uint32_t)queued : 1;
+}
+
+/* Count one more core as spinning if fewer than `budget` are: a seat for
+ * the core we are about to wake. False if the seats are taken. */
+static bool take_spinning_seat(uint32_t budget) {
+  uint32_t spinning = __atomic_load_n(&nspinning, __ATOMIC_RELAXED);
+  do
+    if (spinning >= budget)
+      return false; /* enough cores are looking already */
+  while (!__atomic_compare_exchange_n(&nspinning, &spinning, spinning + 1, true, __ATOMIC_SEQ_CST,
+                                      __ATOMIC_RELAXED));
+  return true;
+}
+
+/* The part of wake_idle_core that runs only when some core is idle. Go's
+ * wakep wakes one idle core and lets it wake the next once it has found
+ * work, so a burst reaches the k-th idle core only after k wake-ups in a
+ * row, each a sleeping core's full wake-up latency (under QEMU, the host
+ * waking a vCPU thread: hundreds of microseconds on a loaded host, more
+ * than a whole fib(21)). Here a core that has queued n tasks keeps waking
+ * idle cores, one per task, until n cores are spinning: a burst of spawns
+ * wakes the idle cores together, one IPI each, while the single task a
+ * task_ready or a yield makes runnable still wakes at most one core, and
+ * only when none is looking, as Go's wakep does. */
+static __attribute__((noinline)) void wake_idle_cores(void) {
+  struct sched_cpu *self = sched_self();
+  uint32_t budget = wake_budget(self);
+  unsigned n = cpu_count(), me = this_cpu()->index, next = 1;
+  while (take_spinning_seat(budget)) {
+    /* Never this core: if it is marked idle, the caller is an interrupt
+     * handler in its idle loop's interrupt window, and the loop looks for
+     * work right after the window. An IPI to itself would cost an SBI call
+     * (~900 instructions on the UART wake-up path) and tell it nothing. */
+    bool woke = false;
+    for (; next < n && !woke; next++) {
+      unsigned v = (me + next) % n;
+      struct sched_cpu *c = sched_of(v);
+      uint32_t one = 1;
+      /* The claim: the seat taken above (a seq_cst RMW, so a release) is
+       * ordered before it, and the claimed core reads the claim with
+       * acquire ordering before it gives the seat back (the idle loop), so
+       * nspinning never goes below zero. */
+      if (__atomic_load_n(&c->idle, __ATOMIC_RELAXED) &&
+          __atomic_compare_exchange_n(&c->idle, &one, 0, false, __ATOMIC_SEQ_CST,
+                                      __ATOMIC_RELAXED)) {
+        __atomic_fetch_sub(&nidle, 1, __ATOMIC_SEQ_CST);
+        send_wakeup(v);
+        woke = true;
+      }
+    }
+    if (!woke) {
+      spinning_done(); /* no idle core left to give the seat to */
       return;
     }
   }
-  spinning_done();
+}
+
+/* Called by whoever has just made a task runnable on this core (spawn,
+ * task_ready, a requeue after a yield, a spinning core that found work).
+ *
+ * Full fence: the work the caller published (a deque slot and bottom, a
+ * runnext) is ordered before our read of nidle; the idle loop orders "I am
+ * idle" (idle = 1, nidle++) before its last look for work with a full fence
+ * too. Store-load ordering on both sides is the Dekker pair that closes the
+ * lost wake-up: either our load sees the idle core counted, or its last
+ * look sees our task; never neither. That load is the whole cost when no
+ * core is idle (one fence and one relaxed load: every core busy, or a
+ * machine of one core).
+ *
+ * When we wake no core because enough are spinning, nothing is lost
+ * either: a spinning core gives up its seat (spinning_done, seq_cst) and
+ * only then announces itself idle and looks once more after its fence.
+ * Our load of nspinning, after our fence, read a count from before that
+ * give-up, so our fence precedes the spinner's in the single order of
+ * seq_cst operations, and the spinner's last look sees our task. */
+void wake_idle_core(void) {
+  sched_full_fence();
+  if (__atomic_load_n(&nidle, __ATOMIC_RELAXED) == 0)
+    return;
+  wake_idle_cores();
 }
 
 /* ---- finding work ------------------------------------------------------------ */
@@ -431,7 +505,7 @@ static inline struct task *take_local(struct sched_cpu *c, bool oldest_first, bo
     *inherit = true;
     return t;
   }
-  return oldest_first ? deque_steal(&c->runq) : deque_pop(&c->runq);
+  return oldest_first ? deque_take_oldest(&c->runq) : deque_pop(&c->runq);
 }
 
 static __attribute__((noinline)) struct task *find_runnable_slow(struct sched_cpu *c,
@@ -618,9 +692,9 @@ static inline void switch_to(struct sched_cpu *c, struct task *prev, struct task
   sched_stop_point(arg); /* arg: the core we resumed on */
 }
 
-/* Leave the running task prev; interrupts are masked. */
-void schedule_away(struct sched_cpu *c, struct task *prev, enum after_switch after,
-                   void (*unlock)(void *), void *lock) {
+static inline void schedule_away_inline(struct sched_cpu *c, struct task *prev,
+                                        enum after_switch after, void (*unlock)(void *),
+                                        void *lock) {
   if (__builtin_expect(__atomic_load_n(&c->stop, __ATOMIC_RELAXED) == SCHED_STOP_SURVIVE, 0)) {
     sched_refuse_switch_after_main(c, after);
     return;
@@ -653,13 +727,92 @@ void schedule_away(struct sched_cpu *c, struct task *prev, enum after_switch aft
   switch_to(c, prev, next, inherit, after, unlock, lock);
 }
 
+/* Out of line: task_yield and task_park reach it by a tail call. */
+__attribute__((noinline)) void schedule_away_then_restore(struct sched_cpu *c, struct task *prev,
+                                                          enum after_switch after,
+                                                          void (*unlock)(void *), void *lock,
+                                                          unsigned long irq) {
+  schedule_away_inline(c, prev, after, unlock, lock);
+  arch_irq_restore(irq);
+}
+
+/* True when a yield on core c could find no other task: nothing local (in
+ * runnext, the deque, the pinned FIFO or the inbox), nothing in the global
+ * queue, no timer of this core due, and no other core with a task in its
+ * deque or runnext (what steal_work would take). A yield that finds nothing
+ * returns to its caller anyway, so this only skips a search whose result is
+ * known: Go's Gosched, on an empty machine, also runs the same goroutine
+ * again.
+ *
+ * Relaxed loads: each is a hint. A task another core publishes just after
+ * the load is missed, exactly as if the yield had come a moment earlier;
+ * whoever published it has run wake_idle_core, so it does not depend on
+ * this core looking. Our own deque's bottom is ours alone; a stale top can
+ * only be lower than the true one (top only grows), which reads as "work
+ * here" and takes the full search. */
+/* The multi-core half of yield_finds_nothing: what steal_work could take. */
+static __attribute__((noinline)) bool other_core_has_work(struct sched_cpu *c) {
+  for (unsigned i = 0; i < ncores; i++) {
+    struct sched_cpu *other = sched_of(i);
+    if (other != c && (deque_size(&other->runq) > 0 ||
+                       __atomic_load_n(&other->runnext, __ATOMIC_RELAXED)))
+      return true;
+  }
+  return false;
+}
+
+/* The local half: nothing here or in the global queue, and no timer due.
+ * All hints (HINT_LOAD, an unordered clock read): a stale answer only
+ * means the yield returns, and what arrived meanwhile runs at the next
+ * switch; a due timer's interrupt is pending and is taken when the yield
+ * restores the interrupt mask. */
+static inline bool yield_finds_nothing_here(struct sched_cpu *c) {
+  return HINT_LOAD(c->runq.bottom) == HINT_LOAD(c->runq.top) && !HINT_LOAD(c->runnext) &&
+         !c->pinned_head && !HINT_LOAD(c->inbox) && global_size() == 0 &&
+         HINT_LOAD(c->timer_earliest) > arch_now_ticks_unordered();
+}
+
+/* A yield on a machine of more than one core that found nothing here: it
+ * switches only if another core has work to steal. Out of line so that
+ * task_yield's fast path calls nothing and saves no register. */
+static __attribute__((noinline)) void yield_multicore(struct sched_cpu *c, struct task *prev,
+                                                      unsigned long irq) {
+  if (other_core_has_work(c))
+    schedule_away_then_restore(c, prev, AFTER_REQUEUE, NULL, NULL, irq);
+  else
+    arch_irq_restore(irq);
+}
+
+/* Lock validation: holding a spinlock across a yield is a bug whether or not
+ * this yield happens to find another task, so the fast path checks too
+ * (schedule_away_inline checks the slow path). Without validation it
+ * compiles to nothing and the fast path stays as it is. */
+#ifdef BRIGADE_LOCK_VALIDATE
+static inline void check_yielder_holds_no_lock(const struct task *t) {
+  spin_validate_none_held(t->id, t->name, "yielded or was preempted", NULL);
+}
+#else
+static inline void check_yielder_holds_no_lock(const struct task *t) { (void)t; }
+#endif
+
 void task_yield(void) {
   unsigned long irq = arch_irq_save();
   struct sched_cpu *c = sched_self();
   struct task *prev = c->current;
-  if (prev && !(prev->flags & TASK_FLAG_IDLE))
-    schedule_away(c, prev, AFTER_REQUEUE, NULL, NULL);
-  arch_irq_restore(irq);
+  if (!prev || (prev->flags & TASK_FLAG_IDLE)) {
+    arch_irq_restore(irq);
+    return;
+  }
+  check_yielder_holds_no_lock(prev);
+  if (!yield_finds_nothing_here(c)) {
+    schedule_away_then_restore(c, prev, AFTER_REQUEUE, NULL, NULL, irq);
+    return;
+  }
+  if (multicore) {
+    yield_multicore(c, prev, irq);
+    return;
+  }
+  arch_irq_restore(irq); /* alone: go on at once */
 }
 
 void task_park(const char *reason, void (*unlock)(void *lock), void *lock) {
@@ -676,8 +829,7 @@ void task_park(const char *reason, void (*unlock)(void *lock), void *lock) {
    * it would cost about a third of a channel ping-pong. */
   prev->wait_since = c->clock_seen;
   __atomic_store_n(&prev->state, TASK_PARKED, __ATOMIC_RELEASE);
-  schedule_away(c, prev, AFTER_PARK, unlock, lock);
-  arch_irq_restore(irq);
+  schedule_away_then_restore(c, prev, AFTER_PARK, unlock, lock, irq);
 }
 
 void task_ready(task_t *t) {
@@ -772,6 +924,8 @@ bool sched_cpus_create(void) {
   memset(all, 0, n * sizeof *all);
   for (unsigned i = 0; i < n; i++)
     cpu_get(i)->sched = &all[i];
+  ncores = n;
+  multicore = n > 1;
   return true;
 }
 
@@ -813,6 +967,9 @@ static void sched_init_once(void) {
   account_init();
   spin_validate_set_describer(describe_running);
   panic_set_describer(describe_running);
+#if ARCH_HAS_STACK_SLOTS
+  stack_slot_set_current_stack(task_current_slot_stack);
+#endif
   /* Release: every handler above is installed before a waiting core goes on. */
   __atomic_store_n(&state, INIT_DONE, __ATOMIC_RELEASE);
 }
@@ -830,6 +987,11 @@ void sched_run_core(void) {
   idle->pin = (int16_t)this_cpu()->index;
   c->idle_task = idle;
   c->current = idle;
+#if ARCH_HAS_STACK_SLOTS
+  /* Before any task runs here: the first growth fault may come with
+   * interrupts masked, when the fault handler cannot refill the cache. */
+  stack_slot_core_init();
+#endif
   c->until_global_check = FAIRNESS_GLOBAL_EVERY;
   c->until_pinned_check = FAIRNESS_PINNED_EVERY;
   spin_init(&c->timer_lock, "timer heap");
@@ -903,6 +1065,8 @@ void sched_run_core(void) {
       __atomic_fetch_sub(&nidle, 1, __ATOMIC_SEQ_CST); /* woke on our own */
     else
       spinning = true; /* a waker claimed us and counted us as spinning */
+    if (spinning)
+      SCHED_TEST_HOOK(SCHED_TEST_WOKEN_BEFORE_SEARCH, NULL);
     if (c->timer_armed <= arch_now_ticks())
       c->timer_armed = 0; /* the compare fired: the next arm must reprogram it */
   }
@@ -929,5 +1093,13 @@ bool sched_stats(unsigned core, struct sched_stats *out) {
   out->global_takes = __atomic_load_n(&s->global_takes, __ATOMIC_RELAXED);
   out->busy_ns = ticks_to_ns(__atomic_load_n(&cpu->sched->busy_ticks, __ATOMIC_RELAXED));
   out->irq_ns = ticks_to_ns(__atomic_load_n(&cpu->irq_ticks, __ATOMIC_RELAXED));
+  out->stack_pool_bytes = task_stack_pool_bytes(cpu->sched);
   return true;
+}
+
+uint64_t sched_stack_cache_bytes(void) {
+  uint64_t bytes = task_stacks_shared_bytes();
+  for (unsigned i = 0; i < cpu_count(); i++)
+    bytes += task_stack_pool_bytes(sched_of(i));
+  return bytes;
 }

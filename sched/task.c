@@ -2,10 +2,26 @@
  *
  * A spawned task is only its 96-byte struct task until it first runs; the
  * stack comes from the running core's pool at that moment (schedule.c) and
- * goes back to the pool of whichever core the task exits on. Task structs
+ * goes back to the pool of whichever core the task exits on. A stack is
+ * either a guarded slot (kernel's stack_slot.h: the default where the arch
+ * has a task-stack region) or a fixed heap stack (task_attr.heap_stack, and
+ * every stack on the host); each kind has its own per-core pool of
+ * default-size stacks, and both are canary-checked at every switch. Task structs
  * are carved from slabs of TASKS_PER_SLAB and recycled the same way, so
  * neither spawn nor exit touches malloc in the steady state, and no lock or
  * shared cache line is on the spawn path.
+ *
+ * Both pools are bounded, because a task often exits on another core than
+ * the one that spawned it (an acceptor spawns every connection's task on
+ * its core; each parks in a read and is woken wherever the network task
+ * runs): the spawning core's pool drains while the exiting core's fills.
+ * A core keeps at most STACK_POOL_MAX stacks and frees the rest. Task
+ * structs cannot be freed (slabs stay for the task dump), so a core with
+ * more than TASKS_KEPT_MAX free ones hands a slab's worth to the shared
+ * spares, and a core that runs dry takes a batch from there before it
+ * makes a new slab: there are never more structs than the most tasks ever
+ * alive at once plus what the cores keep. (Unbounded, an echo server made
+ * a new 6 KiB slab every 64 connections: tests/net's heap check found it.)
  */
 #include <errno.h>
 #include <malloc.h>
@@ -13,6 +29,8 @@
 #include <string.h>
 
 #include <brigade/panic.h>
+#include <brigade/stack_slot.h>
+#include <brigade/spinlock.h>
 
 #include "task_internal.h"
 #include "trace_events.h"
@@ -21,15 +39,24 @@ _Static_assert(sizeof(void *) != 8 || sizeof(struct task) <= 96,
                "struct task must stay within 96 bytes on 64-bit targets (memory per pending task)");
 
 #define TASKS_PER_SLAB 64
+#define TASKS_KEPT_MAX (2 * TASKS_PER_SLAB) /* free task structs a core keeps */
 #define STACK_POOL_MAX 64 /* default-size stacks a core keeps for reuse */
-/* A default task's stack, with the room the arch adds to every stack. */
-#define POOLED_STACK_SIZE (TASK_STACK_DEFAULT + ARCH_STACK_EXTRA)
+/* The bytes a stack of @p asked bytes takes: rounded up to @p align (16 on
+ * the heap, whole pages in a slot), plus the room the arch adds to every
+ * stack (arch.h, ARCH_STACK_EXTRA). task_spawn and the pools' sizes below
+ * share it, so a default task's stack always matches its pool. */
+#define STACK_BYTES(asked, align) ((((asked) + (align) - 1) & ~(size_t)((align) - 1)) + ARCH_STACK_EXTRA)
+/* A default task's heap stack. */
+#define POOLED_STACK_SIZE STACK_BYTES(TASK_STACK_DEFAULT, 16)
 /* Written at the lowest word of every task stack and checked at every
  * switch away from the task: an overrun that reached the bottom of the
  * stack is reported with the task's name instead of corrupting a neighbour
- * silently. (Guard pages come with the MMU; this catches most overflows
- * until then and costs one load per switch.) */
+ * silently. (Guarded slots fault at once on an overrun; the canary is what
+ * heap stacks have, and costs one load per switch.) */
 #define STACK_CANARY 0x5354414b43414e59ull /* "STAKCANY" */
+/* A default task's guarded stack: its reservation (whole pages), of which
+ * only the pages it touches are mapped. */
+#define POOLED_SLOT_SIZE STACK_BYTES(STACK_SLOT_DEFAULT_RESERVATION, STACK_SLOT_PAGE)
 
 struct task_slab {
   struct task_slab *next;
@@ -40,7 +67,40 @@ struct task_slab {
  * added, each by a CAS on this list head. */
 static struct task_slab *all_slabs;
 
+/* Batches of TASKS_PER_SLAB free task structs that cores gave up, for a
+ * core that runs out: each batch a list through `link`, the batches chained
+ * through their first task's `arg` (a free task's fields are unused). Taken
+ * and given once per TASKS_PER_SLAB spawns or exits at most, never on every
+ * one, so the lock stays off the spawn path's common case. The lock's
+ * acquire and release also order a batch's links, written by the core
+ * that gave it, before the core that takes it walks them. */
+static spinlock_t spare_lock = SPINLOCK_INIT("task spares");
+static struct task *spare_batches;
+
+static struct task *spare_take(void) {
+  unsigned long flags = spin_lock_irqsave(&spare_lock);
+  struct task *batch = spare_batches;
+  if (batch)
+    spare_batches = batch->arg;
+  spin_unlock_irqrestore(&spare_lock, flags);
+  return batch;
+}
+
+static void spare_give(struct task *batch) {
+  unsigned long flags = spin_lock_irqsave(&spare_lock);
+  batch->arg = spare_batches;
+  spare_batches = batch;
+  spin_unlock_irqrestore(&spare_lock, flags);
+}
+
 struct task *task_alloc(struct sched_cpu *c) {
+  if (!c->free_tasks) {
+    struct task *batch = spare_take();
+    if (batch) {
+      c->free_tasks = batch;
+      c->nfree_tasks = TASKS_PER_SLAB;
+    }
+  }
   if (!c->free_tasks) {
     struct task_slab *slab = malloc(sizeof *slab);
     if (!slab)
@@ -50,6 +110,7 @@ struct task *task_alloc(struct sched_cpu *c) {
       slab->tasks[i].link = c->free_tasks;
       c->free_tasks = &slab->tasks[i];
     }
+    c->nfree_tasks = TASKS_PER_SLAB;
     struct task_slab *head = __atomic_load_n(&all_slabs, __ATOMIC_RELAXED);
     do
       slab->next = head;
@@ -58,6 +119,7 @@ struct task *task_alloc(struct sched_cpu *c) {
   }
   struct task *t = c->free_tasks;
   c->free_tasks = t->link;
+  c->nfree_tasks--;
   return t;
 }
 
@@ -65,14 +127,93 @@ void task_free(struct sched_cpu *c, struct task *t) {
   __atomic_store_n(&t->state, TASK_FREE, __ATOMIC_RELAXED);
   t->link = c->free_tasks;
   c->free_tasks = t;
+  if (++c->nfree_tasks <= TASKS_KEPT_MAX)
+    return;
+  /* One batch from the top of the list to the spares. */
+  struct task *batch = c->free_tasks, *last = batch;
+  for (int i = 1; i < TASKS_PER_SLAB; i++)
+    last = last->link;
+  c->free_tasks = last->link;
+  c->nfree_tasks -= TASKS_PER_SLAB;
+  last->link = NULL;
+  spare_give(batch);
 }
 
+/* Push and pop a per-core pool of free stacks, linked through their first
+ * word. Only the owning core writes a pool and its count; sched_stats reads
+ * the count from anywhere (a gauge: relaxed, nothing is ordered by it). */
+static void *pool_pop(void **pool, uint32_t *n) {
+  void *stack = *pool;
+  *pool = *(void **)stack;
+  __atomic_store_n(n, *n - 1, __ATOMIC_RELAXED);
+  return stack;
+}
+
+static void pool_push(void **pool, uint32_t *n, void *stack) {
+  *(void **)stack = *pool;
+  *pool = stack;
+  __atomic_store_n(n, *n + 1, __ATOMIC_RELAXED);
+}
+
+#if ARCH_HAS_STACK_SLOTS
+/* A slot's lowest pages are not mapped until its task grows into them, so
+ * the per-core pool links free slots through their top page (mapped for as
+ * long as the slot lives): the pool holds top-page addresses. */
+static void *slot_top_page(void *stack_lo) {
+  return (char *)stack_lo + POOLED_SLOT_SIZE - STACK_SLOT_PAGE;
+}
+
+static bool give_slot_stack(struct sched_cpu *c, struct task *t) {
+  void *stack;
+  if (t->stack_size == POOLED_SLOT_SIZE && c->free_slots) {
+    stack = (char *)pool_pop(&c->free_slots, &c->nfree_slots) - POOLED_SLOT_SIZE + STACK_SLOT_PAGE;
+    OWNER_STORE(c->free_slot_bytes,
+                c->free_slot_bytes - stack_slot_mapped_bytes(stack, POOLED_SLOT_SIZE));
+  } else {
+    stack = stack_slot_get(t->stack_size);
+  }
+  if (!stack)
+    return false;
+  t->stack = stack;
+  /* No canary: the guard below the reservation catches an overflow at once
+   * (and the reservation's bottom is not mapped). The slot's top
+   * STACK_SLOT_TOP_RESERVED bytes are not the task's. */
+  t->sp = arch_init_stack(stack, t->stack_size - STACK_SLOT_TOP_RESERVED, task_entry, t);
+  return true;
+}
+
+static void release_slot_stack(struct sched_cpu *c, struct task *t, void *stack) {
+  /* Another core's pool or the shared free list may hand this slot to a
+   * task on any core: its pages stay mapped where they are, which is what
+   * makes that safe (kernel/stack_slot.c). */
+  if (t->stack_size == POOLED_SLOT_SIZE && c->nfree_slots < STACK_POOL_MAX) {
+    pool_push(&c->free_slots, &c->nfree_slots, slot_top_page(stack));
+    OWNER_STORE(c->free_slot_bytes,
+                c->free_slot_bytes + stack_slot_mapped_bytes(stack, POOLED_SLOT_SIZE));
+  } else {
+    stack_slot_put(stack, t->stack_size);
+  }
+}
+
+bool task_current_slot_stack(uintptr_t *lo, size_t *size) {
+  struct cpu *cpu = this_cpu();
+  struct task *t = cpu && cpu->sched ? cpu->sched->current : NULL;
+  if (!t || !t->stack || (t->flags & (TASK_FLAG_IDLE | TASK_FLAG_HEAP_STACK)))
+    return false;
+  *lo = (uintptr_t)t->stack;
+  *size = t->stack_size;
+  return true;
+}
+#endif
+
 bool task_give_stack(struct sched_cpu *c, struct task *t) {
+#if ARCH_HAS_STACK_SLOTS
+  if (!(t->flags & TASK_FLAG_HEAP_STACK))
+    return give_slot_stack(c, t);
+#endif
   void *stack;
   if (t->stack_size == POOLED_STACK_SIZE && c->free_stacks) {
-    stack = c->free_stacks;
-    c->free_stacks = *(void **)stack;
-    c->nfree_stacks--;
+    stack = pool_pop(&c->free_stacks, &c->nfree_stacks);
   } else {
     stack = memalign(16, t->stack_size);
     if (!stack)
@@ -84,8 +225,28 @@ bool task_give_stack(struct sched_cpu *c, struct task *t) {
   return true;
 }
 
+uint64_t task_stack_pool_bytes(const struct sched_cpu *c) {
+  uint64_t bytes = (uint64_t)__atomic_load_n(&c->nfree_stacks, __ATOMIC_RELAXED) * POOLED_STACK_SIZE;
+#if ARCH_HAS_STACK_SLOTS
+  /* A free slot keeps the pages it grew (kernel/stack_slot.c). */
+  bytes += __atomic_load_n(&c->free_slot_bytes, __ATOMIC_RELAXED);
+#endif
+  return bytes;
+}
+
+uint64_t task_stacks_shared_bytes(void) {
+#if ARCH_HAS_STACK_SLOTS
+  /* The free slots' pages, the pages kept for growth, and the tables of
+   * the slots kept. */
+  return stack_slot_bytes_free() + stack_slot_bytes_cached() + stack_slot_bytes_in_tables();
+#else
+  return 0;
+#endif
+}
+
 void task_check_stack(const struct task *t) {
-  if (t->stack && *(const uint64_t *)t->stack != STACK_CANARY)
+  /* Heap stacks only: a guarded slot has no canary (its guard faults). */
+  if ((t->flags & TASK_FLAG_HEAP_STACK) && *(const uint64_t *)t->stack != STACK_CANARY)
     panic("stack overflow in task %u (%s): its %u-byte stack at %p was overrun", (unsigned)t->id,
           task_name(t), (unsigned)t->stack_size, t->stack);
 }
@@ -96,13 +257,16 @@ void task_release_stack(struct sched_cpu *c, struct task *t) {
   if (!stack)
     return;
   arch_stack_release(stack, t->stack_size);
-  if (t->stack_size == POOLED_STACK_SIZE && c->nfree_stacks < STACK_POOL_MAX) {
-    *(void **)stack = c->free_stacks;
-    c->free_stacks = stack;
-    c->nfree_stacks++;
-  } else {
-    free(stack);
+#if ARCH_HAS_STACK_SLOTS
+  if (!(t->flags & TASK_FLAG_HEAP_STACK)) {
+    release_slot_stack(c, t, stack);
+    return;
   }
+#endif
+  if (t->stack_size == POOLED_STACK_SIZE && c->nfree_stacks < STACK_POOL_MAX)
+    pool_push(&c->free_stacks, &c->nfree_stacks, stack);
+  else
+    free(stack);
 }
 
 int task_spawn(task_t **out, void (*fn)(void *arg), void *arg, const struct task_attr *attr) {
@@ -110,12 +274,17 @@ int task_spawn(task_t **out, void (*fn)(void *arg), void *arg, const struct task
   if (!attr)
     attr = &defaults;
   size_t stack_size = attr->stack_size ? attr->stack_size : TASK_STACK_DEFAULT;
-  if (!fn || stack_size < TASK_STACK_MIN || stack_size > UINT32_MAX - 15 - ARCH_STACK_EXTRA ||
+  if (!fn || stack_size < TASK_STACK_MIN || stack_size > UINT32_MAX - 4095 - ARCH_STACK_EXTRA ||
       (attr->pin != TASK_ANY_CORE && (attr->pin < 0 || (unsigned)attr->pin >= cpu_count())))
     return -EINVAL;
-  /* The stack allocated: what was asked for, rounded up, and the room the
-   * arch adds to every stack (arch.h, ARCH_STACK_EXTRA). */
-  stack_size = ((stack_size + 15) & ~(size_t)15) + ARCH_STACK_EXTRA;
+  bool heap_stack = attr->heap_stack || !ARCH_HAS_STACK_SLOTS;
+#if ARCH_HAS_STACK_SLOTS
+  /* A guarded stack is a reservation that grows page by page: by default
+   * STACK_SLOT_DEFAULT_RESERVATION, else what was asked for. */
+  if (!heap_stack && !attr->stack_size)
+    stack_size = STACK_SLOT_DEFAULT_RESERVATION;
+#endif
+  stack_size = heap_stack ? STACK_BYTES(stack_size, 16) : STACK_BYTES(stack_size, STACK_SLOT_PAGE);
 
   unsigned long irq = arch_irq_save();
   struct sched_cpu *c = sched_self();
@@ -135,6 +304,7 @@ int task_spawn(task_t **out, void (*fn)(void *arg), void *arg, const struct task
       .state = TASK_NEW,
       .pin = (int16_t)attr->pin,
       .last_core = (uint16_t)me,
+      .flags = heap_stack ? TASK_FLAG_HEAP_STACK : 0,
   };
   if (out)
     *out = t;

@@ -30,7 +30,8 @@ struct task {
   uint32_t run_us;          /* time run, microseconds, while CPU accounting is on (saturates) */
 };
 
-#define TASK_FLAG_IDLE 1u /* a core's own scheduler context, not a real task */
+#define TASK_FLAG_IDLE 1u       /* a core's own scheduler context, not a real task */
+#define TASK_FLAG_HEAP_STACK 2u /* its stack is from the heap, not a guarded slot */
 
 /* Sentinel stack pointer of a task that has never run. */
 #define SP_NEW ((void *)1)
@@ -65,18 +66,40 @@ static inline struct sched_cpu *sched_of(unsigned core) { return cpu_get(core)->
 #define OWNER_STORE(lv, v) (*(volatile __typeof__(lv) *)&(lv) = (v))
 #endif
 
+/* A peek at a field other cores write, used only as a hint where a stale
+ * value is harmless: the yield that finds nothing to run returns, and work
+ * that arrived just then runs at the next switch or tick. Nothing read
+ * through the peeked field is dereferenced on its strength. Plain and volatile for the same reason as
+ * OWNER_STORE, and because AArch64 GCC 12 adds the field's offset to the
+ * base in a separate instruction for every relaxed atomic load; aligned
+ * word loads cannot tear. ThreadSanitizer needs to see it as atomic. */
+#if defined(__SANITIZE_THREAD__)
+#define HINT_LOAD(lv) __atomic_load_n(&(lv), __ATOMIC_RELAXED)
+#else
+#define HINT_LOAD(lv) (*(volatile __typeof__(lv) *)&(lv))
+#endif
+
 /* global_queue.c */
 void global_put(struct task *t);
 void global_put_batch(struct task *head, struct task *tail, unsigned n);
 struct task *global_get(struct sched_cpu *c, unsigned max);
-unsigned global_size(void);
+/* How many tasks the global queue holds: written under its lock, read
+ * without it as a hint (relaxed), inline because every yield that finds
+ * nothing else to run looks at it. */
+extern unsigned global_count;
+static inline unsigned global_size(void) { return HINT_LOAD(global_count); }
 
 /* task.c */
 struct task *task_alloc(struct sched_cpu *c);
 void task_free(struct sched_cpu *c, struct task *t);
+/* Bytes of stacks core @p c keeps for reuse now (any core may ask). */
+uint64_t task_stack_pool_bytes(const struct sched_cpu *c);
+/* Heap held by free stacks kept for any core (guarded slots only). */
+uint64_t task_stacks_shared_bytes(void);
 bool task_give_stack(struct sched_cpu *c, struct task *t);
 void task_release_stack(struct sched_cpu *c, struct task *t);
 void task_check_stack(const struct task *t);
+bool task_current_slot_stack(uintptr_t *lo, size_t *size); /* stack_slot.h's panic helper */
 void task_release_libc_state(struct task *t);
 __attribute__((noreturn)) void task_entry(void *task, void *switch_arg);
 
@@ -104,8 +127,16 @@ void sched_dump_tasks_for_panic(void); /* panic_end's dump handler */
 /* schedule.c */
 void runq_put(struct sched_cpu *c, struct task *t);
 void wake_idle_core(void);
-void schedule_away(struct sched_cpu *c, struct task *prev, enum after_switch after,
-                   void (*unlock)(void *), void *lock);
+/* Leave the running task prev (interrupts masked) and, once it runs again
+ * (or at once, if there was nothing to switch to), arch_irq_restore(irq):
+ * a yield or a park ends with a tail call here, so its own frame saves
+ * nothing across the switch. */
+void schedule_away_then_restore(struct sched_cpu *c, struct task *prev, enum after_switch after,
+                                void (*unlock)(void *), void *lock, unsigned long irq);
+static inline void schedule_away(struct sched_cpu *c, struct task *prev, enum after_switch after,
+                                 void (*unlock)(void *), void *lock) {
+  schedule_away_then_restore(c, prev, after, unlock, lock, 0); /* 0: stay masked */
+}
 void finish_switch(void *switch_arg);
 uint64_t ns_to_ticks(uint64_t ns);
 uint64_t ticks_to_ns(uint64_t ticks);

@@ -173,6 +173,12 @@ boot_entry:
 #endif
 	drop_to_el1
 	el1_setup
+	/* SP_EL1 (selected by el1_setup) is the exception stack, the static
+	 * early one until kernel_boot gives this core its own; everything else
+	 * runs on SP_EL0, starting with the boot stack (trap_entry.S). */
+	adr_l	x0, aarch64_early_exception_stack_top
+	mov	sp, x0
+	msr	spsel, #0
 	adr_l	x0, __boot_stack_top
 	mov	sp, x0
 
@@ -248,6 +254,12 @@ _secondary_spin_start:
 
 secondary_common:
 	msr	tpidr_el1, x0
+	/* SP_EL1 (selected by el1_setup) is the exception stack boot gave this
+	 * core before starting it; everything else runs on SP_EL0, starting
+	 * with the boot stack (trap_entry.S). */
+	ldr	x1, [x0, #8]		/* cpu->exception_stack_top (offset 8) */
+	mov	sp, x1
+	msr	spsel, #0
 	ldr	x1, [x0]		/* cpu->boot_stack_top (offset 0) */
 	mov	sp, x1
 	bl	kernel_secondary	/* (cpu); does not return */

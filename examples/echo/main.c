@@ -4,20 +4,24 @@
  *   port 7  echo: everything read is written back, until the peer closes
  *           (then the task closes its side too) or resets the connection
  *   port 8  control, one line per connection: "stats" answers
- *           "heap BYTES sockets N tcp N time_wait N" (malloc's bytes in use, newlib's
- *           mallinfo().uordblks, and sockets open, this connection's own
- *           included), "quit" ends the program; the client closes first
+ *           "heap BYTES stack_pool BYTES sockets N tcp N time_wait N"
+ *           (malloc's bytes in use, libc_heap_in_use(); the part of them
+ *           that is task stacks kept for reuse, sched_stack_cache_bytes();
+ *           sockets open, this connection's own
+ *           included; lwIP's TCP connections, and those in TIME_WAIT),
+ *           "quit" ends the program; the client closes first
  *
  * Started with QEMU user networking it takes a DHCP lease (or falls back
  * to 10.0.2.15); tests/net/net_session.py drives it from the host through
  * forwarded ports. */
 #include <errno.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <brigade/chan.h>
+#include <brigade/libc.h>
 #include <brigade/net.h>
+#include <brigade/sched.h>
 #include <brigade/task.h>
 
 #define ECHO_PORT 7
@@ -68,13 +72,14 @@ static void control_connection(void *arg) {
     len += (size_t)n;
   }
   line[len] = 0;
-  char reply[96];
+  char reply[128];
   if (strncmp(line, "stats", 5) == 0) {
-    struct mallinfo mi = mallinfo();
     unsigned tcp, time_wait;
     net_tcp_connections(&tcp, &time_wait);
-    snprintf(reply, sizeof reply, "heap %lu sockets %u tcp %u time_wait %u\n",
-             (unsigned long)mi.uordblks, net_sockets_open(), tcp, time_wait);
+    uint64_t stack_pool = sched_stack_cache_bytes();
+    snprintf(reply, sizeof reply, "heap %lu stack_pool %lu sockets %u tcp %u time_wait %u\n",
+             (unsigned long)libc_heap_in_use(), (unsigned long)stack_pool, net_sockets_open(), tcp,
+             time_wait);
   } else if (strncmp(line, "quit", 4) == 0) {
     snprintf(reply, sizeof reply, "bye\n");
   } else {

@@ -37,6 +37,12 @@ static struct mutex held = MUTEX_INIT;
 static struct waitgroup finished = WAITGROUP_INIT;
 static volatile int release_spinner;
 static volatile int release_yielder;
+/* Released by the spinner once it runs. The director parks on it rather
+ * than yield-polling: on a loaded host core 1 may take a long time to start
+ * the spinner, and every yield round with the yielder is two trace events,
+ * which could overrun core 0's ring before the checkpoint (the test then
+ * finds "lost" events and the parks it looks for gone). */
+static struct semaphore spinner_started = SEMAPHORE_INIT(0);
 
 /* The debugger's breakpoint. noinline and an empty asm keep it a real call
  * that the compiler cannot drop or merge. */
@@ -68,6 +74,7 @@ static __attribute__((noinline)) void yield_forever(void *arg) {
 }
 
 static __attribute__((noinline)) void spin_until_released(void *arg) {
+  sem_release(&spinner_started);
   while (!release_spinner)
     __asm__ volatile("" ::: "memory");
   waitgroup_done(&finished);
@@ -110,9 +117,11 @@ static void direct(void *arg) {
   wait_until_parked(receiver);
   wait_until_parked(waiter);
   wait_until_parked(sleeper);
-  if (spinner)
-    while (task_state(spinner) != TASK_RUNNING)
+  if (spinner) {
+    sem_acquire(&spinner_started);
+    while (task_state(spinner) != TASK_RUNNING) /* it spins from here on */
       task_yield();
+  }
   /* Spawned last and never yielded to: still new at the checkpoint. */
   task_t *fresh = spawn_on(DIRECTOR_CORE, "never-run", run_later);
   /* Read now, printed after: printing could let the core run other tasks. */

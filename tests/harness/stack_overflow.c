@@ -1,4 +1,6 @@
-/* A task that overruns its stack is reported by name at its next switch.
+/* A task that overruns its heap stack (the kind with a canary; a guarded
+ * slot faults at once instead, tests/harness/memory_protection.c) is
+ * reported by name at its next switch.
  *
  * A real overrun also tramples whatever lies below the stack (on the host,
  * glibc's heap), which makes a test of one undeterministic. So the task
@@ -30,7 +32,7 @@ static void overflow(void *arg) {
 TEST(overrunning_a_task_stack_panics_with_the_task_name) {
   /* The report is printed on the overrun stack itself (there is no separate
    * panic stack before the MMU work), so leave it room to do that. */
-  struct task_attr attr = {.name = "deep", .pin = TASK_ANY_CORE};
+  struct task_attr attr = {.name = "deep", .pin = TASK_ANY_CORE, .heap_stack = true};
   EXPECT_EQ(task_spawn(NULL, overflow, NULL, &attr), 0);
   for (;;)
     task_yield();

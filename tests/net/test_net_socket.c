@@ -86,6 +86,8 @@ TEST(bad_use_gets_error_codes) {
   EXPECT_EQ(net_read(l, buf, sizeof buf, SOON), -EINVAL); /* a listener has no data */
   EXPECT_EQ(net_accept(s, SOON), -EBADF);
   EXPECT_EQ(net_listen(0, 1), -EINVAL);
+  EXPECT_EQ(net_listen(7009, 0), -EINVAL);
+  EXPECT_EQ(net_listen(7009, NET_LISTEN_BACKLOG_MAX + 1), -EINVAL);
   EXPECT_EQ(net_connect(self, 0, SOON), -EINVAL);
   EXPECT_EQ(net_close(l), 0);
 }

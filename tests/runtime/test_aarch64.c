@@ -1,4 +1,5 @@
-/* What the AArch64 boot path promises every core: EL1 on SP_EL1, MMU and
+/* What the AArch64 boot path promises every core: EL1 on SP_EL0 (SP_EL1 is
+ * the core's exception stack), MMU and
  * caches on (exclusives need them on real Cortex-A53s), FP/SIMD usable, and
  * an instruction counter that survives the PMU's 32-bit wrap. */
 #include <stdint.h>
@@ -29,12 +30,12 @@ static void record(void *arg) {
 
 static struct per_core seen;
 
-TEST(every_core_runs_at_el1_on_sp_el1) {
+TEST(every_core_runs_at_el1_on_sp_el0) {
   smp_call_all(record, &seen);
   EXPECT_EQ(seen.calls, cpu_count());
   for (unsigned i = 0; i < cpu_count() && i < 64; i++) {
     EXPECT_EQ(seen.el[i], 1);
-    EXPECT_EQ(seen.spsel[i], 1);
+    EXPECT_EQ(seen.spsel[i], 0);
   }
 }
 

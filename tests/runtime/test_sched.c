@@ -7,11 +7,68 @@
 #include <string.h>
 
 #include <brigade/cpu.h>
+#include <brigade/libc.h>
 #include <brigade/sched.h>
 #include <brigade/sync.h>
 #include <brigade/task.h>
 
 #include "test.h"
+
+/* ---- tasks that exit on another core than the one that spawned them ---- */
+
+/* A task's struct comes from the spawning core's free list and goes back to
+ * the list of the core it exits on. One core spawning for another (an
+ * acceptor, a fan-out) must not make the first run dry and malloc while the
+ * second's list grows for ever: past a bound the surplus is handed back
+ * (task.c). 20,000 spawns from core 0 of tasks pinned to core 1 would
+ * leave 1.9 MB in task structs behind if not; what a core keeps is a few
+ * slabs of 6 KiB. First in this file: after a million tasks the free
+ * lists hold enough to hide it. */
+#define MIGRATING_SPAWNS 20000u
+#define MIGRATING_ROUND 100u
+
+static unsigned migrating_spawn_failures;
+
+static void done_on_core_1(void *arg) { waitgroup_done(arg); }
+
+static void spawn_for_core_1(void *arg) {
+  struct waitgroup *wg = arg;
+  for (unsigned i = 0; i < MIGRATING_ROUND; i++) {
+    struct task_attr attr = {.name = "exits on core 1", .pin = 1};
+    if (task_spawn(NULL, done_on_core_1, wg, &attr) != 0) {
+      __atomic_fetch_add(&migrating_spawn_failures, 1, __ATOMIC_RELAXED);
+      waitgroup_done(wg);
+    }
+  }
+}
+
+/* One round: core 0 spawns MIGRATING_ROUND tasks for core 1; waits for them. */
+static void migrating_round(void) {
+  struct waitgroup wg = WAITGROUP_INIT;
+  waitgroup_add(&wg, MIGRATING_ROUND);
+  struct task_attr attr = {.name = "spawner on core 0", .pin = 0};
+  ASSERT(task_spawn(NULL, spawn_for_core_1, &wg, &attr) == 0);
+  waitgroup_wait(&wg);
+}
+
+TEST(tasks_spawned_on_one_core_and_exiting_on_another_do_not_grow_the_heap) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  SKIP("the sanitizer's allocator is not the one libc_heap_in_use reads");
+#endif
+  if (cpu_count() < 2)
+    SKIP("one core: every task exits where it was spawned");
+  for (unsigned i = 0; i < 10; i++) /* warm up: the lists and spares reach their size */
+    migrating_round();
+  size_t before = libc_heap_in_use();
+  for (unsigned i = 0; i < MIGRATING_SPAWNS / MIGRATING_ROUND; i++)
+    migrating_round();
+  size_t after = libc_heap_in_use();
+  printf("    %u tasks spawned on core 0, exited on core 1: heap in use %zu -> %zu bytes\n",
+         MIGRATING_SPAWNS, before, after);
+  EXPECT_EQ(migrating_spawn_failures, 0);
+  /* Less than a byte a task; a struct left behind per task is 96. */
+  EXPECT(after < before + MIGRATING_SPAWNS);
+}
 
 /* ---- a million tasks, each exactly once --------------------------------- */
 
@@ -152,6 +209,65 @@ TEST(fork_join_fib_is_right_and_uses_every_core) {
   }
   if (n > 1)
     EXPECT(steals > 0);
+}
+
+/* ---- a burst spreads onto idle cores ------------------------------------------ */
+
+/* Tasks spawned on one core reach the idle ones: the spawner's cores wake
+ * them (wake_idle_core) and they steal. Each child holds its core, spinning
+ * without yielding, until every core has started one, so the cores that run
+ * them can only be distinct ones: if spawning woke no idle core, or a woken
+ * one failed to steal, the children would wait forever on the spawner's
+ * core. SPREAD_PATIENCE_MS only turns such a hang into a failure that names
+ * the cores that took part; a passing run never comes near it. */
+#define SPREAD_CHILDREN_PER_CORE 4u
+#define SPREAD_PATIENCE_MS 60000u
+
+static struct {
+  uint64_t cores_seen; /* bit c: core c started a child */
+  uint32_t gave_up;
+  struct waitgroup wg;
+} spread;
+
+static void spread_child(void *arg) {
+  (void)arg;
+  unsigned n = cpu_count() < 64 ? cpu_count() : 64;
+  uint64_t all = n == 64 ? ~0ull : (1ull << n) - 1;
+  unsigned core = task_core();
+  if (core < 64)
+    __atomic_fetch_or(&spread.cores_seen, 1ull << core, __ATOMIC_RELAXED);
+  uint64_t until = task_now_ns() + SPREAD_PATIENCE_MS * 1000000ull;
+  /* Relaxed: a flag polled until it is complete, nothing read through it. */
+  while (__atomic_load_n(&spread.cores_seen, __ATOMIC_RELAXED) != all)
+    if (task_now_ns() > until) {
+      __atomic_store_n(&spread.gave_up, 1, __ATOMIC_RELAXED);
+      break;
+    }
+  waitgroup_done(&spread.wg);
+}
+
+TEST(a_burst_of_spawns_on_one_core_reaches_every_core) {
+  unsigned n = cpu_count() < 64 ? cpu_count() : 64;
+  memset(&spread, 0, sizeof spread);
+  spread.wg = (struct waitgroup)WAITGROUP_INIT;
+  unsigned children = SPREAD_CHILDREN_PER_CORE * n;
+  waitgroup_add(&spread.wg, children);
+  static const struct task_attr attr = {.stack_size = 4096, .name = "spread",
+                                        .pin = TASK_ANY_CORE};
+  for (unsigned i = 0; i < children; i++)
+    ASSERT(task_spawn(NULL, spread_child, NULL, &attr) == 0);
+  waitgroup_wait(&spread.wg);
+  uint64_t seen = __atomic_load_n(&spread.cores_seen, __ATOMIC_RELAXED);
+  unsigned cores = 0;
+  printf("    %u children; cores that ran one:", children);
+  for (unsigned c = 0; c < n; c++)
+    if (seen >> c & 1) {
+      printf(" %u", c);
+      cores++;
+    }
+  printf("\n");
+  EXPECT_EQ(cores, n);
+  EXPECT(!__atomic_load_n(&spread.gave_up, __ATOMIC_RELAXED));
 }
 
 /* ---- sleep ------------------------------------------------------------------ */
@@ -309,6 +425,90 @@ TEST(a_busy_loop_cannot_starve_another_task_on_its_core) {
   spin_stop = 1;
   sched_stats(core, &after);
   EXPECT(after.preemptions > before.preemptions);
+}
+
+/* ---- FP registers across preemption ------------------------------------------ */
+
+/* Tasks that keep floating-point values in registers through loops that
+ * the timer interrupts many times, sharing one core with a task that does
+ * no FP at all, so the core switches between FP users and a non-user at
+ * interrupts and at preemptions. (On RISC-V an interrupt saves f0-f31 only
+ * when sstatus.FS is Dirty; a wrong skip corrupts a sum here.) Every value
+ * is a small integer, so each round's sum is exact and known. The tasks
+ * go round until the core has preempted enough times, however fast the
+ * machine is. */
+#define FP_ROUND 100000u
+#define FP_TASKS 3
+#define FP_PREEMPTIONS_WANTED (4 * FP_TASKS)
+
+struct fp_sum {
+  double seed, want;
+  unsigned rounds, wrong;
+  struct waitgroup *wg;
+};
+
+static volatile int fp_stop;
+
+static void sum_in_fp_registers(void *arg) {
+  struct fp_sum *f = arg;
+  do {
+    double a = f->seed, b = 0, c = 0;
+    for (unsigned i = 0; i < FP_ROUND; i++) {
+      b += a;   /* FP_ROUND * seed + FP_ROUND (FP_ROUND - 1) / 2 */
+      c -= 1.0; /* -FP_ROUND */
+      a += 1.0;
+    }
+    if (b + c != f->want)
+      f->wrong++;
+    f->rounds++;
+  } while (!fp_stop);
+  waitgroup_done(f->wg);
+}
+
+static void spin_without_fp(void *arg) {
+  unsigned long n = 0;
+  while (!fp_stop)
+    n++;
+  __asm__ volatile("" ::"r"(n));
+  waitgroup_done(arg);
+}
+
+TEST(fp_registers_survive_preemption_beside_a_task_without_fp) {
+  if (!arch_can_preempt())
+    SKIP("this build cannot preempt (host under a sanitizer: no signal preemption)");
+  unsigned core = cpu_count() - 1;
+  struct sched_stats before, now;
+  sched_set_time_slice_ns(1000 * 1000);
+  sched_stats(core, &before);
+  fp_stop = 0;
+  struct waitgroup wg = WAITGROUP_INIT;
+  struct task_attr attr = {.name = "no fp", .pin = (int)core};
+  waitgroup_add(&wg, 1);
+  ASSERT(task_spawn(NULL, spin_without_fp, &wg, &attr) == 0);
+  struct fp_sum sums[FP_TASKS];
+  attr.name = "fp sum";
+  for (int i = 0; i < FP_TASKS; i++) {
+    double n = FP_ROUND, seed = 1000.0 * (i + 1);
+    sums[i] = (struct fp_sum){.seed = seed, .want = n * seed + n * (n - 1) / 2 - n, .wg = &wg};
+    waitgroup_add(&wg, 1);
+    ASSERT(task_spawn(NULL, sum_in_fp_registers, &sums[i], &attr) == 0);
+  }
+  uint64_t deadline = task_now_ns() + 60ull * 1000 * 1000 * 1000;
+  do {
+    task_sleep_ns(1000 * 1000);
+    sched_stats(core, &now);
+  } while (now.preemptions - before.preemptions < FP_PREEMPTIONS_WANTED &&
+           task_now_ns() < deadline);
+  fp_stop = 1;
+  waitgroup_wait(&wg);
+  sched_set_time_slice_ns(10 * 1000 * 1000); /* the default again */
+  unsigned long long preempted = now.preemptions - before.preemptions;
+  printf("  %llu preemptions on core %u while the sums ran\n", preempted, core);
+  EXPECT(preempted >= FP_PREEMPTIONS_WANTED);
+  for (int i = 0; i < FP_TASKS; i++) {
+    printf("  fp task %d: %u rounds, %u wrong\n", i, sums[i].rounds, sums[i].wrong);
+    EXPECT(sums[i].rounds > 0 && sums[i].wrong == 0);
+  }
 }
 
 /* ---- pinning ------------------------------------------------------------------ */

@@ -13,15 +13,12 @@
 #   check-driver-app.sh BUILD_DIR WORK_DIR "DRIVERS" APP_DIR MAIN_C CORES run|build-only
 set -uo pipefail
 fail() { echo "check-driver-app.sh: FAIL: $*"; exit 1; }
+. "$(dirname "$0")/sdk-steps.sh"
 [ $# -eq 4 ] || [ $# -eq 7 ] ||
   { echo "usage: check-driver-app.sh BUILD_DIR WORK_DIR DRIVERS APP_DIR [MAIN_C CORES run|build-only]" >&2; exit 2; }
 build=$1 work=$2 drivers=$3 app_dir=$4
 
-rm -rf "$work"
-mkdir -p "$work"
-echo "== install the SDK into $work/sdk"
-cmake --install "$build" --prefix "$work/sdk" >"$work/install.log" 2>&1 ||
-  { cat "$work/install.log"; fail "cmake --install $build (is the build complete?)"; }
+install_sdk "$build" "$work"
 sdk=$work/sdk
 
 echo "== driver headers in the SDK (the board builds: ${drivers:-none})"
@@ -42,11 +39,8 @@ app=$work/app
 name=rtc_alarm_app
 cp -r "$app_dir" "$app"
 [ $# -eq 7 ] && cp "$5" "$app/main.c"
-echo "== configure $app against the SDK"
-cmake -S "$app" -B "$app/build" -DCMAKE_PREFIX_PATH="$sdk" -DBRIGADE_SMP="${6:-4}" \
-  >"$app/configure.log" 2>&1 || { cat "$app/configure.log"; fail "configuring $app"; }
-echo "== build it (each driver header alone${5:+, then $name})"
-cmake --build "$app/build" >"$app/build.log" 2>&1 || { cat "$app/build.log"; fail "building $app"; }
+echo "== each driver header alone${5:+, then $name}"
+build_app "$app" "$sdk" -DBRIGADE_SMP="${6:-4}"
 n=$(find "$app/build" -regex '.*/header_alone_[^/]*\.c\.obj?' | wc -l)
 [ "$n" -eq "$(wc -w <<<"$want")" ] || fail "compiled $n driver headers alone, the board has $(wc -w <<<"$want")"
 echo "   each of the $n driver headers compiles on its own against the SDK"
@@ -55,10 +49,7 @@ if [ $# -eq 4 ]; then
   exit 0
 fi
 mode=$7
-for f in $name.elf $name.bin; do
-  [ -s "$app/build/$f" ] || fail "$f was not made"
-  echo "   made $f"
-done
+expect_made "$app/build" $name.elf $name.bin
 if [ "$mode" = build-only ]; then
   echo "3 passed, 0 failed"
   exit 0

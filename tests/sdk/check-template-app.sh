@@ -13,45 +13,28 @@
 #   check-template-app.sh checkout CHECKOUT BOARD TEMPLATE_DIR WORK_DIR
 set -uo pipefail
 fail() { echo "check-template-app.sh: FAIL: $*"; exit 1; }
+. "$(dirname "$0")/sdk-steps.sh"
 if [ "${1:-}" = checkout ] && [ $# -eq 5 ]; then
   checkout=$2 board=$3 template=$4 work=$5
   rm -rf "$work"
   mkdir -p "$work"
   cp -r "$template" "$work/myapp"
-  echo "== configure $work/myapp against the checkout $checkout for $board"
-  cmake -S "$work/myapp" -B "$work/myapp/build" -DCMAKE_PREFIX_PATH="$checkout" -DBRIGADE_BOARD="$board" \
-    >"$work/configure.log" 2>&1 || { cat "$work/configure.log"; fail "configuring against the checkout"; }
-  echo "== build"
-  cmake --build "$work/myapp/build" >"$work/build.log" 2>&1 || { cat "$work/build.log"; fail "building"; }
-  for f in myapp.elf myapp.bin; do
-    [ -s "$work/myapp/build/$f" ] || fail "$f was not made"
-    echo "   made $f"
-  done
+  echo "== against the checkout $checkout for $board"
+  build_app "$work/myapp" "$checkout" -DBRIGADE_BOARD="$board"
+  expect_made "$work/myapp/build" myapp.elf myapp.bin
   echo "1 passed, 0 failed"
   exit 0
 fi
 [ $# -eq 5 ] || { echo "usage: check-template-app.sh BUILD_DIR TEMPLATE_DIR WORK_DIR CORES run|build-only" >&2; exit 2; }
 build=$1 template=$2 work=$3 cores=$4 mode=$5
 
-rm -rf "$work"
-mkdir -p "$work"
-echo "== install the SDK into $work/sdk"
-cmake --install "$build" --prefix "$work/sdk" >"$work/install.log" 2>&1 ||
-  { cat "$work/install.log"; fail "cmake --install $build (is the build complete?)"; }
+install_sdk "$build" "$work"
 [ -f "$work/sdk/lib/cmake/brigade/brigade-config.cmake" ] || fail "no brigade-config.cmake in the SDK"
 
 # configure_and_build NAME: the template copied to $work/NAME, built there.
 configure_and_build() {
-  local app=$work/$1
-  echo "== configure $app against the SDK (no toolchain file given)"
-  cmake -S "$app" -B "$app/build" -DCMAKE_PREFIX_PATH="$work/sdk" -DBRIGADE_SMP="$cores" \
-    >"$app/configure.log" 2>&1 || { cat "$app/configure.log"; fail "configuring $app"; }
-  echo "== build $app"
-  cmake --build "$app/build" >"$app/build.log" 2>&1 || { cat "$app/build.log"; fail "building $app"; }
-  for f in myapp.elf myapp.bin; do
-    [ -s "$app/build/$f" ] || fail "$app/build/$f was not made"
-    echo "   made $f"
-  done
+  build_app "$work/$1" "$work/sdk" -DBRIGADE_SMP="$cores"
+  expect_made "$work/$1/build" myapp.elf myapp.bin
 }
 
 cp -r "$template" "$work/myapp"

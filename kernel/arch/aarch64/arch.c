@@ -93,3 +93,15 @@ void aarch64_mmu_failed(void) {
   for (;;)
     __asm__ volatile("wfe");
 }
+
+/* SP_EL1 is the exception stack (trap_entry.S). EL1 cannot name SP_EL1 in
+ * an msr; it selects it (spsel 1), sets sp, and goes back to SP_EL0. Writes
+ * to PSTATE.SPSel take effect for the next instruction, and no stack access
+ * lies between the three, so nothing runs on the wrong stack. Interrupts
+ * are masked (boot), and a fault cannot occur in these three instructions. */
+void arch_exception_stack_ready(struct cpu *cpu) {
+  __asm__ volatile("msr spsel, #1\n\t"
+                   "mov sp, %0\n\t"
+                   "msr spsel, #0" ::"r"(cpu->exception_stack_top)
+                   : "memory");
+}

@@ -21,8 +21,17 @@
  * memory is never executable. Only the 2 MiB stretches holding a boundary
  * get a table of 4 KiB pages, so changing one page later (a stack guard)
  * is a matter of walking to its leaf, splitting a block on the way.
+ *
+ * The task-stack region (ARCH_STACK_REGION_*, 448 to 512 GiB) is not part
+ * of the identity map: its tables are made at run time as stack slots are
+ * carved (arch_stack_map_page, for kernel/stack_slot.c), and a board region
+ * that overlaps it is refused.
  */
+#include <malloc.h>
 #include <stdint.h>
+#include <string.h>
+
+#include <brigade/stack_slot.h>
 
 #include "aarch64.h"
 
@@ -117,8 +126,9 @@ static int map_normal(const struct mmu_region *r) {
 int mmu_build(void) {
   for (unsigned i = 0; i < board_mmu_nregions; i++) {
     const struct mmu_region *r = &board_mmu_regions[i];
-    if ((r->va | r->pa | r->size) % 4096 != 0 || r->va + r->size > (1UL << 39))
-      return -1;
+    if ((r->va | r->pa | r->size) % 4096 != 0 || r->va + r->size > (1UL << 39) ||
+        r->va + r->size > ARCH_STACK_REGION_BASE)
+      return -1; /* misaligned, beyond the 39-bit map, or into the stack region */
     if (r->kind == MMU_NORMAL ? map_normal(r) != 0
                               : map(r->va, r->pa, r->size, attributes(r->kind)) != 0)
       return -1;
@@ -134,6 +144,8 @@ const char *aarch64_mmu_region(uintptr_t addr) {
     return "read-only text";
   if (addr >= (uintptr_t)__rodata_start && addr < (uintptr_t)__data_start)
     return "read-only data";
+  if (stack_slot_region_has(addr))
+    return "the task-stack region";
   for (unsigned i = 0; i < board_mmu_nregions; i++) {
     const struct mmu_region *r = &board_mmu_regions[i];
     if (addr >= r->va && addr - r->va < r->size) {
@@ -145,4 +157,116 @@ const char *aarch64_mmu_region(uintptr_t addr) {
     }
   }
   return "unmapped memory";
+}
+
+/* ---- the task-stack region (kernel/stack_slot.c) ------------------------
+ *
+ * The only change ever made to its tables is invalid -> valid, which the
+ * architecture lets a core make without any TLB invalidation: a translation
+ * fault is never cached in a TLB (Arm ARM, D8.13 "translation lookaside
+ * buffers": only valid translations are cached). What the new entries need
+ * is to be visible to page-table walkers before anything uses them: the
+ * DSB below (inner shareable: every core's walker) completes the stores,
+ * and the ISB makes this core's later accesses walk afresh. */
+
+/* The level-3 entry for @p va, making the tables on the way (@p make). */
+static uint64_t *stack_leaf(uintptr_t va, bool make) {
+  uint64_t *table = mmu_tables[0];
+  for (unsigned level = 1; level < 3; level++) {
+    uint64_t *slot = &table[(va >> (39 - 9 * level)) % TABLE_ENTRIES];
+    if (!(*slot & DESC_VALID)) {
+      if (!make)
+        return NULL;
+      uint64_t *next = stack_slot_table_page(); /* zeroed */
+      if (!next)
+        return NULL;
+      /* The zeroes are complete before the walker can reach the table: the
+       * DSB in arch_stack_map_page orders them, and the entry that points
+       * here, before any walk that uses it. */
+      *slot = (uint64_t)(uintptr_t)next | DESC_TABLE | DESC_VALID;
+    }
+    table = (uint64_t *)(uintptr_t)(*slot & DESC_ADDR_MASK);
+  }
+  return &table[(va >> 12) % TABLE_ENTRIES];
+}
+
+/* An invalid level-3 entry inside a reservation: bit 0 clear (the walker
+ * ignores every other bit of an invalid descriptor), a software bit set. */
+#define DESC_RESERVED (1UL << 55)
+
+int arch_stack_reserve(uintptr_t lo, size_t size) {
+  for (uintptr_t va = lo; va < lo + size; va += 4096) {
+    uint64_t *leaf = stack_leaf(va, true);
+    if (!leaf)
+      return -1;
+    /* A plain store: invalid before and after. Another core's fault
+     * handler reads it only for a task published to it after this, through
+     * the scheduler's release/acquire. */
+    *leaf = DESC_RESERVED;
+  }
+  return 0;
+}
+
+bool arch_stack_map_page(uintptr_t va, uintptr_t pa) {
+  uint64_t *leaf = stack_leaf(va, false);
+  uint64_t expected = DESC_RESERVED;
+  /* reserved -> valid, once (a CAS: two cores faulting on one page map only
+   * one there). Relaxed: the barriers below order it for the walkers. */
+  if (!leaf || !__atomic_compare_exchange_n(
+                   leaf, &expected, pa | attributes(MMU_NORMAL) | DESC_TABLE | DESC_VALID, false,
+                   __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+    return false; /* level 3: DESC_TABLE | DESC_VALID is a page */
+  /* invalid -> valid needs no TLBI (no TLB holds a translation fault). DSB
+   * ISHST: the entry's store completes for every core's walker before
+   * anything after it (another core that raced it and faulted re-walks,
+   * arch_stack_refetch); ISB: this core's next access to va is translated
+   * after it (the handler's ERET would be a context synchronization event
+   * too, but the ISB keeps the guarantee for callers outside a handler,
+   * the top page of a new slot). */
+  __asm__ volatile("dsb ishst\n\tisb" ::: "memory");
+  return true;
+}
+
+uintptr_t arch_stack_unmap_page(uintptr_t va) {
+  uint64_t *leaf = stack_leaf(va, false);
+  if (!leaf)
+    return 0;
+  uint64_t desc = *leaf;
+  *leaf = 0;
+  return desc & DESC_VALID ? (uintptr_t)(desc & DESC_ADDR_MASK) : 0;
+}
+
+void arch_stack_publish(uintptr_t lo, size_t size) {
+  /* Nothing to do: no core caches a translation fault, and the DSB of
+   * arch_stack_map_page made the entries visible to every walker. */
+  (void)lo;
+  (void)size;
+}
+
+void arch_stack_shootdown(void) {
+  /* The break-before-make sequence for removed entries: DSB ISHST completes
+   * the cleared entries for every walker; TLBI VMALLE1IS invalidates every
+   * EL1 translation on every core of the inner-shareable domain (a
+   * broadcast in hardware, no interrupt needed, so safe with any core's
+   * interrupts masked); DSB ISH waits until every core has completed it;
+   * ISB resynchronises this core. */
+  __asm__ volatile("dsb ishst\n\t"
+                   "tlbi vmalle1is\n\t"
+                   "dsb ish\n\t"
+                   "isb" ::: "memory");
+}
+
+enum stack_page_state arch_stack_page_state(uintptr_t va) {
+  uint64_t *leaf = stack_leaf(va, false);
+  uint64_t desc = leaf ? __atomic_load_n(leaf, __ATOMIC_RELAXED) : 0;
+  return desc & DESC_VALID            ? STACK_PAGE_MAPPED
+         : desc == DESC_RESERVED      ? STACK_PAGE_RESERVED
+                                      : STACK_PAGE_NONE;
+}
+
+void arch_stack_refetch(uintptr_t va) {
+  /* Nothing is cached for a fault; a walk that raced the mapping core's
+   * DSB simply walks again after this ISB. */
+  (void)va;
+  __asm__ volatile("isb" ::: "memory");
 }

@@ -6,6 +6,7 @@
 #include <brigade/irq.h>
 #include <brigade/panic.h>
 #include <brigade/semihosting.h>
+#include <brigade/stack_slot.h>
 
 #include "aarch64.h"
 #include "sysreg.h"
@@ -72,7 +73,7 @@ static const char *kind_name(int kind) {
   case TRAP_IRQ: return "IRQ";
   case TRAP_FIQ: return "FIQ";
   case TRAP_SERROR: return "SError";
-  default: return "exception through an unused vector (EL0 or SP_EL0)";
+  default: return "exception through an unused vector (EL0, or an interrupt on the exception stack)";
   }
 }
 
@@ -121,6 +122,21 @@ static void __attribute__((noreturn)) mmu_abort_panic(const struct trap_frame *t
   panic_end(EXIT_PANIC);
 }
 
+/* A fault in the task-stack region outside every reservation: a task ran
+ * off the bottom of its stack into the guard (kernel/stack_slot.c). */
+static void __attribute__((noreturn)) stack_overflow_panic(const struct trap_frame *tf,
+                                                           unsigned ec) {
+  stack_slot_begin_overflow_panic(tf->far, tf->elr);
+  kprintf("  ESR class 0x%02x (%s), %s, far %p\n", ec, exception_class_name(ec),
+          fault_status_name(tf->esr & 0x3f), (void *)tf->far);
+  aarch64_dump_frame(tf);
+  panic_end(EXIT_PANIC);
+}
+
+/* An IRQ's frame is on the interrupted stack; every other trap's is on this
+ * core's exception stack (trap_entry.S). So the paths below other than the
+ * IRQ's must neither switch tasks nor unmask interrupts: they return, or
+ * panic. */
 void aarch64_trap(struct trap_frame *tf, int kind) {
   if (kind == TRAP_IRQ) {
     /* For the interrupt-to-task benchmark (arch_last_device_irq_instret).
@@ -140,8 +156,27 @@ void aarch64_trap(struct trap_frame *tf, int kind) {
       tf->elr += 4;
       return;
     }
-    if (is_mmu_abort(ec, tf->esr))
+    if (is_mmu_abort(ec, tf->esr)) {
+      /* Only a data translation fault can be a stack's: an instruction
+       * fetch from a stack page, or a permission fault, is reported as
+       * what it is (a mapped page would otherwise be retried for ever). */
+      bool translation = ec == ESR_EC_DABT_SAME_EL && (tf->esr & 0x3c) == 0x04;
+      /* SPSR.I (bit 7) clear: the faulting code ran with IRQs unmasked. */
+      switch (translation ? stack_slot_fault(tf->far, !(tf->spsr & (1UL << 7)))
+                          : STACK_FAULT_NOT_OURS) {
+      case STACK_FAULT_RETRY:
+        return; /* the stack grew, or a walk raced the mapping core's DSB */
+      case STACK_FAULT_OVERFLOW:
+        stack_overflow_panic(tf, ec);
+      case STACK_FAULT_NO_PAGE:
+        stack_slot_begin_no_page_panic(tf->far, tf->elr);
+        aarch64_dump_frame(tf);
+        panic_end(EXIT_PANIC);
+      case STACK_FAULT_NOT_OURS:
+        break;
+      }
       mmu_abort_panic(tf, ec);
+    }
     trap_panic(tf, kind, "unexpected trap");
   }
   trap_panic(tf, kind, "unexpected exception");

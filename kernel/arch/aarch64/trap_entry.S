@@ -1,22 +1,83 @@
 /* The EL1 exception vector table and the common trap path.
  *
- * brigade runs only at EL1 on SP_EL1, so every exception arrives through the
- * "current EL with SP_ELx" group, on the interrupted code's own stack (a
- * task's or a core's boot stack), and the full frame goes there. Every
- * general and SIMD/FP register is saved, not just the caller-saved ones: an
- * interrupt handler may switch to another task (preemption), and the
- * interrupted task's every register must survive until it is resumed,
- * possibly on another core. ELR_EL1 and SPSR_EL1 are per core, so they are
- * saved in the frame and restored from it just before eret.
+ * brigade runs at EL1 on SP_EL0 ("EL1t"): tasks, the cores' boot stacks
+ * and the scheduler all use SP_EL0, which arch_switch moves from stack to
+ * stack. SP_EL1 holds each core's exception stack (struct cpu's
+ * exception_stack_top; the boot core starts on a static early one), and
+ * the hardware selects it on every exception. So every trap arrives through
+ * the "current EL with SP_EL0" group, already on the exception stack, and:
+ *
+ * - an IRQ goes back to SP_EL0 (msr spsel, #0: one instruction) and puts
+ *   its frame on the interrupted stack. Its handler may switch to another
+ *   task (preemption), and the interrupted task's every register must go
+ *   with it, to be resumed possibly on another core: so the frame must live
+ *   on the task's own stack, not on anything per core.
+ * - a synchronous exception (a fault, a breakpoint), an FIQ or an SError
+ *   keeps its frame on the exception stack. A task that faults because its
+ *   stack is exhausted is then reported, instead of faulting again on its
+ *   own frame. These handlers never switch tasks and never unmask
+ *   interrupts (trap.c), so the frame is consumed on the core that made it.
+ * - an exception inside one of those handlers (at EL1 on SP_EL1, "EL1h")
+ *   arrives through the "current EL with SP_ELx" group and puts its frame
+ *   below the one being handled. A panic inside a panic report stops the
+ *   machine (kernel/panic.c), so nesting stays a few frames deep.
+ *
+ * Every general and SIMD/FP register is saved, not just the caller-saved
+ * ones. ELR_EL1 and SPSR_EL1 are per core, so they are saved in the frame
+ * and restored from it just before eret; SPSR's mode field (EL1t) takes the
+ * interrupted code back to SP_EL0.
  */
 #include "trap_frame.h"
 
-/* One vector slot (128 bytes): make room for the frame, free two registers,
- * and go to the common path with the vector kind in x1. */
-.macro vector kind
+/* Each vector slot (128 bytes) makes room for the frame, frees two
+ * registers, and goes to the common path with the interrupted sp in x0 and
+ * the vector kind in x1. */
+
+/* From EL1t, keeping the frame on the exception stack (SP_EL1). */
+.macro on_exception_stack kind
 	.balign 0x80
 	sub	sp, sp, #TF_SIZE
 	stp	x0, x1, [sp, #TF_X(0)]
+	mrs	x0, sp_el0		/* the interrupted sp */
+	mov	x1, #\kind
+	b	trap_common
+.endm
+
+/* From EL1t, with the frame on the interrupted stack (SP_EL0). Interrupts
+ * stay masked (PSTATE.I, set on entry) while the handler runs there; a
+ * fault inside it comes back through on_exception_stack. */
+.macro on_interrupted_stack kind
+	.balign 0x80
+	/* The interrupted stack may be a task's growable stack
+	 * (kernel/stack_slot.c): a store to it may take a translation fault
+	 * that maps one more page and returns, and that nested exception
+	 * overwrites ELR_EL1 and SPSR_EL1. So they are read into x0 and x1
+	 * first (a nested exception saves and restores every register), those
+	 * two kept on the exception stack meanwhile (SP_EL1, always mapped; a
+	 * nested exception's frame goes below them), and put back only after
+	 * the first stores to the interrupted stack. */
+	stp	x0, x1, [sp, #-16]!
+	mrs	x0, elr_el1
+	mrs	x1, spsr_el1
+	msr	spsel, #0
+	sub	sp, sp, #TF_SIZE
+	stp	x0, x1, [sp, #TF_ELR]	/* the first store that may fault */
+	msr	spsel, #1
+	ldp	x0, x1, [sp], #16
+	msr	spsel, #0
+	stp	x0, x1, [sp, #TF_X(0)]
+	add	x0, sp, #TF_SIZE	/* the interrupted sp */
+	mov	x1, #\kind
+	b	trap_common_elr_saved
+.endm
+
+/* From EL1h: inside a handler already on the exception stack; the frame
+ * goes below the one being handled. */
+.macro nested kind
+	.balign 0x80
+	sub	sp, sp, #TF_SIZE
+	stp	x0, x1, [sp, #TF_X(0)]
+	add	x0, sp, #TF_SIZE	/* the interrupted sp */
 	mov	x1, #\kind
 	b	trap_common
 .endm
@@ -25,30 +86,40 @@
 	.balign 0x800
 	.global aarch64_vectors
 aarch64_vectors:
-	/* current EL with SP_EL0: brigade never runs on SP_EL0 */
-	vector TRAP_UNEXPECTED_VECTOR
-	vector TRAP_UNEXPECTED_VECTOR
-	vector TRAP_UNEXPECTED_VECTOR
-	vector TRAP_UNEXPECTED_VECTOR
-	/* current EL with SP_EL1: every trap brigade expects */
-	vector TRAP_SYNC
-	vector TRAP_IRQ
-	vector TRAP_FIQ
-	vector TRAP_SERROR
+	/* current EL with SP_EL0: every trap brigade expects */
+	on_exception_stack TRAP_SYNC
+	on_interrupted_stack TRAP_IRQ
+	on_exception_stack TRAP_FIQ
+	on_exception_stack TRAP_SERROR
+	/* current EL with SP_EL1: inside an exception handler, whose
+	 * interrupts are masked, so only a synchronous exception or an SError */
+	nested TRAP_SYNC
+	nested TRAP_UNEXPECTED_VECTOR
+	nested TRAP_UNEXPECTED_VECTOR
+	nested TRAP_SERROR
 	/* lower EL, AArch64 and AArch32: there is no lower EL in use */
-	vector TRAP_UNEXPECTED_VECTOR
-	vector TRAP_UNEXPECTED_VECTOR
-	vector TRAP_UNEXPECTED_VECTOR
-	vector TRAP_UNEXPECTED_VECTOR
-	vector TRAP_UNEXPECTED_VECTOR
-	vector TRAP_UNEXPECTED_VECTOR
-	vector TRAP_UNEXPECTED_VECTOR
-	vector TRAP_UNEXPECTED_VECTOR
+	nested TRAP_UNEXPECTED_VECTOR
+	nested TRAP_UNEXPECTED_VECTOR
+	nested TRAP_UNEXPECTED_VECTOR
+	nested TRAP_UNEXPECTED_VECTOR
+	nested TRAP_UNEXPECTED_VECTOR
+	nested TRAP_UNEXPECTED_VECTOR
+	nested TRAP_UNEXPECTED_VECTOR
+	nested TRAP_UNEXPECTED_VECTOR
 
 	.section .text
 	.balign 4
 trap_common:
+	/* On the exception stack (nothing here can fault): ELR and SPSR. */
 	stp	x2, x3, [sp, #TF_X(2)]
+	mrs	x2, elr_el1
+	mrs	x3, spsr_el1
+	stp	x2, x3, [sp, #TF_ELR]
+	b	1f
+trap_common_elr_saved:
+	/* An IRQ on the interrupted stack: ELR and SPSR are in the frame. */
+	stp	x2, x3, [sp, #TF_X(2)]
+1:
 	stp	x4, x5, [sp, #TF_X(4)]
 	stp	x6, x7, [sp, #TF_X(6)]
 	stp	x8, x9, [sp, #TF_X(8)]
@@ -62,12 +133,8 @@ trap_common:
 	stp	x24, x25, [sp, #TF_X(24)]
 	stp	x26, x27, [sp, #TF_X(26)]
 	stp	x28, x29, [sp, #TF_X(28)]
-	add	x2, sp, #TF_SIZE		/* the interrupted sp, for reports */
-	stp	x30, x2, [sp, #TF_X(30)]
-	mrs	x2, elr_el1
-	mrs	x3, spsr_el1
-	stp	x2, x3, [sp, #TF_ELR]
-	mrs	x2, esr_el1
+	stp	x30, x0, [sp, #TF_X(30)]	/* x30, the interrupted sp */
+	mrs	x2, esr_el1		/* for an IRQ, meaningless (a nested fault may have changed them) */
 	mrs	x3, far_el1
 	stp	x2, x3, [sp, #TF_ESR]
 	mrs	x2, fpcr
@@ -139,3 +206,12 @@ trap_common:
 	ldr	x30, [sp, #TF_X(30)]
 	add	sp, sp, #TF_SIZE
 	eret
+
+	/* The boot core's exception stack until kernel_boot gives it its own
+	 * (arch_exception_stack_ready); secondary cores get theirs before they
+	 * start. */
+	.section .bss
+	.balign 16
+	.skip	16 * 1024
+	.global aarch64_early_exception_stack_top
+aarch64_early_exception_stack_top:

@@ -1,4 +1,5 @@
-/* The register frame trap_entry.S saves on the interrupted stack. The asm
+/* The register frame trap_entry.S saves (on the interrupted
+ * stack for an IRQ, on the core's exception stack otherwise). The asm
  * uses the TF_* offsets below; the static asserts in trap.c tie them to this
  * struct, so the two cannot drift apart. */
 #ifndef BRIGADE_AARCH64_TRAP_FRAME_H
@@ -20,7 +21,7 @@
 #define TRAP_IRQ 1
 #define TRAP_FIQ 2
 #define TRAP_SERROR 3
-#define TRAP_UNEXPECTED_VECTOR 4 /* from EL0 or with SP_EL0: brigade never runs there */
+#define TRAP_UNEXPECTED_VECTOR 4 /* from EL0, or an interrupt on the exception stack */
 
 #ifndef __ASSEMBLER__
 struct trap_frame {

@@ -64,6 +64,11 @@ void arch_clear_ipi(void) {
 
 uint64_t arch_last_device_irq_instret(void) { return this_cpu()->arch.device_irq_instret; }
 
+/* Nothing to install: trap_entry.S reads exception_stack_top from the core's
+ * struct cpu (tp) at every exception, and uses the static early stack while
+ * it is NULL. */
+void arch_exception_stack_ready(struct cpu *cpu) { (void)cpu; }
+
 void *arch_init_stack(void *stack_lo, size_t size, void (*entry)(void *arg, void *switch_arg),
                       void *arg) {
   extern void arch_task_trampoline(void);

@@ -69,6 +69,12 @@ arch_switch:
 	fld	fs9, 22*8(sp)
 	fld	fs10, 23*8(sp)
 	fld	fs11, 24*8(sp)
+	/* The loads above set sstatus.FS to Dirty; Clean now says "nothing
+	 * but this task's fs0-fs11 since it was switched in", which lets
+	 * trap_entry.S skip f0-f31 while the task does no FP (the rule is
+	 * argued there). Dirty is 3, Clean 2: clear bit 13. */
+	lui	t0, 2			/* 1 << 13 */
+	csrc	sstatus, t0
 	addi	sp, sp, FRAME
 	mv	a0, a2
 	ret

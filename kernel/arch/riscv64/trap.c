@@ -6,6 +6,7 @@
 #include <brigade/irq.h>
 #include <brigade/panic.h>
 #include <brigade/semihosting.h>
+#include <brigade/stack_slot.h>
 
 #include "csr.h"
 #include "riscv.h"
@@ -19,6 +20,13 @@ _Static_assert(offsetof(struct trap_frame, stval) == TF_STVAL, "trap frame layou
 _Static_assert(offsetof(struct trap_frame, f[0]) == TF_F(0), "trap frame layout");
 _Static_assert(offsetof(struct trap_frame, fcsr) == TF_FCSR, "trap frame layout");
 _Static_assert(sizeof(struct trap_frame) == TF_SIZE && TF_SIZE % 16 == 0, "trap frame size");
+_Static_assert(offsetof(struct cpu, exception_stack_top) == CPU_EXCEPTION_STACK_TOP,
+               "trap_entry.S reads the exception stack there");
+_Static_assert(EXC_STACK_SIZE == ARCH_EXCEPTION_STACK_SIZE, "exception stack size");
+_Static_assert(offsetof(struct cpu, arch.irq_sepc) == CPU_IRQ_SEPC &&
+                   offsetof(struct cpu, arch.irq_sstatus) == CPU_IRQ_SSTATUS &&
+                   offsetof(struct cpu, arch.irq_scause) == CPU_IRQ_SCAUSE,
+               "trap_entry.S keeps an interrupt's CSRs there");
 
 static const char *exception_name(unsigned long code) {
   static const char *const names[] = {
@@ -83,6 +91,16 @@ static void __attribute__((noreturn)) fault_panic(const struct trap_frame *tf) {
   panic_end(EXIT_PANIC);
 }
 
+/* A fault in the task-stack region outside every reservation: a task ran
+ * off the bottom of its stack into the guard (kernel/stack_slot.c). */
+static void __attribute__((noreturn)) stack_overflow_panic(const struct trap_frame *tf) {
+  stack_slot_begin_overflow_panic(tf->stval, tf->sepc);
+  kprintf("  scause %lu (%s), stval %p\n", tf->scause, exception_name(tf->scause),
+          (void *)tf->stval);
+  riscv_dump_frame(tf);
+  panic_end(EXIT_PANIC);
+}
+
 static bool is_memory_fault(unsigned long scause) {
   switch (scause) {
   case EXC_INSTRUCTION_ACCESS_FAULT:
@@ -116,6 +134,9 @@ int riscv_sstc_usable(void) {
   return !probe_trapped;
 }
 
+/* An interrupt's frame is on the interrupted stack; an exception's is on
+ * this core's exception stack (trap_entry.S). So the exception paths below
+ * must neither switch tasks nor unmask interrupts: they return, or panic. */
 void trap_dispatch(struct trap_frame *tf) {
   if (probing && tf->scause == 2) {
     probe_trapped = 1;
@@ -154,7 +175,25 @@ void trap_dispatch(struct trap_frame *tf) {
     tf->sepc += 4;
     return;
   }
-  if (is_memory_fault(tf->scause))
+  if (is_memory_fault(tf->scause)) {
+    /* Only a load or store page fault can be a stack's: an instruction
+     * fetch from a stack page is reported as what it is (the page is
+     * mapped, so it would otherwise be retried for ever). */
+    bool data = tf->scause == EXC_LOAD_PAGE_FAULT || tf->scause == EXC_STORE_PAGE_FAULT;
+    switch (data ? stack_slot_fault(tf->stval, (tf->sstatus & SSTATUS_SPIE) != 0)
+                 : STACK_FAULT_NOT_OURS) {
+    case STACK_FAULT_RETRY:
+      return; /* the stack grew, or a stale "invalid" this hart cached was flushed */
+    case STACK_FAULT_OVERFLOW:
+      stack_overflow_panic(tf);
+    case STACK_FAULT_NO_PAGE:
+      stack_slot_begin_no_page_panic(tf->stval, tf->sepc);
+      riscv_dump_frame(tf);
+      panic_end(EXIT_PANIC);
+    case STACK_FAULT_NOT_OURS:
+      break;
+    }
     fault_panic(tf);
+  }
   trap_panic(tf, "unexpected trap");
 }

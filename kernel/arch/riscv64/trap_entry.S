@@ -1,22 +1,107 @@
 /* Every trap (exception or interrupt) in S-mode enters here.
  *
- * brigade runs only in S-mode, so the trap arrives on the interrupted code's
- * own stack (a task's or a core's boot stack) and the full frame goes there.
- * All integer and FP registers are saved, not just caller-saved ones: the
- * handler may switch to another task (preemption), and the interrupted task's
- * every register must survive until it is resumed, possibly on another core.
+ * brigade runs only in S-mode. Where the frame goes depends on the kind:
+ *
+ * - An interrupt's frame goes on the interrupted stack (a task's, or a
+ *   core's boot stack). The handler may switch to another task
+ *   (preemption), and the interrupted task's every register must go with
+ *   it, to be resumed possibly on another core: so the frame must live on
+ *   the task's own stack, not on anything per core.
+ * - An exception's frame (a fault, a breakpoint, an illegal instruction)
+ *   goes on this core's exception stack (struct cpu's exception_stack_top,
+ *   through tp). A task that faults because its stack is exhausted is then
+ *   reported, instead of faulting again on its own frame for ever. The
+ *   exception handlers never switch tasks and never unmask interrupts
+ *   (trap.c), so the frame is consumed on the core that made it, before
+ *   another exception of this core can want the stack.
+ *
+ * Invariants the entry relies on:
+ * - Interrupts are masked from trap entry to sret (the hardware clears
+ *   sstatus.SIE and nothing in between sets it), so only an exception can
+ *   arrive inside this code or the handlers.
+ * - Between "csrw sscratch, t0" and the "csrr t0, sscratch" that takes the
+ *   interrupted t0 back, nothing can fault: the interrupt path touches only
+ *   CSRs and the core's struct cpu; the exception path loads from the
+ *   struct cpu and stores to its exception stack, all always mapped. So a
+ *   nested exception never finds sscratch holding a value it would
+ *   overwrite. After it, the interrupt path's stores to the interrupted
+ *   stack may fault (a growable task stack): the CSRs it needs are already
+ *   in the struct cpu, which the nested exception leaves alone.
+ * - A nested exception (inside a handler already running on the exception
+ *   stack, or inside a panic report) finds sp within EXC_STACK_SIZE below
+ *   the top, and puts its frame below sp instead of at the top, so the
+ *   outer frame survives. A panic inside a panic report stops the machine
+ *   (kernel/panic.c), so nesting stays a few frames deep.
+ *
+ * The interrupt path costs seven instructions more than a frame pushed
+ * unconditionally (csrw, csrr, the branch, csrr, and three stores to the
+ * struct cpu that keep the CSRs safe from a growth fault, below).
+ * All integer registers are saved, not just caller-saved ones.
+ *
+ * FP registers: f0-f31 are saved only when sstatus.FS is Dirty, and
+ * restored only when the frame's sstatus says they were; fcsr always.
+ * The rule that makes skipping them safe: FS is Dirty as soon as anything
+ * writes an FP register, and arch_switch sets it to Clean after loading
+ * the incoming task's fs0-fs11 (switch.S). So FS not Dirty at a trap means
+ * the interrupted code has written no FP register since it was last
+ * switched in. At that point (the return of a call to arch_switch) its
+ * only live FP values were fs0-fs11, and nothing has changed them since;
+ * a handler preserves them (they are callee-saved), and a handler that
+ * switches tasks gets them back from the task's switch frame when it is
+ * switched in again. The caller-saved f registers hold nothing of it. So
+ * a task that uses no FP costs no FP saving at an interrupt.
  */
 #include "trap_frame.h"
+
+#define SSTATUS_FS_SHIFT 13 /* sstatus.FS, bits 14:13: 3 is Dirty (csr.h) */
+
+/* t0 := the top of this core's exception stack: its struct cpu's (tp)
+ * exception_stack_top, or the static early stack while tp is 0 (the boot
+ * hart before kernel_boot sets it) or the field is still NULL. */
+.macro exception_stack_top
+	beqz	tp, 1f
+	ld	t0, CPU_EXCEPTION_STACK_TOP(tp)
+	bnez	t0, 2f
+1:	la	t0, early_exception_stack + EXC_STACK_SIZE
+2:
+.endm
 
 	.section .text
 	.balign 4
 	.global trap_entry
 trap_entry:
+	csrw	sscratch, t0
+	csrr	t0, scause
+	bgez	t0, .Lexception		/* the interrupt bit is bit 63 */
+	/* An interrupt: its frame goes on the interrupted stack, which may be
+	 * a task's growable stack (kernel/stack_slot.c), so any store below
+	 * can take a page fault that maps one more page and returns here. That
+	 * nested trap overwrites sepc, sstatus, scause, stval and sscratch
+	 * (its sret even sets sstatus.SPP to U): so the CSRs this frame needs
+	 * are copied first to the core's struct cpu (tp; always mapped,
+	 * interrupts stay masked, and an exception never writes there), and
+	 * sscratch is read back before the first store to the stack. */
+	sd	t0, CPU_IRQ_SCAUSE(tp)
+	csrr	t0, sepc
+	sd	t0, CPU_IRQ_SEPC(tp)
+	csrr	t0, sstatus
+	sd	t0, CPU_IRQ_SSTATUS(tp)
+	csrr	t0, sscratch
 	addi	sp, sp, -TF_SIZE
+	sd	t0, TF_X(5)(sp)		/* the first store that may fault */
+	addi	t0, sp, TF_SIZE
+	sd	t0, TF_X(2)(sp)		/* the interrupted sp */
+	ld	t0, CPU_IRQ_SEPC(tp)
+	sd	t0, TF_SEPC(sp)
+	ld	t0, CPU_IRQ_SSTATUS(tp)
+	sd	t0, TF_SSTATUS(sp)
+	ld	t0, CPU_IRQ_SCAUSE(tp)
+	sd	t0, TF_SCAUSE(sp)
+	sd	zero, TF_STVAL(sp)	/* meaningless for an interrupt */
+.Lsave:	/* sp is the frame, x2, x5 and the CSRs are saved in it */
 	sd	x1, TF_X(1)(sp)
 	sd	x3, TF_X(3)(sp)
 	sd	x4, TF_X(4)(sp)
-	sd	x5, TF_X(5)(sp)
 	sd	x6, TF_X(6)(sp)
 	sd	x7, TF_X(7)(sp)
 	sd	x8, TF_X(8)(sp)
@@ -43,16 +128,12 @@ trap_entry:
 	sd	x29, TF_X(29)(sp)
 	sd	x30, TF_X(30)(sp)
 	sd	x31, TF_X(31)(sp)
-	addi	t0, sp, TF_SIZE
-	sd	t0, TF_X(2)(sp)		/* the interrupted sp, for reports */
-	csrr	t0, sepc
-	sd	t0, TF_SEPC(sp)
-	csrr	t0, sstatus
-	sd	t0, TF_SSTATUS(sp)
-	csrr	t0, scause
-	sd	t0, TF_SCAUSE(sp)
-	csrr	t0, stval
-	sd	t0, TF_STVAL(sp)
+	/* f0-f31 only when sstatus.FS is Dirty (see "FP registers" above). */
+	ld	t1, TF_SSTATUS(sp)
+	srli	t1, t1, SSTATUS_FS_SHIFT
+	andi	t1, t1, 3
+	xori	t1, t1, 3
+	bnez	t1, .Lfp_saved
 	fsd	f0, TF_F(0)(sp)
 	fsd	f1, TF_F(1)(sp)
 	fsd	f2, TF_F(2)(sp)
@@ -85,6 +166,7 @@ trap_entry:
 	fsd	f29, TF_F(29)(sp)
 	fsd	f30, TF_F(30)(sp)
 	fsd	f31, TF_F(31)(sp)
+.Lfp_saved:
 	frcsr	t0
 	sd	t0, TF_FCSR(sp)
 
@@ -96,6 +178,11 @@ trap_entry:
 	 * belongs to whichever core runs us now) and gp (constant). */
 	ld	t0, TF_FCSR(sp)
 	fscsr	t0
+	ld	t0, TF_SSTATUS(sp)	/* as at entry: FS Dirty means f0-f31 were saved */
+	srli	t0, t0, SSTATUS_FS_SHIFT
+	andi	t0, t0, 3
+	xori	t0, t0, 3
+	bnez	t0, .Lfp_restored
 	fld	f0, TF_F(0)(sp)
 	fld	f1, TF_F(1)(sp)
 	fld	f2, TF_F(2)(sp)
@@ -128,6 +215,7 @@ trap_entry:
 	fld	f29, TF_F(29)(sp)
 	fld	f30, TF_F(30)(sp)
 	fld	f31, TF_F(31)(sp)
+.Lfp_restored:
 	ld	t0, TF_SEPC(sp)
 	csrw	sepc, t0
 	ld	t0, TF_SSTATUS(sp)
@@ -168,5 +256,45 @@ trap_entry:
 	ld	x29, TF_X(29)(sp)
 	ld	x30, TF_X(30)(sp)
 	ld	x31, TF_X(31)(sp)
-	addi	sp, sp, TF_SIZE
+	ld	sp, TF_X(2)(sp)		/* last: back to the interrupted stack */
 	sret
+
+.Lexception:
+	/* t0 = scause (the frame reads it again), the interrupted t0 is in
+	 * sscratch, sp is the interrupted sp. Already on the exception stack
+	 * (top - sp < EXC_STACK_SIZE, unsigned)? Then this is a nested
+	 * exception: the frame goes below sp. Otherwise at the top. */
+	exception_stack_top
+	sub	t0, t0, sp
+	srli	t0, t0, EXC_STACK_SHIFT
+	beqz	t0, .Lnested
+	exception_stack_top
+	addi	t0, t0, -TF_SIZE
+	sd	sp, TF_X(2)(t0)		/* the interrupted sp */
+	mv	sp, t0
+	j	.Lsaved_sp
+.Lnested:
+	addi	sp, sp, -TF_SIZE
+	addi	t0, sp, TF_SIZE
+	sd	t0, TF_X(2)(sp)
+.Lsaved_sp:
+	/* On the exception stack nothing can fault: the CSRs are read here. */
+	csrr	t0, sscratch
+	sd	t0, TF_X(5)(sp)
+	csrr	t0, sepc
+	sd	t0, TF_SEPC(sp)
+	csrr	t0, sstatus
+	sd	t0, TF_SSTATUS(sp)
+	csrr	t0, scause
+	sd	t0, TF_SCAUSE(sp)
+	csrr	t0, stval
+	sd	t0, TF_STVAL(sp)
+	j	.Lsave
+
+	/* Exceptions before the boot hart's struct cpu has a stack of its own
+	 * (and on a secondary hart, none: boot gives each one its stack before
+	 * starting it). */
+	.section .bss
+	.balign 16
+early_exception_stack:
+	.skip	EXC_STACK_SIZE

@@ -81,7 +81,20 @@ void *arch_init_stack(void *stack_lo, size_t size, void (*entry)(void *arg, void
 
 #define ARCH_STACK_RESERVED 16
 
+/**
+ * @brief The calling core's exception_stack_top has just been given (boot
+ *        core only, interrupts masked): start taking traps on it instead of
+ *        the static early stack. Secondary cores install theirs in their boot
+ *        path, before their first C code.
+ */
+void arch_exception_stack_ready(struct cpu *cpu);
+
 /*
+ * ARCH_EXCEPTION_STACK_SIZE (arch_inline.h): bytes of each core's exception
+ * stack (struct cpu's exception_stack_top), or 0 where the
+ * arch takes every trap on the interrupted stack (the host, whose signals
+ * are the C library's business).
+ *
  * ARCH_STACK_EXTRA (arch_inline.h): bytes every task stack gets beyond the
  * size its task asked for, for frames the task does not make itself. 0 on
  * bare metal; the host under a sanitizer runs the sanitizer's interceptors,
@@ -113,6 +126,12 @@ static inline __attribute__((noreturn)) void arch_switch_final(void **save_sp, v
 
 /** @brief Monotonic counter (ticks since reset). */
 static inline uint64_t arch_now_ticks(void);
+
+/** @brief arch_now_ticks without the barrier that keeps the read after the
+ *         instructions before it: it may be taken early, so it may be a
+ *         little old. Only for a hint that errs the safe way when old (is a
+ *         timer due yet?). */
+static inline uint64_t arch_now_ticks_unordered(void);
 
 /** @brief Ticks per second of arch_now_ticks, set by arch_time_init. */
 uint64_t arch_tick_hz(void);

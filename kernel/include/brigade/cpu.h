@@ -23,6 +23,14 @@ struct cpu {
   /** Top of this core's boot stack. Must stay first: boot/<arch> asm reads it
    * at offset 0 (checked by a static assert in kernel/cpu.c). */
   void *boot_stack_top;
+  /** Top of this core's exception stack, where the arch's trap entry puts
+   * the frame of every exception (a fault, a breakpoint), so that a task
+   * whose stack is exhausted is reported rather than faulting again on its
+   * own frame. NULL where the arch has none (ARCH_EXCEPTION_STACK_SIZE 0) and
+   * before boot allocates it; the trap entry then uses a static early one.
+   * Must stay second: kernel/arch/<arch> asm reads it at offset 8 (checked
+   * by a static assert in kernel/cpu.c). */
+  void *exception_stack_top;
   void *boot_stack; /**< the allocation boot_stack_top is the top of */
   unsigned index;   /**< the core number, 0 .. cpu_count()-1 (the only copy of it) */
   uint64_t hw_id;   /**< hart id (RISC-V) or MPIDR affinity (AArch64) */
@@ -45,6 +53,14 @@ struct cpu {
   /** Ticks spent in device interrupt handlers here while CPU accounting is
    *  on (irq_dispatch); written by this core only. */
   uint64_t irq_ticks;
+  /** Free pages for growing task stacks (kernel/stack_slot.c): only this
+   *  core's page-fault handler takes and puts them, interrupts masked. The
+   *  size is STACK_SLOT_PAGE_CACHE (asserted there). */
+  void *stack_pages[16];
+  unsigned nstack_pages;
+  /** Page faults that grew a task stack on this core: written only by its
+   *  fault handler (interrupts masked), read by anyone (relaxed). */
+  uint64_t stack_growth_faults;
 } __attribute__((aligned(CACHE_LINE)));
 
 /** Nonzero once CPU accounting is on (cpu_accounting_start): run time per

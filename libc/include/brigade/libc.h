@@ -11,6 +11,7 @@
 #define BRIGADE_LIBC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct cpu;
 
@@ -21,5 +22,19 @@ struct cpu;
  *        tells the scheduler how to release a task's state when it exits.
  */
 void libc_init_cpu(struct cpu *cpu, bool boot_core);
+
+/** @brief For a stack growth fault (newlib only; libc_init_cpu registers
+ *         them with kernel/stack_slot.c): take malloc's lock unless any
+ *         core, this one included, holds it; and let it go. */
+bool libc_heap_trylock_for_fault(void);
+void libc_heap_unlock_for_fault(void);
+
+/**
+ * @brief Bytes malloc has handed out and not had back (chunk headers
+ *        included), exact at the moment of the call: what a leak check
+ *        compares before and after. Not what the heap has grown to
+ *        (heap_usage): freed memory stays with malloc.
+ */
+size_t libc_heap_in_use(void);
 
 #endif

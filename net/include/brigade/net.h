@@ -23,7 +23,9 @@ struct net_ipv4 {
 struct net_config {
   bool dhcp;                  /**< ask a DHCP server first */
   uint64_t dhcp_wait_ns;      /**< how long to wait for a lease before using
-                                   the static address */
+                                   the static address (0: do not wait; DHCP
+                                   is started and stopped, the static
+                                   address always taken) */
   struct net_ipv4 ip, netmask, gateway; /**< the static address */
 };
 
@@ -69,14 +71,24 @@ int net_start(const struct net_config *cfg, struct net_address *out);
 
 /** A deadline that never passes. */
 #define NET_NO_DEADLINE UINT64_MAX
-/** Most sockets open at once. */
+/** Most sockets open at once: 1024 (8 KiB of socket table) unless the
+ *  build says otherwise with CMake's BRIGADE_NET_MAX_SOCKETS, which
+ *  defines this for net/ and for every image that links brigade_net. */
+#ifndef NET_MAX_SOCKETS
 #define NET_MAX_SOCKETS 1024
+#endif
+
+/** The most connections a listener holds for net_accept (its backlog). */
+#define NET_LISTEN_BACKLOG_MAX 64
 
 /**
  * @brief A socket listening for TCP connections on @p port (any address),
- *        with up to @p backlog connections waiting for net_accept.
+ *        with up to @p backlog (1 to NET_LISTEN_BACKLOG_MAX) connections
+ *        waiting for net_accept; a SYN beyond them is dropped, and the
+ *        peer sends it again.
  * @return the socket, or -EADDRINUSE, -EMFILE (NET_MAX_SOCKETS open),
- *         -ENOMEM, -ENETDOWN (net_start has not run), -EINVAL (port 0)
+ *         -ENOMEM, -ENETDOWN (net_start has not run), -EINVAL (port 0, or
+ *         a backlog out of range)
  */
 int net_listen(uint16_t port, int backlog);
 

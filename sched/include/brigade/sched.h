@@ -23,6 +23,10 @@ struct sched_stats {
   /* With CPU accounting on (cpu_accounting_start), since it started: */
   uint64_t busy_ns;        /**< time running tasks (their interrupts included) */
   uint64_t irq_ns;         /**< time in device interrupt handlers, busy or idle */
+  /* A gauge, what is true now rather than a count since boot: */
+  uint64_t stack_pool_bytes; /**< heap held in default-size task stacks this core
+                                  keeps for reuse (at most 64 of each kind,
+                                  guarded and fixed); see sched_stack_cache_bytes */
 };
 
 /** One task's CPU use (sched_task_usage). */
@@ -76,6 +80,16 @@ bool sched_started(void);
 
 /** @brief Counters of core @p core; false when there is no such core. */
 bool sched_stats(unsigned core, struct sched_stats *out);
+
+/**
+ * @brief Heap held now by task stacks kept for reuse: every core's pools
+ *        (sched_stats' stack_pool_bytes, with every page their slots grew)
+ *        plus the free guarded stacks shared by all cores, the free pages
+ *        kept for stack growth and the stack region's page tables. A cache
+ *        bounded by the most tasks that held a stack at once, not a leak:
+ *        a heap-leak check subtracts it.
+ */
+uint64_t sched_stack_cache_bytes(void);
 
 /**
  * @brief Print every task (id, name, state, last core, wait reason, how long

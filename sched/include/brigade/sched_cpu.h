@@ -76,8 +76,12 @@ struct sched_cpu {
   const char *parker_name, *parker_reason;
 #endif
   struct task *free_tasks;  /**< recycled task structs */
-  void *free_stacks;        /**< recycled default-size stacks */
+  uint32_t nfree_tasks;     /**< how many: at most TASKS_KEPT_MAX (task.c) */
+  void *free_stacks;        /**< recycled default-size heap stacks */
   uint32_t nfree_stacks;
+  void *free_slots;         /**< recycled default-size guarded (slot) stacks */
+  uint32_t nfree_slots;
+  uint64_t free_slot_bytes; /**< pages mapped in them (written by this core only) */
   uint32_t next_id;
 
   /* Timers: a binary min-heap of deadlines, guarded by timer_lock so that

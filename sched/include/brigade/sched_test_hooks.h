@@ -23,6 +23,9 @@ enum sched_test_point {
   /** A core found nothing to run and is about to announce itself idle; it
    *  still counts as spinning if it was woken. arg: NULL. */
   SCHED_TEST_IDLE_BEFORE_ANNOUNCE,
+  /** A core woken by a waker (it found its idle flag claimed) is about to
+   *  look for work; it counts as spinning; interrupts masked. arg: NULL. */
+  SCHED_TEST_WOKEN_BEFORE_SEARCH,
   /** A timer has left its core's heap and its function has not run yet;
    *  interrupts masked. arg: the timer's task (the sleeper for a sleep). */
   SCHED_TEST_TIMER_BEFORE_FN,

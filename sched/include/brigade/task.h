@@ -10,13 +10,16 @@
 #ifndef BRIGADE_TASK_H
 #define BRIGADE_TASK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct task;
 typedef struct task task_t;
 
-/** Default stack size of a task, in bytes. */
+/** Default size of a heap stack (task_attr.heap_stack, and every stack on
+ *  the host), in bytes; a guarded stack reserves more by default
+ *  (STACK_SLOT_DEFAULT_RESERVATION) and maps only what it uses. */
 #define TASK_STACK_DEFAULT (16 * 1024)
 /** Smallest stack a task may ask for: room for a full trap frame, a switch
  *  frame and the scheduler's own calls, with a margin. */
@@ -26,12 +29,26 @@ typedef struct task task_t;
 
 /** @brief Optional attributes for task_spawn. */
 struct task_attr {
-  size_t stack_size; /**< 0: TASK_STACK_DEFAULT; else >= TASK_STACK_MIN */
+  /** 0: the default (a guarded stack's 256 KiB reservation,
+   *  STACK_SLOT_DEFAULT_RESERVATION; a heap stack's TASK_STACK_DEFAULT);
+   *  else >= TASK_STACK_MIN */
+  size_t stack_size;
   const char *name;  /**< shown in task dumps; not copied, must outlive the task */
   int pin;           /**< core index the task is pinned to, or TASK_ANY_CORE */
+  /** false (the default): on boards with a task-stack region (every
+   *  bare-metal board), a guarded, growable stack: a reservation of
+   *  stack_size rounded up to whole 4 KiB pages (less 16 bytes at the top,
+   *  STACK_SLOT_TOP_RESERVED), in a slot of its own above an unmapped
+   *  guard, of which only the pages the task touches are mapped (a page
+   *  fault maps the next one), so an overflow panics at once naming the
+   *  task. true: a fixed stack of
+   *  exactly stack_size bytes from the heap (the only kind on the host),
+   *  whose overflow is caught only by a canary at the task's next switch:
+   *  the densest choice, for many small parked tasks. */
+  bool heap_stack;
 };
 
-#define TASK_ATTR_INIT {.stack_size = 0, .name = NULL, .pin = TASK_ANY_CORE}
+#define TASK_ATTR_INIT {.stack_size = 0, .name = NULL, .pin = TASK_ANY_CORE, .heap_stack = false}
 
 /** Task states, as shown in dumps. */
 enum task_state {

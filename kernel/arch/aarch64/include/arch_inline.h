@@ -20,15 +20,17 @@ static inline void arch_set_this_cpu(struct cpu *cpu) {
   __asm__ volatile("msr tpidr_el1, %0" ::"r"(cpu) : "memory");
 }
 
-/* The token is 1 when IRQs were unmasked, as on every other arch. */
+/* The token is DAIF as it was: restore tests its I bit. Opaque to callers
+ * (arch.h), so no instruction goes into turning it into a 0 or 1; the yield
+ * that finds nothing to run saves three that way. */
 static inline unsigned long arch_irq_save(void) {
   unsigned long daif;
   __asm__ volatile("mrs %0, daif\n\tmsr daifset, #2" : "=r"(daif)::"memory");
-  return (daif & DAIF_I) ? 0 : 1;
+  return daif;
 }
 
 static inline void arch_irq_restore(unsigned long token) {
-  if (token)
+  if (!(token & DAIF_I))
     __asm__ volatile("msr daifclr, #2" ::: "memory");
 }
 
@@ -47,6 +49,13 @@ static inline void arch_cpu_relax(void) { __asm__ volatile("yield" ::: "memory")
 static inline uint64_t arch_now_ticks(void) {
   uint64_t t;
   __asm__ volatile("isb\n\tmrs %0, cntpct_el0" : "=r"(t)::"memory");
+  return t;
+}
+
+/* No ISB: the counter may be read ahead of the loads before it. */
+static inline uint64_t arch_now_ticks_unordered(void) {
+  uint64_t t;
+  __asm__ volatile("mrs %0, cntpct_el0" : "=r"(t));
   return t;
 }
 
@@ -75,7 +84,18 @@ static inline uint64_t arch_instructions_retired(void) {
   return now;
 }
 
+/* 16 KiB: a fault frame (816 bytes) and the panic report printed from it,
+ * with room for a fault inside that report (trap_entry.S). */
+#define ARCH_EXCEPTION_STACK_SIZE (16 * 1024)
+
 #define ARCH_STACK_EXTRA 0
+
+/* Task stacks live in slots of a virtual region of their own, each above
+ * an unmapped guard (kernel/stack_slot.c; the tables in mmu.c). At
+ * 448 GiB: above every board's RAM and devices, below the 512 GiB the 39-bit map reaches (mmu.c refuses a board region inside it); 64 GiB, room for some 800,000 default stacks. */
+#define ARCH_HAS_STACK_SLOTS 1
+#define ARCH_STACK_REGION_BASE 0x7000000000UL
+#define ARCH_STACK_REGION_SIZE (64UL << 30)
 
 static inline void arch_switch_hint(void *next_stack_lo, size_t size) {
   (void)next_stack_lo;

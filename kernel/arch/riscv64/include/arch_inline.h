@@ -44,13 +44,27 @@ static inline uint64_t arch_now_ticks(void) {
   return t;
 }
 
+/* The read needs no barrier here: the same as arch_now_ticks. */
+static inline uint64_t arch_now_ticks_unordered(void) { return arch_now_ticks(); }
+
 static inline uint64_t arch_instructions_retired(void) {
   uint64_t n;
   __asm__ volatile("rdinstret %0" : "=r"(n));
   return n;
 }
 
+/* 16 KiB: a fault frame (560 bytes) and the panic report printed from it,
+ * with room for a fault inside that report (trap_entry.S). */
+#define ARCH_EXCEPTION_STACK_SIZE (16 * 1024)
+
 #define ARCH_STACK_EXTRA 0
+
+/* Task stacks live in slots of a virtual region of their own, each above
+ * an unmapped guard (kernel/stack_slot.c; the tables in mmu.c). At
+ * 192 GiB: the identity map (mmu.c) stops below it; 64 GiB, room for some 800,000 default stacks. */
+#define ARCH_HAS_STACK_SLOTS 1
+#define ARCH_STACK_REGION_BASE 0x3000000000UL
+#define ARCH_STACK_REGION_SIZE (64UL << 30)
 
 static inline void arch_switch_hint(void *next_stack_lo, size_t size) {
   (void)next_stack_lo;

@@ -11,6 +11,13 @@ struct arch_cpu {
   /** instret when the trap handler took this core's last external
    *  interrupt (arch_last_device_irq_instret). */
   uint64_t device_irq_instret;
+  /** An interrupt's sepc, sstatus and scause, kept here by trap_entry.S
+   *  from the trap until they are in the frame: a page fault while it
+   *  pushes the frame on a task's stack (the stack grows) overwrites the
+   *  CSRs. Offsets CPU_IRQ_* in trap_frame.h (asserted in trap.c). */
+  uint64_t irq_sepc;
+  uint64_t irq_sstatus;
+  uint64_t irq_scause;
 };
 
 struct arch_machine {

@@ -26,6 +26,11 @@ struct sbiret {
 struct sbiret sbi_call(unsigned long ext, unsigned long fid, unsigned long a0, unsigned long a1,
                        unsigned long a2);
 
+/** @brief sbi_call for the calls that take a fourth argument (a3), such as
+ *         the RFENCE extension's remote sfence.vma. */
+struct sbiret sbi_call4(unsigned long ext, unsigned long fid, unsigned long a0, unsigned long a1,
+                        unsigned long a2, unsigned long a3);
+
 /** @brief SBI error code as text ("SBI_ERR_INVALID_PARAM", ...). */
 const char *sbi_error_name(long error);
 

@@ -74,6 +74,9 @@ static inline uint64_t arch_now_ticks(void) {
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* The read needs no barrier here: the same as arch_now_ticks. */
+static inline uint64_t arch_now_ticks_unordered(void) { return arch_now_ticks(); }
+
 static inline uint64_t arch_instructions_retired(void) { return 0; /* not on the host */ }
 
 /* Under a sanitizer its runtime's frames share each task's stack: the
@@ -81,11 +84,16 @@ static inline uint64_t arch_instructions_retired(void) { return 0; /* not on the
  * switch records a stack trace), its fiber switches, its reports. A 4 KiB
  * task stack under TSan once ended in "ThreadSanitizer:DEADLYSIGNAL ...
  * nested bug" in test_sched at 4 cores on a loaded host. */
+#define ARCH_EXCEPTION_STACK_SIZE 0 /* signals are the C library's business */
+
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
 #define ARCH_STACK_EXTRA (16 * 1024)
 #else
 #define ARCH_STACK_EXTRA 0
 #endif
+
+/* No stack region: every task stack comes from the heap, canary-checked. */
+#define ARCH_HAS_STACK_SLOTS 0
 
 void host_switch_hint(void *next_stack_lo, size_t size);
 void host_stack_release(void *stack_lo, size_t size);

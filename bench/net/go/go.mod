@@ -1,0 +1,3 @@
+module brigade/bench/net/go
+
+go 1.19
