@@ -160,24 +160,6 @@ size_t stack_slot_bytes_cached(void) {
   return pages * STACK_SLOT_PAGE;
 }
 
-uint64_t stack_slot_growth_faults_on(unsigned core) {
-  struct cpu *c = cpu_get(core);
-  return c ? __atomic_load_n(&c->stack_growth_faults, __ATOMIC_RELAXED) : 0;
-}
-
-uint64_t stack_slot_growth_faults(void) {
-  uint64_t n = 0;
-  for (unsigned i = 0; i < cpu_count(); i++)
-    n += stack_slot_growth_faults_on(i);
-  return n;
-}
-
-static bool (*current_stack_of)(uintptr_t *lo, size_t *size);
-
-void stack_slot_set_current_stack(bool (*current_stack)(uintptr_t *lo, size_t *size)) {
-  __atomic_store_n(&current_stack_of, current_stack, __ATOMIC_RELAXED);
-}
-
 /* Under pool_lock. */
 static void pool_push(void *page) {
   *(void **)page = pool;
@@ -394,11 +376,9 @@ void stack_slot_core_init(void) {
  * brigade's code never touches, would go uncounted: the count is for
  * gauges). */
 static void count_page_in_running_slot(uintptr_t va) {
-  bool (*current_stack)(uintptr_t *, size_t *) =
-      __atomic_load_n(&current_stack_of, __ATOMIC_RELAXED);
   uintptr_t lo;
   size_t size;
-  if (current_stack && current_stack(&lo, &size) && va - lo < size)
+  if (stack_slot_running(&lo, &size) && va - lo < size)
     stack_slot_top_of(lo, size)->pages_mapped++;
 }
 
@@ -435,39 +415,6 @@ enum stack_slot_fault_action stack_slot_fault(uintptr_t addr, bool irqs_were_on)
    * readers want a count, not an order with anything else. */
   __atomic_store_n(&cpu->stack_growth_faults, cpu->stack_growth_faults + 1, __ATOMIC_RELAXED);
   return STACK_FAULT_RETRY;
-}
-
-/* The running task's stack, when @p addr is in the guard below it. */
-static bool fault_in_running_stack(uintptr_t addr, uintptr_t *lo, size_t *size) {
-  bool (*current_stack)(uintptr_t *, size_t *) =
-      __atomic_load_n(&current_stack_of, __ATOMIC_RELAXED);
-  return current_stack && current_stack(lo, size) && addr < *lo &&
-         *lo - addr <= STACK_SLOT_GUARD;
-}
-
-void stack_slot_begin_overflow_panic(uintptr_t addr, uintptr_t pc) {
-  char who[64];
-  panic_describe_running(who, sizeof who);
-  uintptr_t lo;
-  size_t size;
-  if (fault_in_running_stack(addr, &lo, &size))
-    /* used: from the stack's top down to the faulting address */
-    panic_begin("stack overflow in %s (%lu KiB, limit %lu KiB): access at %p in the guard "
-                "below its stack, pc %p",
-                who, (unsigned long)((lo + size - addr + 1023) / 1024),
-                (unsigned long)(size / 1024), (void *)addr, (void *)pc);
-  else
-    panic_begin("access to an unmapped task-stack address at %p (a guard or unused part of "
-                "the stack region, not below the stack of %s), pc %p",
-                (void *)addr, who, (void *)pc);
-}
-
-void stack_slot_begin_no_page_panic(uintptr_t addr, uintptr_t pc) {
-  char who[64];
-  panic_describe_running(who, sizeof who);
-  panic_begin("no free page to grow the stack of %s at %p, pc %p: the heap is exhausted, or "
-              "this core's stack page cache ran dry in code with interrupts masked",
-              who, (void *)addr, (void *)pc);
 }
 
 #endif /* ARCH_HAS_STACK_SLOTS */

@@ -66,11 +66,13 @@ __thread struct host_core_state host_core;
 #ifdef HOST_TSAN
 /* The TSan state of one task stack, kept for the next task when one exits. */
 struct host_fiber {
+  uint64_t magic;           /* HOST_FIBER_MAGIC while the fiber lives */
   void *tsan;               /* __tsan_create_fiber's handle */
   jmp_buf root;             /* host_task_first_run's frame, at shadow depth 0 */
   struct host_fiber *next;  /* in its core's free list */
 };
 #define HOST_FIBER_POOL_MAX 256 /* fibers a core keeps for reuse */
+#define HOST_FIBER_MAGIC 0x6669626572746e73ull
 #endif
 
 struct host_cpu {
@@ -302,7 +304,20 @@ void host_switch_hint(void *stack_lo, size_t size) {
 }
 
 #ifdef HOST_TSAN
+/* A task stack's fiber is named by the stack's second word: under a heap
+ * stack's canary, or at the very bottom of a guarded stack's reservation,
+ * which a task reaches only by using all of it and the 16 KiB more a
+ * sanitizer build adds (ARCH_STACK_EXTRA). Checked on every switch. */
 static struct host_fiber **stack_fiber(void *stack_lo) { return (struct host_fiber **)stack_lo + 1; }
+
+/* Not instrumented: arch_switch calls it (see there). */
+__attribute__((no_sanitize_thread)) static struct host_fiber *fiber_of(void *stack_lo) {
+  struct host_fiber *f = *stack_fiber(stack_lo);
+  if (f && f->magic != HOST_FIBER_MAGIC)
+    panic("the task stack at %p was used down to its bottom 16 bytes, where the host keeps its "
+          "ThreadSanitizer fiber: a stack overflow", stack_lo);
+  return f;
+}
 
 static struct host_fiber *fiber_get(void) {
   struct host_cpu *h = me();
@@ -315,6 +330,7 @@ static struct host_fiber *fiber_get(void) {
   f = malloc(sizeof *f);
   if (!f)
     panic("out of memory for a ThreadSanitizer fiber");
+  f->magic = HOST_FIBER_MAGIC;
   f->tsan = __tsan_create_fiber(0);
   return f;
 }
@@ -343,10 +359,10 @@ void host_stack_release(void *stack_lo, size_t size) {
 #ifdef HOST_TSAN
   /* Its task left through host_switch_final: the fiber's shadow call stack
    * is empty again. */
-  struct host_fiber **fiber = stack_fiber(stack_lo);
-  if (*fiber)
-    fiber_put(*fiber);
-  *fiber = NULL;
+  struct host_fiber *fiber = fiber_of(stack_lo);
+  if (fiber)
+    fiber_put(fiber);
+  *stack_fiber(stack_lo) = NULL;
 #else
   (void)stack_lo;
 #endif
@@ -370,7 +386,7 @@ void *arch_switch(void **save_sp, void *next_sp, void *arg) {
   __sanitizer_start_switch_fiber(&fake_stack, bottom, size);
 #endif
 #ifdef HOST_TSAN
-  struct host_fiber *next = next_stack_lo ? *stack_fiber(next_stack_lo) : NULL;
+  struct host_fiber *next = next_stack_lo ? fiber_of(next_stack_lo) : NULL;
   me()->running = next;
   __tsan_switch_to_fiber(next ? next->tsan : me()->tsan_fiber, 0);
 #endif

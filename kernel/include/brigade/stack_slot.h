@@ -4,8 +4,12 @@
  *        own, above an unmapped guard, so an overflow faults at once and is
  *        reported naming the task instead of corrupting a neighbour.
  *
- * Only on boards whose arch maps such a region (ARCH_HAS_STACK_SLOTS, from
- * <arch_inline.h>); elsewhere (the host) task stacks come from the heap.
+ * On every board whose arch has such a region (ARCH_HAS_STACK_SLOTS, from
+ * <arch_inline.h>): the bare-metal ones map it with their own page tables
+ * (kernel/stack_slot.c, the arch's part at the end of this file); the host
+ * reserves it with mmap and lets Linux map a page when it is first touched
+ * (kernel/arch/x86_64/host_stack_slot.c). On both, an access to a guard is
+ * reported by stack_slot_begin_overflow_panic, naming the task.
  *
  * A slot, from low addresses up:
  *
@@ -171,6 +175,11 @@ void stack_slot_set_heap_lock(bool (*trylock)(void), void (*unlock)(void));
 
 /** @brief Start the panic report of STACK_FAULT_NO_PAGE. */
 void stack_slot_begin_no_page_panic(uintptr_t addr, uintptr_t pc);
+
+/** @brief The running task's stack, as the function stack_slot_set_current_stack
+ *         registered says: true, with its lowest address and size, when a
+ *         task with a slot stack runs on this core. */
+bool stack_slot_running(uintptr_t *lo, size_t *size);
 
 /**
  * @brief Register how the panic report finds the running task's stack

@@ -92,8 +92,13 @@ static inline uint64_t arch_instructions_retired(void) { return 0; /* not on the
 #define ARCH_STACK_EXTRA 0
 #endif
 
-/* No stack region: every task stack comes from the heap, canary-checked. */
-#define ARCH_HAS_STACK_SLOTS 0
+/* Guarded task stacks in a region the host reserves with mmap when the
+ * first core starts (kernel/arch/x86_64/host_stack_slot.c): its base is
+ * known only then. 64 GiB of address space, as on bare metal. */
+#define ARCH_HAS_STACK_SLOTS 1
+extern uintptr_t host_stack_region_base;
+#define ARCH_STACK_REGION_BASE host_stack_region_base
+#define ARCH_STACK_REGION_SIZE (64UL << 30)
 
 void host_switch_hint(void *next_stack_lo, size_t size);
 void host_stack_release(void *stack_lo, size_t size);
