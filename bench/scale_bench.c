@@ -3,8 +3,9 @@
  * cores. One run does one thing, chosen with -append:
  *
  *   probe=pending    spawn never-run tasks until the heap is nearly full
- *   probe=parked     tasks that run and then wait (TASK_STACK_MIN stacks)
- *                    until the heap is nearly full
+ *   probe=parked     tasks that run and then wait (TASK_STACK_MIN heap
+ *                    stacks) until the heap is nearly full
+ *   probe=guarded    the same with default guarded stacks
  *   forkjoin         a binary tree of 2^depth tasks (depth=N, default
  *                    20: 1,048,576 tasks), run 1 + 5 times; wall time
  *                    of each, and per core the tasks run, switches,
@@ -113,24 +114,26 @@ static void park_at_gate(void *arg) {
   waitgroup_done(&lot->left);
 }
 
-/* Parked tasks: struct, slab share and a TASK_STACK_MIN stack each. */
-static void probe_parked(void) {
-  /* Fixed heap stacks: the choice for the most parked tasks per MiB (a
-   * guarded stack takes whole pages: README, "Which task stack"). */
-  struct task_attr attr = {.stack_size = TASK_STACK_MIN, .name = "parked", .pin = TASK_ANY_CORE,
-                           .heap_stack = true};
+/* Parked tasks, each with its struct, its slab share and its stack: a
+ * fixed TASK_STACK_MIN heap stack (the choice for the most parked tasks per
+ * MiB: README, "Which task stack"), or the default guarded stack, whose
+ * bytes are its top page, its share of the region's page tables and the
+ * page pool's (bytes_per_task estimates them, generously: the probe must
+ * never hit the wall, since a stack is taken at a task's first run and
+ * running out there panics). */
+static void probe_parked(const char *what, const struct task_attr *attr, size_t bytes_per_task,
+                         size_t reserve) {
   struct parking_lot lot = {.gate = WAITGROUP_INIT, .left = WAITGROUP_INIT};
-  size_t batch_bytes =
-      PROBE_BATCH * (sizeof(struct task) + TASK_STACK_MIN + 2 * PROBE_SLACK_PER_TASK);
+  size_t batch_bytes = PROBE_BATCH * (sizeof(struct task) + bytes_per_task + 2 * PROBE_SLACK_PER_TASK);
   size_t free_at_start = heap_free();
   uint64_t n = 0;
   waitgroup_add(&lot.gate, 1);
-  while (heap_free() > batch_bytes + PROBE_RESERVE) {
+  while (heap_free() > batch_bytes + reserve) {
     lot.arrived = (struct waitgroup)WAITGROUP_INIT;
     waitgroup_add(&lot.arrived, PROBE_BATCH);
     waitgroup_add(&lot.left, PROBE_BATCH);
     for (unsigned i = 0; i < PROBE_BATCH; i++, n++)
-      if (task_spawn(NULL, park_at_gate, &lot, &attr) != 0) {
+      if (task_spawn(NULL, park_at_gate, &lot, attr) != 0) {
         fail("task_spawn failed before the probe expected the heap to be full");
         waitgroup_add(&lot.arrived, -(int64_t)(PROBE_BATCH - i));
         waitgroup_add(&lot.left, -(int64_t)(PROBE_BATCH - i));
@@ -140,13 +143,33 @@ static void probe_parked(void) {
     if (failed)
       break;
   }
+  /* The stack bytes the cores and the slot code keep for reuse or growth
+   * now are the parked tasks' (their tables, the pool's spare pages). */
   size_t free_at_end = heap_free();
   waitgroup_done(&lot.gate);
   waitgroup_wait(&lot.left);
-  printf("| parked tasks at once, %u-byte heap stacks (task_attr.heap_stack) | %llu | %llu | %.1f |\n", TASK_STACK_MIN,
-         (unsigned long long)n, (unsigned long long)(free_at_start - free_at_end) / 1024,
+  printf("| parked tasks at once, %s | %llu | %llu | %.1f |\n", what, (unsigned long long)n,
+         (unsigned long long)(free_at_start - free_at_end) / 1024,
          (double)(free_at_start - free_at_end) / (double)n);
 }
+
+static void probe_parked_heap_stacks(void) {
+  static const struct task_attr attr = {.stack_size = TASK_STACK_MIN, .name = "parked",
+                                        .pin = TASK_ANY_CORE, .heap_stack = true};
+  char what[64];
+  snprintf(what, sizeof what, "%u-byte heap stacks (task_attr.heap_stack)", TASK_STACK_MIN);
+  probe_parked(what, &attr, TASK_STACK_MIN, PROBE_RESERVE);
+}
+
+#if ARCH_HAS_STACK_SLOTS
+static void probe_parked_guarded_stacks(void) {
+  static const struct task_attr attr = {.name = "parked", .pin = TASK_ANY_CORE};
+  /* A page, a table share of 80 entries, and the page pool's chunks of 64
+   * pages taken whole; the reserve covers a chunk and every core's cache. */
+  probe_parked("default guarded stacks (256 KiB reservation, top page mapped)", &attr,
+               4096 + 1024, PROBE_RESERVE + 64 * 4096 + cpu_count() * 16 * 4096);
+}
+#endif
 
 /* ---- fork-join ------------------------------------------------------------------- */
 
@@ -288,11 +311,19 @@ static void run(void *wg) {
     probe_pending();
   } else if (probe && strncmp(probe, "parked", 6) == 0) {
     printf("| what | tasks | KiB of heap | bytes per task |\n|---|---|---|---|\n");
-    probe_parked();
+    probe_parked_heap_stacks();
+  } else if (probe && strncmp(probe, "guarded", 7) == 0) {
+#if ARCH_HAS_STACK_SLOTS
+    printf("| what | tasks | KiB of heap | bytes per task |\n|---|---|---|---|\n");
+    probe_parked_guarded_stacks();
+#else
+    fail("this board has no guarded stacks");
+#endif
   } else if (bootarg("depth") || (machine.bootargs && strstr(machine.bootargs, "forkjoin"))) {
     forkjoin();
   } else {
-    fail("say what to run: -append \"probe=pending\", \"probe=parked\" or \"forkjoin depth=N\"");
+    fail("say what to run: -append \"probe=pending\", \"probe=parked\", \"probe=guarded\" or "
+         "\"forkjoin depth=N\"");
   }
   waitgroup_done(wg);
 }

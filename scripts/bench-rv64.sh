@@ -88,6 +88,7 @@ forkjoin_ms() { awk -F'|' '/^\| measured / { printf "%.1f\n", $3 / 1000 }'; }
 echo "bench-rv64.sh: scale probes" >&2
 pending=$(run_image scale_bench 1 "probe=pending" | grep '^| pending')
 parked=$(run_image scale_bench 1 "probe=parked" | grep '^| parked')
+guarded=$(run_image scale_bench 1 "probe=guarded" | grep '^| parked')
 
 echo "bench-rv64.sh: fork-join of 2^$depth tasks at -smp 1, 2 and 8" >&2
 # Each run_image on its own line: its exit inside a pipeline's command
@@ -180,14 +181,16 @@ tables+=$(
   echo
   echo "### Scale: tasks in QEMU's default 128 MiB"
   echo
-  echo "\`scale_bench.elf -append probe=pending\` and \`probe=parked\`, -smp 1: tasks are added in"
-  echo "batches of 1000 while the heap has room for another batch and a 256 KiB reserve; then all"
-  echo "of them run to the end."
+  echo "\`scale_bench.elf -append probe=pending\`, \`probe=parked\` and \`probe=guarded\`, -smp 1: tasks"
+  echo "are added in batches of 1000 while the heap has room for another batch and a 256 KiB reserve"
+  echo "(for guarded stacks also a page-pool chunk and every core's page cache); then all of them run"
+  echo "to the end."
   echo
   echo "| what | tasks | KiB of heap | bytes per task |"
   echo "|---|---|---|---|"
   echo "$pending"
   echo "$parked"
+  echo "$guarded"
   echo
   echo "Targets: 1,000,000 pending: $(count_of "$pending"), $(verdict "$(count_of "$pending")" '>=' 1000000);" \
     "100,000 parked: $(count_of "$parked"), $(verdict "$(count_of "$parked")" '>=' 100000)."
