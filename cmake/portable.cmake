@@ -7,6 +7,7 @@ set(BRIGADE_PORTABLE_SOURCES
   kernel/irq.c
   kernel/kprintf.c
   kernel/panic.c
+  kernel/stack_slot_free.c
   kernel/stack_slot_report.c
   kernel/trace.c
   kernel/trace_dump.c

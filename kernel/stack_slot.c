@@ -106,25 +106,11 @@ _Static_assert(sizeof(((struct cpu *)0)->stack_pages) / sizeof(void *) == STACK_
 /* Pages taken from the heap at a time for the page pool. */
 #define STACK_POOL_CHUNK 64
 
-/* A free slot's bookkeeping, at the bottom of its top page (always mapped;
- * the task that used it is gone). */
-struct free_slot {
-  struct free_slot *next;
-  uintptr_t lo;
-  size_t size;
-};
-
-static struct free_slot *free_slot_at(uintptr_t lo, size_t size) {
-  return (struct free_slot *)(lo + size - STACK_SLOT_PAGE);
-}
-
-
 /* Guards the carving point and the free list. Taken with interrupts masked
  * (the scheduler's first-run and exit paths, a growth fault's refill);
  * pool_lock and malloc's lock nest inside. */
 static spinlock_t slot_lock = SPINLOCK_INIT("stack slots");
 static uintptr_t next_slot = ARCH_STACK_REGION_BASE; /* carving point */
-static struct free_slot *free_slots;
 /* The shared page pool: free pages linked through their first word
  * (through the identity map), under pool_lock (interrupts masked; malloc's
  * lock nests inside). */
@@ -133,7 +119,6 @@ static void *pool;
 /* Written under a lock or by the owning core, read without one (gauges:
  * relaxed, a reader orders nothing by them). */
 static size_t bytes_reclaimed;
-static size_t bytes_free; /* mapped bytes of the slots on free_slots */
 static size_t pool_pages;
 static size_t table_pages; /* the region's page tables (under the slot lock) */
 
@@ -143,10 +128,6 @@ static void gauge_add(size_t *g, long delta) {
 
 size_t stack_slot_bytes_reclaimed(void) {
   return __atomic_load_n(&bytes_reclaimed, __ATOMIC_RELAXED);
-}
-
-size_t stack_slot_bytes_free(void) {
-  return __atomic_load_n(&bytes_free, __ATOMIC_RELAXED);
 }
 
 size_t stack_slot_bytes_in_tables(void) {
@@ -198,18 +179,15 @@ static void *pool_take(bool may_grow) {
  * pools keep theirs (only their own core may touch them). Under the slot
  * lock. True when any page was taken back. */
 static bool reclaim_free_slots(void) {
-  struct free_slot *s = free_slots;
-  if (!s)
+  uintptr_t lo;
+  size_t size;
+  if (!stack_slot_free_take_any(&lo, &size))
     return false;
-  free_slots = NULL;
-  __atomic_store_n(&bytes_free, 0, __ATOMIC_RELAXED);
   /* The pages, chained through their first words via the identity map (the
    * slot addresses are gone once unmapped). */
   void *pages = NULL;
   size_t taken = 0;
-  while (s) {
-    struct free_slot *next = s->next;
-    uintptr_t lo = s->lo, size = s->size;
+  do {
     for (uintptr_t off = 0; off < size; off += STACK_SLOT_PAGE) {
       uintptr_t pa = arch_stack_unmap_page(lo + off);
       if (pa) {
@@ -218,8 +196,7 @@ static bool reclaim_free_slots(void) {
         taken += STACK_SLOT_PAGE;
       }
     }
-    s = next;
-  }
+  } while (stack_slot_free_take_any(&lo, &size));
   arch_stack_shootdown();
   __atomic_store_n(&bytes_reclaimed, bytes_reclaimed + taken, __ATOMIC_RELAXED);
   spin_lock_raw(&pool_lock);
@@ -283,29 +260,16 @@ static void *carve(size_t size) {
 
 void *stack_slot_get(size_t size) {
   spin_lock_raw(&slot_lock);
-  struct free_slot **link = &free_slots, *s;
-  while ((s = *link) && s->size != size)
-    link = &s->next;
-  void *stack;
-  if (s) {
-    *link = s->next;
-    stack = (void *)s->lo;
-    gauge_add(&bytes_free, -(long)stack_slot_mapped_bytes(stack, size));
-  } else {
+  void *stack = stack_slot_free_take(size);
+  if (!stack)
     stack = carve(size);
-  }
   spin_unlock_raw(&slot_lock);
   return stack;
 }
 
 void stack_slot_put(void *stack_lo, size_t size) {
-  struct free_slot *s = free_slot_at((uintptr_t)stack_lo, size);
   spin_lock_raw(&slot_lock);
-  s->lo = (uintptr_t)stack_lo;
-  s->size = size;
-  s->next = free_slots;
-  free_slots = s;
-  gauge_add(&bytes_free, (long)stack_slot_mapped_bytes(stack_lo, size));
+  stack_slot_free_add(stack_lo, size);
   spin_unlock_raw(&slot_lock);
 }
 

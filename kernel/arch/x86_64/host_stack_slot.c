@@ -44,30 +44,17 @@
 
 uintptr_t host_stack_region_base;
 
-/* A free slot's bookkeeping, at the bottom of its top page (the task that
- * used it is gone). */
-struct free_slot {
-  struct free_slot *next;
-  uintptr_t lo;
-  size_t size;
-};
-
 /* Guards the carving point and the free list: the scheduler's path to them
  * is a first run that found no free slot in its core's pool, or an exit
  * that found that pool full, never the common path. */
 static pthread_mutex_t slot_lock = PTHREAD_MUTEX_INITIALIZER;
 static uintptr_t next_slot;
-static struct free_slot *free_slots;
-/* Written under slot_lock, read without it: a gauge, relaxed. */
-static size_t bytes_free;
 
 static struct sigaction before; /* the SIGSEGV action there was before ours */
 
 size_t stack_slot_bytes_reclaimed(void) { return 0; /* Linux keeps the pages */ }
 size_t stack_slot_bytes_cached(void) { return 0; /* no page cache of our own */ }
 size_t stack_slot_bytes_in_tables(void) { return 0; /* Linux's tables */ }
-
-size_t stack_slot_bytes_free(void) { return __atomic_load_n(&bytes_free, __ATOMIC_RELAXED); }
 
 /* Not ours: as if our handler had never been installed. */
 static void pass_on(int sig, siginfo_t *info, void *uc) {
@@ -163,30 +150,15 @@ static void *carve(size_t size) {
 
 void *stack_slot_get(size_t size) {
   pthread_mutex_lock(&slot_lock);
-  struct free_slot **link = &free_slots, *s;
-  while ((s = *link) && s->size != size)
-    link = &s->next;
-  void *stack;
-  if (s) {
-    *link = s->next;
-    stack = (void *)s->lo;
-    __atomic_store_n(&bytes_free, bytes_free - stack_slot_mapped_bytes(stack, size),
-                     __ATOMIC_RELAXED);
-  } else {
+  void *stack = stack_slot_free_take(size);
+  if (!stack)
     stack = carve(size);
-  }
   pthread_mutex_unlock(&slot_lock);
   return stack;
 }
 
 void stack_slot_put(void *stack_lo, size_t size) {
-  struct free_slot *s = (struct free_slot *)((uintptr_t)stack_lo + size - STACK_SLOT_PAGE);
   pthread_mutex_lock(&slot_lock);
-  s->lo = (uintptr_t)stack_lo;
-  s->size = size;
-  s->next = free_slots;
-  free_slots = s;
-  __atomic_store_n(&bytes_free, bytes_free + stack_slot_mapped_bytes(stack_lo, size),
-                   __ATOMIC_RELAXED);
+  stack_slot_free_add(stack_lo, size);
   pthread_mutex_unlock(&slot_lock);
 }

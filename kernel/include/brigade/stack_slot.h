@@ -189,7 +189,23 @@ bool stack_slot_running(uintptr_t *lo, size_t *size);
  */
 void stack_slot_set_current_stack(bool (*current_stack)(uintptr_t *lo, size_t *size));
 
-/* The arch's part (kernel/arch/<arch>/mmu.c). */
+/* The shared free list (kernel/stack_slot_free.c), for the two
+ * implementations of the calls above: each call under the caller's own
+ * slot lock. */
+
+/** @brief Put the slot at @p stack_lo (a reservation of @p size bytes) on
+ *         the list, its bookkeeping in its top page. */
+void stack_slot_free_add(void *stack_lo, size_t size);
+
+/** @brief Take a slot of @p size bytes off the list: its lowest address,
+ *         or NULL when there is none of that size. */
+void *stack_slot_free_take(size_t size);
+
+/** @brief Take any slot off the list (to take its pages back): false when
+ *         the list is empty. */
+bool stack_slot_free_take_any(uintptr_t *stack_lo, size_t *size);
+
+/* The bare-metal arch's part (kernel/arch/<arch>/mmu.c). */
 
 /** What a leaf entry of the region holds (arch_stack_page_state). */
 enum stack_page_state {
