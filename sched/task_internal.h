@@ -135,7 +135,7 @@ void schedule_away_then_restore(struct sched_cpu *c, struct task *prev, enum aft
                                 void (*unlock)(void *), void *lock, unsigned long irq);
 static inline void schedule_away(struct sched_cpu *c, struct task *prev, enum after_switch after,
                                  void (*unlock)(void *), void *lock) {
-  schedule_away_then_restore(c, prev, after, unlock, lock, 0); /* 0: stay masked */
+  schedule_away_then_restore(c, prev, after, unlock, lock, ARCH_IRQ_TOKEN_MASKED);
 }
 void finish_switch(void *switch_arg);
 uint64_t ns_to_ticks(uint64_t ns);

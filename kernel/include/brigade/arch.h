@@ -31,7 +31,10 @@ static inline void arch_set_this_cpu(struct cpu *cpu);
 /** @brief Mask interrupts on this core; returns a token for arch_irq_restore. */
 static inline unsigned long arch_irq_save(void);
 
-/** @brief Restore the interrupt mask returned by arch_irq_save. */
+/** @brief Restore the interrupt mask returned by arch_irq_save. The token
+ *         is the arch's own (RISC-V: SIE as it was; AArch64: DAIF as it
+ *         was, so 0 there means unmasked): code that needs a token meaning
+ *         "stay masked" uses ARCH_IRQ_TOKEN_MASKED, never a literal. */
 static inline void arch_irq_restore(unsigned long token);
 
 /** @brief Unmask interrupts on this core. */

@@ -29,6 +29,9 @@ static inline unsigned long arch_irq_save(void) {
   return daif;
 }
 
+/* The token of a core whose interrupts were masked (arch.h). */
+#define ARCH_IRQ_TOKEN_MASKED DAIF_I
+
 static inline void arch_irq_restore(unsigned long token) {
   if (!(token & DAIF_I))
     __asm__ volatile("msr daifclr, #2" ::: "memory");

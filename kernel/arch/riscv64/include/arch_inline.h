@@ -23,6 +23,9 @@ static inline unsigned long arch_irq_save(void) {
   return csr_read_clear(sstatus, SSTATUS_SIE) & SSTATUS_SIE;
 }
 
+/* The token of a core whose interrupts were masked (arch.h): SIE clear. */
+#define ARCH_IRQ_TOKEN_MASKED 0
+
 static inline void arch_irq_restore(unsigned long token) {
   if (token)
     csr_set(sstatus, SSTATUS_SIE);

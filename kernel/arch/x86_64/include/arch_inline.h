@@ -59,6 +59,9 @@ static inline void arch_irq_enable(void) {
     host_deliver_pending();
 }
 
+/* The token of a thread whose "interrupts" were masked (arch.h). */
+#define ARCH_IRQ_TOKEN_MASKED 0
+
 static inline void arch_irq_restore(unsigned long token) {
   if (token)
     arch_irq_enable();
