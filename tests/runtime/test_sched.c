@@ -215,11 +215,15 @@ TEST(fork_join_fib_is_right_and_uses_every_core) {
 
 /* Tasks spawned on one core reach the idle ones: the spawner's cores wake
  * them (wake_idle_core) and they steal. Each child holds its core, spinning
- * without yielding, until every core has started one, so the cores that run
- * them can only be distinct ones: if spawning woke no idle core, or a woken
- * one failed to steal, the children would wait forever on the spawner's
- * core. SPREAD_PATIENCE_MS only turns such a hang into a failure that names
- * the cores that took part; a passing run never comes near it. */
+ * without yielding, until every core has run one, marking each core it
+ * finds itself on: a child preempted on a core with a queue and stolen by
+ * another (an idle core steals the oldest task, which may be a preempted
+ * child) marks that core too, or a core holding such a child, with nothing
+ * queued and so never preempted, would wait for ever for a mark no new
+ * child could bring it. If spawning woke no idle core, or a woken one
+ * failed to steal, the children would wait forever on the spawner's core.
+ * SPREAD_PATIENCE_MS only turns such a hang into a failure that names the
+ * cores that took part; a passing run never comes near it. */
 #define SPREAD_CHILDREN_PER_CORE 4u
 #define SPREAD_PATIENCE_MS 60000u
 
@@ -233,16 +237,19 @@ static void spread_child(void *arg) {
   (void)arg;
   unsigned n = cpu_count() < 64 ? cpu_count() : 64;
   uint64_t all = n == 64 ? ~0ull : (1ull << n) - 1;
-  unsigned core = task_core();
-  if (core < 64)
-    __atomic_fetch_or(&spread.cores_seen, 1ull << core, __ATOMIC_RELAXED);
   uint64_t until = task_now_ns() + SPREAD_PATIENCE_MS * 1000000ull;
   /* Relaxed: a flag polled until it is complete, nothing read through it. */
-  while (__atomic_load_n(&spread.cores_seen, __ATOMIC_RELAXED) != all)
+  for (;;) {
+    unsigned core = task_core();
+    if (core < 64 && !(__atomic_load_n(&spread.cores_seen, __ATOMIC_RELAXED) >> core & 1))
+      __atomic_fetch_or(&spread.cores_seen, 1ull << core, __ATOMIC_RELAXED);
+    if (__atomic_load_n(&spread.cores_seen, __ATOMIC_RELAXED) == all)
+      break;
     if (task_now_ns() > until) {
       __atomic_store_n(&spread.gave_up, 1, __ATOMIC_RELAXED);
       break;
     }
+  }
   waitgroup_done(&spread.wg);
 }
 
