@@ -202,7 +202,7 @@ skip fibfine.pthreads.2 "would create $((fine_threads - 1)) threads"
 
 # ---- the tables -------------------------------------------------------------
 
-declare -A names=([brigade]="brigade" [brigade-2k]="brigade, 2 KiB stacks" [go]="Go" [pthreads]="pthreads")
+declare -A names=([brigade]="brigade, guarded stacks" [brigade-2k]="brigade, 2 KiB heap stacks" [go]="Go" [pthreads]="pthreads")
 tables=$(
   echo "### (a) Spawn + join N empty tasks: nanoseconds per task (2 cores)"
   echo
@@ -233,11 +233,14 @@ tables=$(
   echo "### (c) N tasks blocked at once: resident bytes per blocked task (2 cores)"
   echo
   echo "Resident set growth (/proc/self/statm) from before the first spawn to all N blocked, over N."
-  echo "brigade's default task stack is 16 KiB (TASK_STACK_DEFAULT); \"2 KiB stacks\" asks for"
-  echo "TASK_STACK_MIN. pthreads have their default 8 MiB stacks; the kernel's own memory per"
-  echo "thread (a 16 KiB kernel stack and its task_struct) is not resident in the process and not counted."
+  echo "brigade's default task stack is guarded and growable (a 256 KiB reservation of which Linux"
+  echo "maps the touched pages, above a PROT_NONE guard: two memory mappings per task, so at most"
+  echo "about (vm.max_map_count = $(cat /proc/sys/vm/max_map_count)) / 2 at once); \"2 KiB heap stacks\" asks for"
+  echo "TASK_STACK_MIN-byte fixed heap stacks (task_attr.heap_stack). pthreads have their default"
+  echo "8 MiB stacks; the kernel's own memory per thread (a 16 KiB kernel stack and its task_struct)"
+  echo "and per mapping is not resident in the process and not counted."
   echo
-  echo "| N | brigade | brigade, 2 KiB stacks | Go | pthreads | Go / brigade 2 KiB | pthreads / brigade 2 KiB |"
+  echo "| N | brigade, guarded stacks | brigade, 2 KiB heap stacks | Go | pthreads | Go / brigade 2 KiB | pthreads / brigade 2 KiB |"
   echo "|---|---|---|---|---|---|---|"
   for n in "${blocked_counts[@]}"; do
     echo "| $n | $(cell blocked.brigade.$n) | $(cell blocked.brigade-2k.$n) | $(cell blocked.go.$n) |" \
@@ -248,16 +251,18 @@ tables=$(
   g=$(ratio blocked.brigade-2k.$n blocked.go.$n)
   gd=$(ratio blocked.brigade.$n blocked.go.$n)
   echo
-  echo "Target at N = $n: <= half a goroutine's bytes: 2 KiB stacks ${g:-?} of Go's," \
+  echo "Target at N = $n: <= half a goroutine's bytes: 2 KiB heap stacks ${g:-?} of Go's," \
     "$(verdict "$g" '<=' 0.5); default stacks ${gd:-?} of Go's, $(verdict "$gd" '<=' 0.5)."
   echo
   echo "### (d) The largest N blocked at once within ${budget_mib} MiB of resident growth (2 cores)"
   echo
   echo "Tasks are added in batches (1000, or 1/32 of those so far) until the resident growth"
   echo "passes the budget; the figure is the count before the batch that passed it. pthreads"
-  echo "stop earlier, when pthread_create fails (this machine's pid_max is $(cat /proc/sys/kernel/pid_max))."
+  echo "stop earlier, when pthread_create fails (this machine's pid_max is $(cat /proc/sys/kernel/pid_max)),"
+  echo "and brigade's guarded stacks before the batch that would take more memory mappings than"
+  echo "vm.max_map_count allows (\`stopped_by=max_map_count\` in the program's result line)."
   echo
-  echo "| system | largest N | N / brigade's (2 KiB stacks) |"
+  echo "| system | largest N | N / brigade's (2 KiB heap stacks) |"
   echo "|---|---|---|"
   for s in "${blocked_systems[@]}"; do
     echo "| ${names[$s]} | $(cell maxn.$s) | $(ratio maxn.$s maxn.brigade-2k) |"

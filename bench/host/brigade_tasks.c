@@ -5,8 +5,8 @@
  *
  * Arguments come the way a bare-metal image gets them, as one string:
  * BRIGADE_ARGS="spawn 100000" (see measure.h for the workloads), with an
- * optional "stack=BYTES" for the tasks' stack size (default
- * TASK_STACK_DEFAULT).
+ * optional "stack=BYTES": fixed heap stacks of that size
+ * (task_attr.heap_stack) instead of the default guarded, growable ones.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -134,7 +134,38 @@ static void open_gate(struct parking_lot *lot) {
   waitgroup_wait(&lot->left);
 }
 
+/* How many more tasks with guarded stacks (the default: two memory
+ * mappings each on the host, README "Which task stack") this process can
+ * hold blocked before Linux's vm.max_map_count refuses their mappings, less
+ * a margin for the process's others; no bound for heap stacks. */
+static uint64_t guarded_stacks_left(void) {
+  if (task_attr.heap_stack)
+    return UINT64_MAX;
+  FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
+  unsigned long long max = 0;
+  if (!f || fscanf(f, "%llu", &max) != 1) {
+    fprintf(stderr, "cannot read /proc/sys/vm/max_map_count\n");
+    exit(1);
+  }
+  fclose(f);
+  uint64_t maps = 0;
+  f = fopen("/proc/self/maps", "r");
+  for (int c; f && (c = fgetc(f)) != EOF;)
+    maps += c == '\n';
+  if (f)
+    fclose(f);
+  uint64_t margin = maps + 1024;
+  return max > margin ? (max - margin) / 2 : 0;
+}
+
 static void blocked(uint64_t n) {
+  uint64_t left = guarded_stacks_left();
+  if (n > left) {
+    fprintf(stderr, "%llu guarded stacks need %llu memory mappings; vm.max_map_count leaves room "
+                    "for %llu\n", (unsigned long long)n, (unsigned long long)(2 * n),
+            (unsigned long long)left);
+    exit(1);
+  }
   struct parking_lot lot = {.gate = WAITGROUP_INIT, .left = WAITGROUP_INIT};
   waitgroup_add(&lot.gate, 1);
   uint64_t before = bench_rss_bytes();
@@ -146,23 +177,30 @@ static void blocked(uint64_t n) {
 }
 
 /* Blocked tasks in growing batches until the resident growth passes the
- * budget; the answer is the count before the batch that passed it. */
+ * budget; the answer is the count before the batch that passed it. With
+ * guarded stacks it stops before a batch vm.max_map_count would refuse. */
 static void max_blocked(uint64_t budget_mib) {
   const uint64_t budget = budget_mib << 20, limit = 100000000u;
   struct parking_lot lot = {.gate = WAITGROUP_INIT, .left = WAITGROUP_INIT};
   waitgroup_add(&lot.gate, 1);
-  uint64_t before = bench_rss_bytes(), n = 0, fitted = 0;
+  uint64_t before = bench_rss_bytes(), n = 0, fitted = 0, mappable = guarded_stacks_left();
+  const char *stopped_by = "count-limit";
   while (n < limit) {
     uint64_t batch = n / 32 > 1000 ? n / 32 : 1000;
+    if (n + batch > mappable) {
+      stopped_by = "max_map_count";
+      break;
+    }
     park_more(&lot, batch);
     n += batch;
-    if (bench_rss_bytes() - before > budget)
+    if (bench_rss_bytes() - before > budget) {
+      stopped_by = "budget";
       break;
+    }
     fitted = n;
   }
   open_gate(&lot);
-  printf("result max_tasks=%llu stopped_by=%s\n", (unsigned long long)fitted,
-         n >= limit ? "count-limit" : "budget");
+  printf("result max_tasks=%llu stopped_by=%s\n", (unsigned long long)fitted, stopped_by);
 }
 
 /* ---- fork-join fib ------------------------------------------------------------ */
@@ -217,8 +255,11 @@ int main(void) {
   char *argv[8];
   int argc = 0;
   for (char *tok = strtok(args, " "); tok && argc < 8; tok = strtok(NULL, " ")) {
-    if (strncmp(tok, "stack=", 6) == 0)
+    if (strncmp(tok, "stack=", 6) == 0) {
+      /* A fixed heap stack of that size: the densest kind. */
       task_attr.stack_size = (size_t)bench_count_arg(tok + 6, "stack");
+      task_attr.heap_stack = true;
+    }
     else
       argv[argc++] = tok;
   }
