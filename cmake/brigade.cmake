@@ -45,7 +45,7 @@ set(BRIGADE_RUNTIME_SOURCES
   kernel/fdt.c
   kernel/heap.c
   kernel/semihosting_files.c
-  kernel/stack_slot.c
+  kernel/stack_slot_paging.c
   libc/newlib_heap.c
   libc/newlib_locks.c
   libc/newlib_reent.c

@@ -1,6 +1,6 @@
 /* The shared list of free guarded stacks (stack_slot.h): what stack_slot_put
  * gives back and stack_slot_get takes first, on bare metal
- * (kernel/stack_slot.c) and on the host (kernel/arch/x86_64/
+ * (kernel/stack_slot_paging.c) and on the host (kernel/arch/x86_64/
  * host_stack_slot.c) alike. Each caller holds its own slot lock around
  * every call here; the gauge is read without it. */
 #include <brigade/stack_slot.h>

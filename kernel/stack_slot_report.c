@@ -1,5 +1,5 @@
 /* What every kind of guarded stack shares (stack_slot.h), whoever maps its
- * pages (kernel/stack_slot.c on bare metal, the host's kernel under
+ * pages (kernel/stack_slot_paging.c on bare metal, the host's kernel under
  * kernel/arch/x86_64/host_stack_slot.c): which stack the running task has,
  * the growth-fault counts, and the panic reports of a fault in the region,
  * which name the task. */

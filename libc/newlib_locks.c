@@ -165,7 +165,7 @@ int __retarget_lock_try_acquire(_LOCK_T lock) {
 
 void __retarget_lock_release(_LOCK_T lock) { __retarget_lock_release_recursive(lock); }
 
-/* For a stack growth fault (kernel/stack_slot.c, stack_slot_set_heap_lock):
+/* For a stack growth fault (kernel/stack_slot_paging.c, stack_slot_set_heap_lock):
  * malloc's lock, only if neither another core nor this one holds it. The
  * owner test comes first: the recursive trylock would succeed for the
  * owner, and a fault inside malloc must not re-enter it. In the moments

@@ -185,7 +185,7 @@ static bool give_slot_stack(struct sched_cpu *c, struct task *t) {
 static void release_slot_stack(struct sched_cpu *c, struct task *t, void *stack) {
   /* Another core's pool or the shared free list may hand this slot to a
    * task on any core: its pages stay mapped where they are, which is what
-   * makes that safe (kernel/stack_slot.c). */
+   * makes that safe (kernel/stack_slot_paging.c). */
   if (t->stack_size == POOLED_SLOT_SIZE && c->nfree_slots < STACK_POOL_MAX) {
     pool_push(&c->free_slots, &c->nfree_slots, slot_top_page(stack));
     OWNER_STORE(c->free_slot_bytes,
@@ -228,7 +228,7 @@ bool task_give_stack(struct sched_cpu *c, struct task *t) {
 uint64_t task_stack_pool_bytes(const struct sched_cpu *c) {
   uint64_t bytes = (uint64_t)__atomic_load_n(&c->nfree_stacks, __ATOMIC_RELAXED) * POOLED_STACK_SIZE;
 #if ARCH_HAS_STACK_SLOTS
-  /* A free slot keeps the pages it grew (kernel/stack_slot.c). */
+  /* A free slot keeps the pages it grew (kernel/stack_slot_paging.c). */
   bytes += __atomic_load_n(&c->free_slot_bytes, __ATOMIC_RELAXED);
 #endif
   return bytes;

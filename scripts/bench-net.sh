@@ -218,7 +218,7 @@ tables=$(
   echo "started, read when it ended): $(stat stack_deepest) bytes of $stack. After every connection"
   echo "closed: heap in use $(stat heap_in_use) bytes, of which $(stat stack_free) are ended tasks' stack"
   echo "slots kept mapped for the next tasks of their size (given back to the heap when it runs"
-  echo "short: kernel/stack_slot.c); less those, $(($(stat heap_in_use) - $(stat stack_free))) bytes against" \
+  echo "short: kernel/stack_slot_paging.c); less those, $(($(stat heap_in_use) - $(stat stack_free))) bytes against" \
     "$(field brigade hold mem_before) before the idle connections (task structs"
   echo "come from slabs that are kept, 96 bytes for every task that was ever alive at once); $(stat sockets) sockets open (the two listeners and the counters' own),"
   echo "$(stat time_wait) in TIME_WAIT. Closing the idle connections took $(field brigade release seconds) s."

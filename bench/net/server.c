@@ -81,7 +81,7 @@ static size_t heap_free(void) {
 }
 
 /* Stack slots of ended tasks on the shared free list, kept mapped for the
- * next task of their size (kernel/stack_slot.c). */
+ * next task of their size (kernel/stack_slot_paging.c). */
 static size_t stack_free(void) {
 #if ARCH_HAS_STACK_SLOTS
   return stack_slot_bytes_free();

@@ -1,4 +1,4 @@
-/* Guarded task stacks (kernel/stack_slot.c): where a task's stack lives,
+/* Guarded task stacks (kernel/stack_slot_paging.c): where a task's stack lives,
  * that a slot recycled after its task exits, on the same core or on
  * another, gives the next task the whole of its stack, mapped, and that
  * stacks grow. The panics of an overflow are tests/harness/

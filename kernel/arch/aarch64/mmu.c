@@ -24,7 +24,7 @@
  *
  * The task-stack region (ARCH_STACK_REGION_*, 448 to 512 GiB) is not part
  * of the identity map: its tables are made at run time as stack slots are
- * carved (arch_stack_map_page, for kernel/stack_slot.c), and a board region
+ * carved (arch_stack_map_page, for kernel/stack_slot_paging.c), and a board region
  * that overlaps it is refused.
  */
 #include <malloc.h>
@@ -159,7 +159,7 @@ const char *aarch64_mmu_region(uintptr_t addr) {
   return "unmapped memory";
 }
 
-/* ---- the task-stack region (kernel/stack_slot.c) ------------------------
+/* ---- the task-stack region (kernel/stack_slot_paging.c) ------------------------
  *
  * The only change ever made to its tables is invalid -> valid, which the
  * architecture lets a core make without any TLB invalidation: a translation

@@ -123,7 +123,7 @@ static void __attribute__((noreturn)) mmu_abort_panic(const struct trap_frame *t
 }
 
 /* A fault in the task-stack region outside every reservation: a task ran
- * off the bottom of its stack into the guard (kernel/stack_slot.c). */
+ * off the bottom of its stack into the guard (kernel/stack_slot_paging.c). */
 static void __attribute__((noreturn)) stack_overflow_panic(const struct trap_frame *tf,
                                                            unsigned ec) {
   stack_slot_begin_overflow_panic(tf->far, tf->elr);

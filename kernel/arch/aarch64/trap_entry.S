@@ -49,7 +49,7 @@
 .macro on_interrupted_stack kind
 	.balign 0x80
 	/* The interrupted stack may be a task's growable stack
-	 * (kernel/stack_slot.c): a store to it may take a translation fault
+	 * (kernel/stack_slot_paging.c): a store to it may take a translation fault
 	 * that maps one more page and returns, and that nested exception
 	 * overwrites ELR_EL1 and SPSR_EL1. So they are read into x0 and x1
 	 * first (a nested exception saves and restores every register), those

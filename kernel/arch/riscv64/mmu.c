@@ -16,7 +16,7 @@
  *   [192 GiB, 256 GiB)          the task-stack region (ARCH_STACK_REGION_*):
  *                               not identity-mapped; slots of stack pages
  *                               above unmapped guards, mapped at run time
- *                               by arch_stack_map_page (kernel/stack_slot.c)
+ *                               by arch_stack_map_page (kernel/stack_slot_paging.c)
  *
  * RISC-V keeps memory types in the physical memory attributes (PMAs) of each
  * address, not in the page table (without Svpbmt), so "device memory" is a
@@ -160,10 +160,10 @@ const char *riscv_mmu_region(uintptr_t addr) {
   return "device memory";
 }
 
-/* ---- the task-stack region (kernel/stack_slot.c) ------------------------
+/* ---- the task-stack region (kernel/stack_slot_paging.c) ------------------------
  *
  * Its tables are made at run time, from the heap, as slots are carved; the
- * only change ever made to them is invalid -> valid (stack_slot.c says why
+ * only change ever made to them is invalid -> valid (stack_slot_paging.c says why
  * that is the whole TLB story). */
 
 /* The leaf entry for @p va, making the tables on the way (@p make), or NULL. */

@@ -92,7 +92,7 @@ static void __attribute__((noreturn)) fault_panic(const struct trap_frame *tf) {
 }
 
 /* A fault in the task-stack region outside every reservation: a task ran
- * off the bottom of its stack into the guard (kernel/stack_slot.c). */
+ * off the bottom of its stack into the guard (kernel/stack_slot_paging.c). */
 static void __attribute__((noreturn)) stack_overflow_panic(const struct trap_frame *tf) {
   stack_slot_begin_overflow_panic(tf->stval, tf->sepc);
   kprintf("  scause %lu (%s), stval %p\n", tf->scause, exception_name(tf->scause),

@@ -74,7 +74,7 @@ trap_entry:
 	csrr	t0, scause
 	bgez	t0, .Lexception		/* the interrupt bit is bit 63 */
 	/* An interrupt: its frame goes on the interrupted stack, which may be
-	 * a task's growable stack (kernel/stack_slot.c), so any store below
+	 * a task's growable stack (kernel/stack_slot_paging.c), so any store below
 	 * can take a page fault that maps one more page and returns here. That
 	 * nested trap overwrites sepc, sstatus, scause, stval and sscratch
 	 * (its sret even sets sstatus.SPP to U): so the CSRs this frame needs

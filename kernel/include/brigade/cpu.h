@@ -53,7 +53,7 @@ struct cpu {
   /** Ticks spent in device interrupt handlers here while CPU accounting is
    *  on (irq_dispatch); written by this core only. */
   uint64_t irq_ticks;
-  /** Free pages for growing task stacks (kernel/stack_slot.c): only this
+  /** Free pages for growing task stacks (kernel/stack_slot_paging.c): only this
    *  core's page-fault handler takes and puts them, interrupts masked. The
    *  size is STACK_SLOT_PAGE_CACHE (asserted there). */
   void *stack_pages[16];

@@ -6,7 +6,7 @@
  *
  * On every board whose arch has such a region (ARCH_HAS_STACK_SLOTS, from
  * <arch_inline.h>): the bare-metal ones map it with their own page tables
- * (kernel/stack_slot.c, the arch's part at the end of this file); the host
+ * (kernel/stack_slot_paging.c, the arch's part at the end of this file); the host
  * reserves it with mmap and lets Linux map a page when it is first touched
  * (kernel/arch/x86_64/host_stack_slot.c). On both, an access to a guard is
  * reported by stack_slot_begin_overflow_panic, naming the task.
@@ -23,7 +23,7 @@
  * the slot lives; a slot a task no longer needs is recycled whole, pages
  * and all, for the next task of the same size. Only when the heap runs out
  * are free slots unmapped and their pages taken back, behind a TLB
- * shootdown (kernel/stack_slot.c argues both).
+ * shootdown (kernel/stack_slot_paging.c argues both).
  */
 #ifndef BRIGADE_STACK_SLOT_H
 #define BRIGADE_STACK_SLOT_H
@@ -53,7 +53,7 @@
 #define STACK_SLOT_DEFAULT_RESERVATION (256 * 1024)
 
 /** Free pages each core keeps for growth faults (struct cpu's
- *  stack_pages): kernel/stack_slot.c argues why a fault never finds it
+ *  stack_pages): kernel/stack_slot_paging.c argues why a fault never finds it
  *  empty in normal use. */
 #define STACK_SLOT_PAGE_CACHE 16
 

@@ -24,7 +24,7 @@ struct cpu;
 void libc_init_cpu(struct cpu *cpu, bool boot_core);
 
 /** @brief For a stack growth fault (newlib only; libc_init_cpu registers
- *         them with kernel/stack_slot.c): take malloc's lock unless any
+ *         them with kernel/stack_slot_paging.c): take malloc's lock unless any
  *         core, this one included, holds it; and let it go. */
 bool libc_heap_trylock_for_fault(void);
 void libc_heap_unlock_for_fault(void);

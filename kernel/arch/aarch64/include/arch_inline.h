@@ -94,7 +94,7 @@ static inline uint64_t arch_instructions_retired(void) {
 #define ARCH_STACK_EXTRA 0
 
 /* Task stacks live in slots of a virtual region of their own, each above
- * an unmapped guard (kernel/stack_slot.c; the tables in mmu.c). At
+ * an unmapped guard (kernel/stack_slot_paging.c; the tables in mmu.c). At
  * 448 GiB: above every board's RAM and devices, below the 512 GiB the 39-bit map reaches (mmu.c refuses a board region inside it); 64 GiB, room for some 800,000 default stacks. */
 #define ARCH_HAS_STACK_SLOTS 1
 #define ARCH_STACK_REGION_BASE 0x7000000000UL

@@ -63,7 +63,7 @@ static inline uint64_t arch_instructions_retired(void) {
 #define ARCH_STACK_EXTRA 0
 
 /* Task stacks live in slots of a virtual region of their own, each above
- * an unmapped guard (kernel/stack_slot.c; the tables in mmu.c). At
+ * an unmapped guard (kernel/stack_slot_paging.c; the tables in mmu.c). At
  * 192 GiB: the identity map (mmu.c) stops below it; 64 GiB, room for some 800,000 default stacks. */
 #define ARCH_HAS_STACK_SLOTS 1
 #define ARCH_STACK_REGION_BASE 0x3000000000UL

@@ -1,5 +1,6 @@
-/* Guarded, growable task stacks: slots in the arch's stack region
- * (stack_slot.h).
+/* Guarded, growable task stacks on bare metal (stack_slot.h): slots in the
+ * arch's stack region, mapped page by page through brigade's own page
+ * tables (the host's are kernel/arch/x86_64/host_stack_slot.c).
  *
  * A slot is a reservation above an unmapped guard. Every leaf entry of the
  * reservation is marked reserved when the slot is carved (an invalid entry
