@@ -82,13 +82,13 @@ static inline uint64_t arch_now_ticks_unordered(void) { return arch_now_ticks();
 
 static inline uint64_t arch_instructions_retired(void) { return 0; /* not on the host */ }
 
+#define ARCH_EXCEPTION_STACK_SIZE 0 /* signals are the C library's business */
+
 /* Under a sanitizer its runtime's frames share each task's stack: the
  * interceptors of the calls the scheduler makes (a TSan mutex or fiber
  * switch records a stack trace), its fiber switches, its reports. A 4 KiB
  * task stack under TSan once ended in "ThreadSanitizer:DEADLYSIGNAL ...
  * nested bug" in test_sched at 4 cores on a loaded host. */
-#define ARCH_EXCEPTION_STACK_SIZE 0 /* signals are the C library's business */
-
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
 #define ARCH_STACK_EXTRA (16 * 1024)
 #else
