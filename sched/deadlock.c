@@ -81,10 +81,19 @@ void sched_dump_tasks_for_panic(void) {
  * look for work, and one that is slow to take that look (a vCPU thread the
  * host has not scheduled for a millisecond, under QEMU on a busy machine)
  * still has work queued for it: a pinned task in its inbox, or a task in
- * its deque or runnext. Work queued anywhere means something will run. */
+ * its deque or runnext. So does a core whose interrupt window (the idle
+ * loop's, idle flag still set) has just readied a task: into runnext, or,
+ * for a task pinned to that core, straight into its private pinned FIFO.
+ * Work queued anywhere means something will run.
+ *
+ * The pinned head is a peek at a field its owner alone writes (HINT_LOAD):
+ * the caller read timers_next_deadline first, with acquire ordering, and a
+ * timer's function readies its task before the timer's core publishes "no
+ * timer" with release; so a head a fired timer filled is seen here. */
 static bool work_queued(struct sched_cpu *c) {
   return __atomic_load_n(&c->inbox, __ATOMIC_SEQ_CST) ||
-         __atomic_load_n(&c->runnext, __ATOMIC_SEQ_CST) || deque_size(&c->runq) > 0;
+         __atomic_load_n(&c->runnext, __ATOMIC_SEQ_CST) || deque_size(&c->runq) > 0 ||
+         HINT_LOAD(c->pinned_head);
 }
 
 static bool nothing_can_happen(void) {

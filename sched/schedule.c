@@ -176,19 +176,23 @@ void sched_arm_timer(struct sched_cpu *c, uint64_t deadline) {
 
 /* ---- queues ---------------------------------------------------------------- */
 
+/* The pinned FIFO is its core's alone, but the deadlock detector peeks at
+ * its head from another core (a task a timer or device readied here in the
+ * idle loop's interrupt window waits in it while this core still reads
+ * idle), so the head is written with OWNER_STORE. */
 static void pinned_append(struct sched_cpu *c, struct task *t) {
   t->link = NULL;
   if (c->pinned_tail)
     c->pinned_tail->link = t;
   else
-    c->pinned_head = t;
+    OWNER_STORE(c->pinned_head, t);
   c->pinned_tail = t;
 }
 
 static struct task *pinned_pop(struct sched_cpu *c) {
   struct task *t = c->pinned_head;
   if (t) {
-    c->pinned_head = t->link;
+    OWNER_STORE(c->pinned_head, t->link);
     if (!c->pinned_head)
       c->pinned_tail = NULL;
   }
@@ -1056,6 +1060,7 @@ void sched_run_core(void) {
      * at this point, so every handler is safe to run. */
     arch_irq_enable();
     arch_irq_save();
+    SCHED_TEST_HOOK(SCHED_TEST_IDLE_WINDOW_CLOSED, NULL);
     uint32_t one = 1;
     /* Acquire on failure: a waker's claim is ordered after its increment
      * of nspinning (wake_core, wake_idle_core), so the decrement we do

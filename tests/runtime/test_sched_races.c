@@ -431,6 +431,75 @@ TEST(a_timer_firing_on_an_idle_core_is_not_taken_for_a_deadlock) {
   EXPECT(load(&tw.woke));
 }
 
+/* ---- a pinned task readied in an idle core's interrupt window ----------- */
+
+/* The same window one step later: the timer's function has run and readied
+ * the sleeper, which is pinned to the timer's core, so it went straight
+ * into that core's private pinned FIFO; the heap now says "no timer", and
+ * the core still reads idle until its interrupt window closes and it
+ * clears the flag. The detector looked at inboxes, runnext and deques but
+ * not at pinned FIFOs, and reported a deadlock (seen under load on
+ * qemu-virt-aarch64, test_trace) when core 1's vCPU was not run for a
+ * millisecond here. The hook holds core 1 at the end of the window while
+ * core 0 goes idle and runs the detector. */
+static struct {
+  task_t *sleeper;
+  uint32_t fired, held, idler_leaving, woke;
+  struct waitgroup wg;
+} pw;
+
+static void hold_window_after_the_sleepers_timer(enum sched_test_point point, void *arg) {
+  if (!pw.sleeper)
+    return;
+  if (point == SCHED_TEST_TIMER_BEFORE_FN && arg == pw.sleeper) {
+    store(&pw.fired, 1);
+    return;
+  }
+  if (point != SCHED_TEST_IDLE_WINDOW_CLOSED || !load(&pw.fired) || load(&pw.held))
+    return;
+  store(&pw.held, 1);
+  wait_change(&pw.idler_leaving, 0, 5000);
+  /* Long enough for core 0 to go idle and look twice, 1 ms apart. */
+  uint64_t until = task_now_ns() + 50 * MS;
+  while (task_now_ns() < until)
+    ;
+}
+
+static void sleep_5ms_pinned(void *arg) {
+  (void)arg;
+  task_sleep_ns(5 * MS);
+  store(&pw.woke, 1);
+  waitgroup_done(&pw.wg);
+}
+
+static void stay_busy_until_core1_is_held(void *arg) {
+  (void)arg;
+  while (!load(&pw.held))
+    task_yield();
+  store(&pw.idler_leaving, 1);
+  waitgroup_done(&pw.wg);
+}
+
+TEST(a_pinned_task_readied_in_an_idle_cores_interrupt_window_is_not_a_deadlock) {
+  if (cpu_count() < 2)
+    SKIP("needs two cores");
+  memset(&pw, 0, sizeof pw);
+  pw.wg = (struct waitgroup)WAITGROUP_INIT;
+  waitgroup_add(&pw.wg, 2);
+  sched_test_set_hook(hold_window_after_the_sleepers_timer);
+  struct task_attr on_core1 = TASK_ATTR_INIT;
+  on_core1.pin = 1;
+  on_core1.name = "sleeper";
+  ASSERT(task_spawn(&pw.sleeper, sleep_5ms_pinned, NULL, &on_core1) == 0);
+  spawn_on(0, "idler", stay_busy_until_core1_is_held, NULL);
+  waitgroup_wait(&pw.wg);
+  sched_test_set_hook(NULL);
+  printf("    %s\n", load(&pw.held) ? "core 1 was held with the sleeper in its pinned FIFO"
+                                    : "the hook never held core 1");
+  EXPECT(load(&pw.held));
+  EXPECT(load(&pw.woke));
+}
+
 /* ---- once: a caller that saw DONE may destroy the once at once ---------- */
 
 /* The runner published DONE and then still wrote runner, the wait queue

@@ -29,6 +29,10 @@ enum sched_test_point {
   /** A timer has left its core's heap and its function has not run yet;
    *  interrupts masked. arg: the timer's task (the sleeper for a sleep). */
   SCHED_TEST_TIMER_BEFORE_FN,
+  /** A core's idle loop has taken its interrupts (what woke it: the timer,
+   *  a device, an IPI) and masked them again; its idle flag is still set.
+   *  arg: NULL. */
+  SCHED_TEST_IDLE_WINDOW_CLOSED,
   /** once_do's runner has published that fn is done (a caller may now
    *  return and destroy the once); interrupts masked. arg: the struct once. */
   SCHED_TEST_ONCE_DONE_PUBLISHED,
