@@ -51,6 +51,12 @@ key_text="$version|$target|$cflags|${configure_common[*]}|${tools[*]:-}"
 key=$(printf '%s' "$key_text" | sha256sum | cut -c1-12)
 prefix="$cache/newlib-$version-$target-$key"
 
+# Two builds at once (two clones, or a build beside the test command) take
+# turns: the second finds the first one's copy complete instead of
+# deleting it half installed.
+mkdir -p "$cache"
+exec 9>"$prefix.lock"
+flock 9
 if [ ! -f "$prefix/.complete" ]; then
   work=$(mktemp -d "${TMPDIR:-/tmp}/brigade-newlib.XXXXXX")
   trap 'rm -rf "$work"' EXIT
