@@ -45,6 +45,7 @@ class Machine:
                                      stderr=subprocess.STDOUT, bufsize=0)
         self.timeout = timeout
         self.out = ""
+        self.eof = False  # the reader has passed on everything QEMU wrote
         self.cond = threading.Condition()
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -59,6 +60,7 @@ class Machine:
                 self.out += chunk.decode("latin-1").replace("\r\n", "\n")
                 self.cond.notify_all()
         with self.cond:
+            self.eof = True
             self.cond.notify_all()
 
     def expect(self, pattern, timeout=None):
@@ -70,10 +72,12 @@ class Machine:
                 if m:
                     return m
                 left = deadline - time.monotonic()
-                exited = self.proc.poll() is not None
-                if left <= 0 or exited:
+                # QEMU's exit is not the end of its output: the last lines
+                # may still sit in the pipe, unread. Only the reader's end
+                # of stream says nothing more can come.
+                if left <= 0 or self.eof:
                     raise AssertionError("no %r in the output (%s)" % (
-                        pattern, "QEMU exited" if exited else "timed out"))
+                        pattern, "QEMU exited" if self.eof else "timed out"))
                 self.cond.wait(min(left, 0.5))
 
     def wait(self, timeout=None):
