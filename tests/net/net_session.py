@@ -725,8 +725,11 @@ def httpd(args, checks):
             with connect(port, t) as s:
                 s.sendall(b"GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\n\r\n" +
                           b"b" * 5000 + request("/nowhere"))
-                assert read_response(s)[0] == 200
-                assert read_response(s)[0] == 404
+                # the two answers may come in one segment: the second starts
+                # in what the first left over
+                first = read_response(s)
+                assert first[0] == 200, "the request with a body answered %d" % first[0]
+                assert read_response(s, first[3])[0] == 404
             print("net_session: %d oversized requests answered 413, each followed by a page; "
                   "a 5000-byte body skipped" % len(cases), flush=True)
         check("oversized requests (head, headers, target, body) get 413 and the server goes on",
