@@ -239,6 +239,19 @@ void serial_write(struct serial_port *port, const void *buf, size_t n) {
   mutex_unlock(&port->write_lock);
 }
 
+/* The device has every byte; it still has to send them. A machine stopped
+ * now loses its FIFO and shift register, the last line of an exit: QEMU's
+ * 16550, when its host side would block, keeps the byte and says "not
+ * empty" until it has gone, and a power-off in between drops it. */
+static void wait_until_sent(struct serial_port *port) {
+  if (!port->hw->tx_done)
+    return;
+  uint64_t start = arch_now_ticks();
+  uint64_t limit = arch_tick_hz() / 1000 * SERIAL_DRAIN_MS;
+  while (!port->hw->tx_done(port->dev) && arch_now_ticks() - start < limit)
+    arch_cpu_relax();
+}
+
 void serial_flush_polled(struct serial_port *port, bool bounded) {
   unsigned long irq = arch_irq_save();
   bool locked = false;
@@ -253,6 +266,7 @@ void serial_flush_polled(struct serial_port *port, bool bounded) {
     tx_push_one_polled(port);
   if (tx_by_interrupt(port))
     port->hw->tx_irq(port->dev, false);
+  wait_until_sent(port);
   if (locked)
     unlock_and_ready(port); /* the writer parked for room, if any */
   arch_irq_restore(irq);

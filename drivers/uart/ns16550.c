@@ -6,6 +6,7 @@ enum { RBR_THR = 0, IER = 1, IIR_FCR = 2, LCR = 3, MCR = 4, LSR = 5 };
 #define LSR_DATA_READY 0x01
 #define LSR_OVERRUN 0x02
 #define LSR_THR_EMPTY 0x20
+#define LSR_TX_EMPTY 0x40 /* FIFO and shift register empty: all sent */
 #define FIFO_DEPTH 16 /* 16550A; the DesignWare parts have at least this */
 
 static uintptr_t reg_addr(const struct ns16550 *u, unsigned r) {
@@ -79,6 +80,8 @@ static void hw_tx_byte(void *dev, uint8_t byte) {
   u->tx_room--;
 }
 
+static bool hw_tx_done(void *dev) { return read_lsr(dev) & LSR_TX_EMPTY; }
+
 static void set_ier_bit(struct ns16550 *u, uint8_t bit, bool on) {
   uint8_t ier = on ? (uint8_t)(u->ier | bit) : (uint8_t)(u->ier & ~bit);
   if (ier != u->ier) {
@@ -105,6 +108,7 @@ const struct serial_hw ns16550_serial_hw = {
     .rx_irq = hw_rx_irq,
     .tx_irq = hw_tx_irq,
     .take_overruns = hw_take_overruns,
+    .tx_done = hw_tx_done,
 };
 
 void ns16550_interrupt(void *port) {

@@ -16,6 +16,7 @@
 #define FR_BUSY (1u << 3)
 #define FR_RXFE (1u << 4)
 #define FR_TXFF (1u << 5)
+#define FR_TXFE (1u << 7)
 #define LCRH_FEN (1u << 4)
 #define LCRH_WLEN8 (3u << 5)
 #define CR_UARTEN (1u << 0)
@@ -82,6 +83,13 @@ static bool hw_tx_ready(void *dev) { return !(*reg(dev, UART_FR) & FR_TXFF); }
 
 static void hw_tx_byte(void *dev, uint8_t byte) { *reg(dev, UART_DR) = byte; }
 
+/* BUSY stays set until the last bit of the last byte has left the shift
+ * register; TXFE alone says only that the FIFO is empty. */
+static bool hw_tx_done(void *dev) {
+  uint32_t fr = *reg(dev, UART_FR);
+  return (fr & FR_TXFE) && !(fr & FR_BUSY);
+}
+
 static void set_mask_bits(struct pl011 *u, uint32_t bits, bool on) {
   uint32_t imsc = on ? u->imsc | bits : u->imsc & ~bits;
   if (imsc != u->imsc) {
@@ -112,6 +120,7 @@ const struct serial_hw pl011_serial_hw = {
     .rx_irq = hw_rx_irq,
     .tx_irq = hw_tx_irq,
     .take_overruns = hw_take_overruns,
+    .tx_done = hw_tx_done,
 };
 
 void pl011_interrupt(void *port) {

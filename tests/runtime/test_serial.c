@@ -12,6 +12,7 @@
  * or reader runs while a task is known to be parked). */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,9 @@ struct fake_uart {
   uint8_t *wire;     /* everything transmitted, in order */
   size_t wire_len, wire_cap;
   unsigned overruns;
+  unsigned held;         /* bytes taken but not yet sent (FIFO + shift register) */
+  bool line_stuck;       /* nothing held ever leaves: a line nobody reads */
+  unsigned sent_checks;  /* calls of tx_done */
 };
 
 static int fake_rx_byte(void *dev) {
@@ -53,6 +57,16 @@ static void fake_tx_byte(void *dev, uint8_t byte) {
     u->wire[u->wire_len] = byte;
   u->wire_len++;
   u->tx_space--;
+  u->held++;
+}
+
+/* Each look at the status register finds one more held byte sent. */
+static bool fake_tx_done(void *dev) {
+  struct fake_uart *u = dev;
+  u->sent_checks++;
+  if (u->held && !u->line_stuck)
+    u->held--;
+  return u->held == 0;
 }
 
 static void fake_rx_irq(void *dev, bool on) { ((struct fake_uart *)dev)->rx_irq_on = on; }
@@ -72,6 +86,7 @@ static const struct serial_hw fake_hw = {
     .rx_irq = fake_rx_irq,
     .tx_irq = fake_tx_irq,
     .take_overruns = fake_take_overruns,
+    .tx_done = fake_tx_done,
 };
 
 static struct fake_uart uart;
@@ -530,4 +545,45 @@ TEST(a_read_that_cannot_wait_and_leaves_bytes_readies_the_parked_reader) {
   waitgroup_wait(&wg);
   EXPECT_EQ(r.got, 1u);
   EXPECT_EQ(r.buf[0], 'y');
+}
+
+/* ---- the last bytes before the machine stops ----------------------------- */
+
+/* Exit and panic stop the machine right after the flush, which drops what
+ * the device still holds: the flush returns only once the device says it
+ * has sent everything. */
+TEST(a_polled_flush_returns_once_the_device_has_sent_every_byte) {
+  setup(64);
+  unsigned long irq = spin_lock_irqsave(&port.lock);
+  uart.tx_space = 64;
+  spin_unlock_irqrestore(&port.lock, irq);
+  irq = arch_irq_save();
+  serial_write(&port, "goodbye\n", 8);
+  serial_flush_polled(&port, false);
+  unsigned held = uart.held, checks = uart.sent_checks;
+  arch_irq_restore(irq);
+  EXPECT_EQ(wire_len(), 8u);
+  EXPECT_EQ(held, 0u);
+  EXPECT(checks >= 8u);
+}
+
+/* A line nobody reads never empties: the exit must still happen, after a
+ * bounded wait. */
+TEST(a_polled_flush_gives_up_on_a_device_that_never_sends) {
+  setup(64);
+  unsigned long irq = spin_lock_irqsave(&port.lock);
+  uart.tx_space = 64;
+  uart.line_stuck = true;
+  spin_unlock_irqrestore(&port.lock, irq);
+  uint64_t t0 = task_now_ns();
+  irq = arch_irq_save();
+  serial_write(&port, "x", 1);
+  serial_flush_polled(&port, true);
+  unsigned held = uart.held;
+  arch_irq_restore(irq);
+  uint64_t waited_ms = (task_now_ns() - t0) / MS;
+  printf("    the flush gave up after %lu ms (limit %u ms)\n", (unsigned long)waited_ms,
+         SERIAL_DRAIN_MS);
+  EXPECT_EQ(held, 1u);
+  EXPECT(waited_ms >= SERIAL_DRAIN_MS);
 }

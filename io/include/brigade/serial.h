@@ -49,10 +49,18 @@ struct serial_hw {
   void (*tx_irq)(void *dev, bool on);
   /** Bytes the device lost since the last call (overruns); may be NULL. */
   unsigned (*take_overruns)(void *dev);
+  /** True once every byte handed to the device has left it: its FIFO and
+   *  its shift register are empty. NULL: the device cannot say, and a
+   *  polled flush ends when the device has taken the last byte. */
+  bool (*tx_done)(void *dev);
 };
 
 #define SERIAL_RX_RING 1024u /**< power of two */
 #define SERIAL_TX_RING 2048u /**< power of two */
+/** The longest serial_flush_polled waits for the device to send what it
+ *  holds: a 16-byte FIFO at 9600 baud takes 18 ms; the rest is for an
+ *  emulator whose host-side reader is slow. */
+#define SERIAL_DRAIN_MS 2000u
 
 /** Counters, as read by serial_get_stats. */
 struct serial_stats {
@@ -126,8 +134,11 @@ size_t serial_read_nowait(struct serial_port *port, void *buf, size_t n);
 void serial_write(struct serial_port *port, const void *buf, size_t n);
 
 /**
- * @brief Push every queued byte out by polling, with interrupts masked.
- *        For exit and panic: the last words must reach the wire.
+ * @brief Push every queued byte out by polling, with interrupts masked,
+ *        then wait until the device has sent them (hw->tx_done), for at
+ *        most SERIAL_DRAIN_MS: a line nobody reads must not stop the exit.
+ *        For exit and panic: the last words must reach the wire before the
+ *        machine stops, which drops whatever the device still holds.
  * @param bounded  give up after a bounded wait for the port lock (panic
  *                 path: the lock may be held by a stopped core)
  */
