@@ -382,12 +382,15 @@ TEST(a_task_readied_into_a_busy_cores_runnext_is_taken_by_an_idle_core) {
  * busy core (0) goes idle and runs the detector. */
 static struct {
   task_t *sleeper;
-  uint32_t in_window, idler_leaving, woke;
+  uint32_t sleeping, in_window, idler_leaving, woke;
   struct waitgroup wg;
 } tw;
 
+/* tw.sleeper is written plainly by task_spawn; it is read only once the
+ * sleeper has said it is going to sleep, a store ordered after the spawn
+ * (any core's timer may pass this point while the test is spawning). */
 static void hold_timer_until_others_idle(enum sched_test_point point, void *arg) {
-  if (point != SCHED_TEST_TIMER_BEFORE_FN || arg != tw.sleeper || !tw.sleeper)
+  if (point != SCHED_TEST_TIMER_BEFORE_FN || !load(&tw.sleeping) || arg != tw.sleeper)
     return;
   store(&tw.in_window, 1);
   wait_change(&tw.idler_leaving, 0, 5000);
@@ -399,6 +402,7 @@ static void hold_timer_until_others_idle(enum sched_test_point point, void *arg)
 
 static void sleep_5ms_on_core1(void *arg) {
   (void)arg;
+  store(&tw.sleeping, 1);
   task_sleep_ns(5 * MS);
   store(&tw.woke, 1);
   waitgroup_done(&tw.wg);
