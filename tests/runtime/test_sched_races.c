@@ -371,71 +371,123 @@ TEST(a_task_readied_into_a_busy_cores_runnext_is_taken_by_an_idle_core) {
   EXPECT(rn.waited_ms < RUNNEXT_PATIENCE_MS);
 }
 
-/* ---- a timer firing on an idle core is not a deadlock ------------------- */
+/* ---- a sleeper's wake-up in core 1's idle window is not a deadlock ------ */
+
+/* The two tests below hold core 1 in its idle loop's interrupt window, at a
+ * moment the sleeper's timer makes interesting, and meanwhile let the last
+ * busy core (0) go idle and run the deadlock detector, which must not
+ * report: the sleeper is about to run. The shared part: a sleeper pinned to
+ * core 1, an idler on core 0 that stays busy until core 1 is held (or the
+ * sleeper has woken: the timer did not fire in the window this time, and
+ * the attempt is made again), and hold_core1(), which the hooks call. */
+#define WINDOW_ATTEMPTS 20
+
+static struct {
+  task_t *sleeper;
+  uint32_t sleeping, fired, held, idler_leaving, woke;
+  struct waitgroup wg;
+} win;
+
+/* The hooks' test for "the sleeper's own timer": win.sleeper is written
+ * plainly by task_spawn, so it is read only once the sleeper has said it is
+ * going to sleep, a store ordered after the spawn (every core passes the
+ * hook points while the test is still spawning). */
+static bool is_the_sleepers_timer(enum sched_test_point point, void *arg) {
+  return point == SCHED_TEST_TIMER_BEFORE_FN && load(&win.sleeping) && arg == win.sleeper;
+}
+
+static bool on_core1_reading_idle(void) {
+  return this_cpu()->index == 1 && __atomic_load_n(&cpu_get(1)->sched->idle, __ATOMIC_SEQ_CST);
+}
+
+/* Hold core 1 until the idler has left core 0 and core 0 has gone to
+ * sleep: the last core to go idle runs the detector just before it
+ * publishes when its sleep began (asleep_since), so once that is set the
+ * detector has had its two looks. Not a fixed time: a host that does not
+ * run core 0's thread for a while would end a timed hold too soon. */
+static void hold_core1(void) {
+  store(&win.held, 1);
+  wait_change(&win.idler_leaving, 0, 5000);
+  const struct sched_cpu *core0 = cpu_get(0)->sched;
+  uint64_t give_up = task_now_ns() + 5000 * MS;
+  while (!__atomic_load_n(&core0->asleep_since, __ATOMIC_RELAXED) && task_now_ns() < give_up)
+    ;
+}
+
+static void sleep_5ms_on_core1(void *arg) {
+  (void)arg;
+  store(&win.sleeping, 1);
+  task_sleep_ns(5 * MS);
+  store(&win.woke, 1);
+  waitgroup_done(&win.wg);
+}
+
+static void stay_busy_until_core1_is_held(void *arg) {
+  (void)arg;
+  /* Bounded: if core 1 is never held the attempt fails instead of hanging. */
+  uint64_t give_up = task_now_ns() + 10000 * MS;
+  while (!load(&win.held) && !load(&win.woke) && task_now_ns() < give_up)
+    task_yield();
+  store(&win.idler_leaving, 1);
+  waitgroup_done(&win.wg);
+}
+
+/* Runs the sleeper and the idler with @p hook installed until an attempt
+ * holds core 1, and expects the sleeper to have woken then (a deadlock
+ * report would have ended the run instead). */
+static void run_with_core1_held_by(void (*hook)(enum sched_test_point, void *),
+                                   const char *where) {
+  unsigned attempt;
+  for (attempt = 1; attempt <= WINDOW_ATTEMPTS; attempt++) {
+    memset(&win, 0, sizeof win);
+    win.wg = (struct waitgroup)WAITGROUP_INIT;
+    waitgroup_add(&win.wg, 2);
+    sched_test_set_hook(hook);
+    struct task_attr on_core1 = TASK_ATTR_INIT;
+    on_core1.pin = 1;
+    on_core1.name = "sleeper";
+    ASSERT(task_spawn(&win.sleeper, sleep_5ms_on_core1, NULL, &on_core1) == 0);
+    spawn_on(0, "idler", stay_busy_until_core1_is_held, NULL);
+    waitgroup_wait(&win.wg);
+    sched_test_set_hook(NULL);
+    if (load(&win.held))
+      break;
+  }
+  if (load(&win.held))
+    printf("    attempt %u: core 1 was held %s\n", attempt, where);
+  else
+    printf("    the sleeper's timer never fired in core 1's idle window in %u attempts\n",
+           WINDOW_ATTEMPTS);
+  EXPECT(load(&win.held));
+  EXPECT(load(&win.woke));
+}
 
 /* timers_run_expired took the timer out of the heap, publishing "no timer
  * on this core", before its function readied the sleeper. In between, the
  * sleeper was in no queue and no heap while every core read idle (the
  * timer fires in the idle loop's interrupt window): a core going idle then
  * reported a deadlock, unless the detector's second look 1 ms later came
- * after the wake-up. The hook holds core 1 between the two while the last
- * busy core (0) goes idle and runs the detector. */
-static struct {
-  task_t *sleeper;
-  uint32_t sleeping, in_window, idler_leaving, woke;
-  struct waitgroup wg;
-} tw;
-
-/* tw.sleeper is written plainly by task_spawn; it is read only once the
- * sleeper has said it is going to sleep, a store ordered after the spawn
- * (any core's timer may pass this point while the test is spawning). */
-static void hold_timer_until_others_idle(enum sched_test_point point, void *arg) {
-  if (point != SCHED_TEST_TIMER_BEFORE_FN || !load(&tw.sleeping) || arg != tw.sleeper)
-    return;
-  store(&tw.in_window, 1);
-  wait_change(&tw.idler_leaving, 0, 5000);
-  /* Long enough for core 0 to go idle and look twice, 1 ms apart. */
-  uint64_t until = task_now_ns() + 50 * MS;
-  while (task_now_ns() < until)
-    ;
+ * after the wake-up. The hook holds core 1 between the two. */
+static void hold_before_the_sleepers_timer_fn(enum sched_test_point point, void *arg) {
+  if (is_the_sleepers_timer(point, arg) && on_core1_reading_idle())
+    hold_core1();
 }
 
-static void sleep_5ms_on_core1(void *arg) {
-  (void)arg;
-  store(&tw.sleeping, 1);
-  task_sleep_ns(5 * MS);
-  store(&tw.woke, 1);
-  waitgroup_done(&tw.wg);
-}
-
-static void stay_busy_until_the_timer_fires(void *arg) {
-  (void)arg;
-  while (!load(&tw.in_window))
-    task_yield();
-  store(&tw.idler_leaving, 1);
-  waitgroup_done(&tw.wg);
-}
+/* Without timer interrupts the scheduler runs expired timers itself, after
+ * the window has closed and the core no longer reads idle: no window. */
+#define SKIP_WITHOUT_TIMER_INTERRUPTS()                                                          \
+  do {                                                                                           \
+    if (cpu_count() < 2)                                                                         \
+      SKIP("needs two cores");                                                                   \
+    if (!arch_can_preempt())                                                                     \
+      SKIP("timers here do not interrupt (host under a sanitizer: no signal preemption)");      \
+  } while (0)
 
 TEST(a_timer_firing_on_an_idle_core_is_not_taken_for_a_deadlock) {
-  if (cpu_count() < 2)
-    SKIP("needs two cores");
-  memset(&tw, 0, sizeof tw);
-  tw.wg = (struct waitgroup)WAITGROUP_INIT;
-  waitgroup_add(&tw.wg, 2);
-  sched_test_set_hook(hold_timer_until_others_idle);
-  struct task_attr on_core1 = TASK_ATTR_INIT;
-  on_core1.pin = 1;
-  on_core1.name = "sleeper";
-  ASSERT(task_spawn(&tw.sleeper, sleep_5ms_on_core1, NULL, &on_core1) == 0);
-  spawn_on(0, "idler", stay_busy_until_the_timer_fires, NULL);
-  waitgroup_wait(&tw.wg);
-  sched_test_set_hook(NULL);
-  printf("    %s\n", load(&tw.in_window) ? "the timer fired while core 0 went idle"
-                                         : "the hook never saw the sleeper's timer");
-  EXPECT(load(&tw.woke));
+  SKIP_WITHOUT_TIMER_INTERRUPTS();
+  run_with_core1_held_by(hold_before_the_sleepers_timer_fn,
+                         "with the sleeper's timer out of the heap, its function not yet run");
 }
-
-/* ---- a pinned task readied in an idle core's interrupt window ----------- */
 
 /* The same window one step later: the timer's function has run and readied
  * the sleeper, which is pinned to the timer's core, so it went straight
@@ -444,73 +496,21 @@ TEST(a_timer_firing_on_an_idle_core_is_not_taken_for_a_deadlock) {
  * clears the flag. The detector looked at inboxes, runnext and deques but
  * not at pinned FIFOs, and reported a deadlock (seen under load on
  * qemu-virt-aarch64, test_trace) when core 1's vCPU was not run for a
- * millisecond here. The hook holds core 1 at the end of the window while
- * core 0 goes idle and runs the detector. */
-static struct {
-  task_t *sleeper;
-  uint32_t sleeping, fired, held, idler_leaving, woke;
-  struct waitgroup wg;
-} pw;
-
-/* Every core passes the hook points while the test is still spawning, so
- * the hook reads pw.sleeper (written plainly by task_spawn) only after the
- * sleeper said it is going to sleep: that store is ordered after the spawn. */
-static void hold_window_after_the_sleepers_timer(enum sched_test_point point, void *arg) {
-  if (point == SCHED_TEST_TIMER_BEFORE_FN) {
-    if (load(&pw.sleeping) && arg == pw.sleeper)
-      store(&pw.fired, 1);
-    return;
-  }
-  if (point != SCHED_TEST_IDLE_WINDOW_CLOSED || !load(&pw.fired) || load(&pw.held))
-    return;
-  store(&pw.held, 1);
-  wait_change(&pw.idler_leaving, 0, 5000);
-  /* Long enough for core 0 to go idle and look twice, 1 ms apart. */
-  uint64_t until = task_now_ns() + 50 * MS;
-  while (task_now_ns() < until)
-    ;
-}
-
-static void sleep_5ms_pinned(void *arg) {
-  (void)arg;
-  store(&pw.sleeping, 1);
-  task_sleep_ns(5 * MS);
-  store(&pw.woke, 1);
-  waitgroup_done(&pw.wg);
-}
-
-static void stay_busy_until_core1_is_held(void *arg) {
-  (void)arg;
-  /* Bounded: if core 1 is never held the test fails instead of hanging. */
-  uint64_t give_up = task_now_ns() + 10000 * MS;
-  while (!load(&pw.held) && task_now_ns() < give_up)
-    task_yield();
-  store(&pw.idler_leaving, 1);
-  waitgroup_done(&pw.wg);
+ * millisecond here. The hook holds core 1 at the end of the window, if the
+ * timer fired in it: then the sleeper has not run yet. */
+static void hold_at_the_end_of_the_window_after_the_timer(enum sched_test_point point,
+                                                         void *arg) {
+  if (is_the_sleepers_timer(point, arg) && on_core1_reading_idle())
+    store(&win.fired, 1);
+  else if (point == SCHED_TEST_IDLE_WINDOW_CLOSED && load(&win.fired) && !load(&win.held) &&
+           !load(&win.woke) && on_core1_reading_idle())
+    hold_core1();
 }
 
 TEST(a_pinned_task_readied_in_an_idle_cores_interrupt_window_is_not_a_deadlock) {
-  if (cpu_count() < 2)
-    SKIP("needs two cores");
-  /* Without timer interrupts the scheduler runs expired timers itself after
-   * the window has closed, with the core no longer idle: no window to hold. */
-  if (!arch_can_preempt())
-    SKIP("timers here do not interrupt (host under a sanitizer: no signal preemption)");
-  memset(&pw, 0, sizeof pw);
-  pw.wg = (struct waitgroup)WAITGROUP_INIT;
-  waitgroup_add(&pw.wg, 2);
-  sched_test_set_hook(hold_window_after_the_sleepers_timer);
-  struct task_attr on_core1 = TASK_ATTR_INIT;
-  on_core1.pin = 1;
-  on_core1.name = "sleeper";
-  ASSERT(task_spawn(&pw.sleeper, sleep_5ms_pinned, NULL, &on_core1) == 0);
-  spawn_on(0, "idler", stay_busy_until_core1_is_held, NULL);
-  waitgroup_wait(&pw.wg);
-  sched_test_set_hook(NULL);
-  printf("    %s\n", load(&pw.held) ? "core 1 was held with the sleeper in its pinned FIFO"
-                                    : "the hook never held core 1");
-  EXPECT(load(&pw.held));
-  EXPECT(load(&pw.woke));
+  SKIP_WITHOUT_TIMER_INTERRUPTS();
+  run_with_core1_held_by(hold_at_the_end_of_the_window_after_the_timer,
+                         "with the sleeper in its pinned FIFO, the core still idle");
 }
 
 /* ---- once: a caller that saw DONE may destroy the once at once ---------- */
