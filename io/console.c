@@ -14,7 +14,14 @@ static struct serial_port *port;
 
 static const struct kprintf_output console_output = {console_write, console_write_urgent};
 
-static void flush_for_exit(void) { console_write_urgent("", 0); }
+/* The machine stops next: what is queued goes out, and then the device is
+ * given time to send it. */
+static void flush_for_exit(void) {
+  console_write_urgent("", 0);
+  struct serial_port *p = console_port();
+  if (p)
+    serial_wait_until_sent(p);
+}
 
 void console_attach(struct serial_port *p) {
   p->onlcr = true;
@@ -101,6 +108,8 @@ int console_getc(void) {
 
 void console_flush(void) {
   struct serial_port *p = console_port();
-  if (p)
+  if (p) {
     serial_flush_polled(p, false);
+    serial_wait_until_sent(p);
+  }
 }

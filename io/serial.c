@@ -239,19 +239,6 @@ void serial_write(struct serial_port *port, const void *buf, size_t n) {
   mutex_unlock(&port->write_lock);
 }
 
-/* The device has every byte; it still has to send them. A machine stopped
- * now loses its FIFO and shift register, the last line of an exit: QEMU's
- * 16550, when its host side would block, keeps the byte and says "not
- * empty" until it has gone, and a power-off in between drops it. */
-static void wait_until_sent(struct serial_port *port) {
-  if (!port->hw->tx_done)
-    return;
-  uint64_t start = arch_now_ticks();
-  uint64_t limit = arch_tick_hz() / 1000 * SERIAL_DRAIN_MS;
-  while (!port->hw->tx_done(port->dev) && arch_now_ticks() - start < limit)
-    arch_cpu_relax();
-}
-
 void serial_flush_polled(struct serial_port *port, bool bounded) {
   unsigned long irq = arch_irq_save();
   bool locked = false;
@@ -266,9 +253,26 @@ void serial_flush_polled(struct serial_port *port, bool bounded) {
     tx_push_one_polled(port);
   if (tx_by_interrupt(port))
     port->hw->tx_irq(port->dev, false);
-  wait_until_sent(port);
   if (locked)
     unlock_and_ready(port); /* the writer parked for room, if any */
+  arch_irq_restore(irq);
+}
+
+/* After a flush the device has every byte; it still has to send them. A
+ * machine stopped now loses its FIFO and shift register, the end of an
+ * exit's last line: QEMU's 16550, when its host side would block, keeps the
+ * byte and says "not empty" until it has gone, and a power-off in between
+ * drops it. The status register is read without the port lock: the caller
+ * is the last code to run, and a lock a stopped core holds must not stop
+ * it; reading "empty" has no side effect. */
+void serial_wait_until_sent(struct serial_port *port) {
+  if (!port->hw->tx_done)
+    return;
+  unsigned long irq = arch_irq_save();
+  uint64_t start = arch_now_ticks();
+  uint64_t limit = arch_tick_hz() / 1000 * SERIAL_DRAIN_MS;
+  while (!port->hw->tx_done(port->dev) && arch_now_ticks() - start < limit)
+    arch_cpu_relax();
   arch_irq_restore(irq);
 }
 

@@ -41,7 +41,8 @@ int console_getc(void);
 /** @brief Read up to @p n bytes, waiting for the first (a task parks). */
 size_t console_read(void *buf, size_t n);
 
-/** @brief Push out everything queued for the console (before exit). */
+/** @brief Push out everything queued for the console and give the UART time
+ *         to send it (serial_wait_until_sent): the step before exit. */
 void console_flush(void);
 
 #endif

@@ -57,7 +57,7 @@ struct serial_hw {
 
 #define SERIAL_RX_RING 1024u /**< power of two */
 #define SERIAL_TX_RING 2048u /**< power of two */
-/** The longest serial_flush_polled waits for the device to send what it
+/** The longest serial_wait_until_sent waits for the device to send what it
  *  holds: a 16-byte FIFO at 9600 baud takes 18 ms; the rest is for an
  *  emulator whose host-side reader is slow. */
 #define SERIAL_DRAIN_MS 2000u
@@ -134,15 +134,21 @@ size_t serial_read_nowait(struct serial_port *port, void *buf, size_t n);
 void serial_write(struct serial_port *port, const void *buf, size_t n);
 
 /**
- * @brief Push every queued byte out by polling, with interrupts masked,
- *        then wait until the device has sent them (hw->tx_done), for at
- *        most SERIAL_DRAIN_MS: a line nobody reads must not stop the exit.
- *        For exit and panic: the last words must reach the wire before the
- *        machine stops, which drops whatever the device still holds.
+ * @brief Push every queued byte out by polling, with interrupts masked.
+ *        For exit and panic: the last words must reach the wire.
  * @param bounded  give up after a bounded wait for the port lock (panic
  *                 path: the lock may be held by a stopped core)
  */
 void serial_flush_polled(struct serial_port *port, bool bounded);
+
+/**
+ * @brief Wait until the device has sent every byte it was handed
+ *        (hw->tx_done), for at most SERIAL_DRAIN_MS, polling. The last step
+ *        before the machine stops, which drops what the device still holds;
+ *        bounded so that a line nobody reads cannot stop an exit. Returns at
+ *        once for a device that cannot say (tx_done NULL).
+ */
+void serial_wait_until_sent(struct serial_port *port);
 
 /** @brief A snapshot of @p port's counters. */
 void serial_get_stats(struct serial_port *port, struct serial_stats *out);
