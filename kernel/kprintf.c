@@ -45,12 +45,13 @@ static void polled_write_urgent(const char *buf, size_t n) {
 
 static const struct kprintf_output polled_output = {polled_write, polled_write_urgent};
 
-/* Set once at early boot, read by every kprintf: acquire/release so a reader
- * that sees the new table also sees what its owner set up before. */
+/* Set at early boot (and swapped by tests), read by every kprintf:
+ * acquire/release so a reader that sees the new table also sees what its
+ * owner set up before. */
 static const struct kprintf_output *output = &polled_output;
 
-void kprintf_set_output(const struct kprintf_output *out) {
-  __atomic_store_n(&output, out ? out : &polled_output, __ATOMIC_RELEASE);
+const struct kprintf_output *kprintf_set_output(const struct kprintf_output *out) {
+  return __atomic_exchange_n(&output, out ? out : &polled_output, __ATOMIC_ACQ_REL);
 }
 
 struct out {
@@ -75,29 +76,33 @@ static void put(struct out *o, char c) {
   o->buf[o->n++] = c;
 }
 
-static void put_num(struct out *o, unsigned long long v, unsigned base, bool neg, int width,
-                    char pad, bool left) {
-  char tmp[24];
+/* The digits of v, after a prefix ("-", or "0x" for '#' as in C: none for
+ * zero). Zero padding goes between prefix and digits, spaces before both. */
+static void put_num(struct out *o, unsigned long long v, unsigned base, bool neg, bool alt,
+                    int width, char pad, bool left) {
+  char tmp[26];
   int n = 0;
+  const char *prefix = neg ? "-" : alt && base == 16 && v ? "0x" : "";
   do {
     tmp[n++] = "0123456789abcdef"[v % base];
     v /= base;
   } while (v);
-  if (neg)
-    tmp[n++] = '-';
-  int fill = width > n ? width - n : 0;
-  if (!left && pad == '0' && neg) {
-    put(o, '-');
-    n--;
-  }
+  int prefix_len = 0;
+  while (prefix[prefix_len])
+    prefix_len++;
+  int fill = width > n + prefix_len ? width - n - prefix_len : 0;
+  if (!left && pad == ' ')
+    for (; fill > 0; fill--)
+      put(o, ' ');
+  for (int i = 0; i < prefix_len; i++)
+    put(o, prefix[i]);
   if (!left)
-    while (fill--)
-      put(o, pad);
+    for (; fill > 0; fill--)
+      put(o, '0');
   while (n)
     put(o, tmp[--n]);
-  if (left)
-    while (fill-- > 0)
-      put(o, ' ');
+  for (; fill > 0; fill--)
+    put(o, ' ');
 }
 
 void kvprintf(const char *fmt, va_list ap) {
@@ -108,13 +113,15 @@ void kvprintf(const char *fmt, va_list ap) {
       continue;
     }
     fmt++;
-    bool left = false;
+    bool left = false, alt = false;
     char pad = ' ';
     for (;; fmt++) {
       if (*fmt == '-')
         left = true;
       else if (*fmt == '0')
         pad = '0';
+      else if (*fmt == '#')
+        alt = true; /* "0x" before a nonzero %x */
       else
         break;
     }
@@ -129,20 +136,20 @@ void kvprintf(const char *fmt, va_list ap) {
     switch (*fmt) {
     case 'd': {
       long long v = lng ? va_arg(ap, long) : va_arg(ap, int);
-      put_num(&o, v < 0 ? -(unsigned long long)v : (unsigned long long)v, 10, v < 0, width, pad,
-              left);
+      put_num(&o, v < 0 ? -(unsigned long long)v : (unsigned long long)v, 10, v < 0, false, width,
+              pad, left);
       break;
     }
     case 'u':
     case 'x': {
       unsigned long long v = lng ? va_arg(ap, unsigned long) : va_arg(ap, unsigned);
-      put_num(&o, v, *fmt == 'u' ? 10 : 16, false, width, pad, left);
+      put_num(&o, v, *fmt == 'u' ? 10 : 16, false, alt, width, pad, left);
       break;
     }
     case 'p':
       put(&o, '0');
       put(&o, 'x');
-      put_num(&o, (uintptr_t)va_arg(ap, void *), 16, false, 16, '0', false);
+      put_num(&o, (uintptr_t)va_arg(ap, void *), 16, false, false, 16, '0', false);
       break;
     case 's': {
       const char *s = va_arg(ap, const char *);

@@ -7,6 +7,11 @@
  * output, so a report line is never split by another core's output. Until a
  * layer above sets an output (io/'s console does when a board attaches its
  * serial port), chunks go to the board's UART by polling under a spinlock.
+ *
+ * Conversions: %d %u %x %p %s %c %%, with the flags '-' (left), '0' (zero
+ * padding) and '#' ("0x" before a nonzero %x), a width, and the lengths l,
+ * ll and z. Another conversion is printed as it stands and takes no
+ * argument; the compiler's format check names it at the call.
  */
 #ifndef BRIGADE_KPRINTF_H
 #define BRIGADE_KPRINTF_H
@@ -25,7 +30,8 @@ struct kprintf_output {
   void (*write_urgent)(const char *buf, size_t n);
 };
 
-/** @brief Send kprintf's output to @p out from now on (NULL: back to polling). */
-void kprintf_set_output(const struct kprintf_output *out);
+/** @brief Send kprintf's output to @p out from now on (NULL: back to polling).
+ *  @return where it went until now, to put back */
+const struct kprintf_output *kprintf_set_output(const struct kprintf_output *out);
 
 #endif
