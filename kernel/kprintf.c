@@ -80,16 +80,14 @@ static void put(struct out *o, char c) {
  * zero). Zero padding goes between prefix and digits, spaces before both. */
 static void put_num(struct out *o, unsigned long long v, unsigned base, bool neg, bool alt,
                     int width, char pad, bool left) {
-  char tmp[26];
+  char tmp[24]; /* the digits alone: the prefix is not stored */
   int n = 0;
-  const char *prefix = neg ? "-" : alt && base == 16 && v ? "0x" : "";
+  int prefix_len = neg ? 1 : alt && base == 16 && v ? 2 : 0;
+  const char *prefix = neg ? "-" : "0x";
   do {
     tmp[n++] = "0123456789abcdef"[v % base];
     v /= base;
   } while (v);
-  int prefix_len = 0;
-  while (prefix[prefix_len])
-    prefix_len++;
   int fill = width > n + prefix_len ? width - n - prefix_len : 0;
   if (!left && pad == ' ')
     for (; fill > 0; fill--)
