@@ -554,10 +554,8 @@ TEST(a_read_that_cannot_wait_and_leaves_bytes_readies_the_parked_reader) {
  * says it has sent everything. */
 TEST(waiting_after_a_flush_returns_once_the_device_has_sent_every_byte) {
   setup(64);
-  unsigned long irq = spin_lock_irqsave(&port.lock);
-  uart.tx_space = 64;
-  spin_unlock_irqrestore(&port.lock, irq);
-  irq = arch_irq_save();
+  line_drains_masked(64);
+  unsigned long irq = arch_irq_save();
   serial_write(&port, "goodbye\n", 8);
   serial_flush_polled(&port, false);
   serial_wait_until_sent(&port);
@@ -572,8 +570,8 @@ TEST(waiting_after_a_flush_returns_once_the_device_has_sent_every_byte) {
  * bounded wait. */
 TEST(waiting_after_a_flush_gives_up_on_a_device_that_never_sends) {
   setup(64);
+  line_drains_masked(64);
   unsigned long irq = spin_lock_irqsave(&port.lock);
-  uart.tx_space = 64;
   uart.line_stuck = true;
   spin_unlock_irqrestore(&port.lock, irq);
   uint64_t t0 = task_now_ns();
