@@ -60,9 +60,10 @@ class SwitchFrame:
         self.core_reg = core_reg  # holds the running core's struct cpu *
 
 
-# kernel/arch/riscv64/switch.S: ra, s0-s11, fs0-fs11 in 26 words. The
-# floating-point saves are not loaded: GDB writes them as floats, and
-# unwinding needs only the integer registers.
+# kernel/arch/riscv64/switch.S: ra, s0-s11, fs0-fs11 (saved only for a task
+# with FP state) and a flag word, 26 words in all. The floating-point saves
+# are not loaded: GDB writes them as floats, and unwinding needs only the
+# integer registers.
 RISCV64 = SwitchFrame(
     size=26 * 8,
     pc_word=0,

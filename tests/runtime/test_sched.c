@@ -518,6 +518,75 @@ TEST(fp_registers_survive_preemption_beside_a_task_without_fp) {
   }
 }
 
+/* ---- FP registers across voluntary switches ---------------------------------- */
+
+/* Tasks that hold twelve doubles through runs of task_yield calls, with no
+ * FP instruction between the yields, beside tasks that hold different
+ * values the same way and a task that does no FP. The doubles live across
+ * calls, so the compiler keeps them in callee-saved FP registers (fs0-fs11
+ * on RISC-V, d8-d15 and the stack on AArch64) that only the switch
+ * preserves. On RISC-V the switch saves them only for a task with FP state
+ * (sstatus.FS Clean or Dirty): a holder is Dirty at its first yield and
+ * Clean at every later one, so a switch that saved only Dirty state, or
+ * loaded a holder's registers without marking it, would hand one holder
+ * another's values. Each round starts from new values (so Dirty again). */
+#define FP_HOLDERS 3
+#define FP_HOLD_YIELDS 50
+#define FP_HOLD_ROUNDS 20
+
+struct fp_holder {
+  volatile double base; /* read through volatile: the values are not constants */
+  unsigned rounds, wrong;
+  struct waitgroup *wg;
+};
+
+static void hold_fp_across_yields(void *arg) {
+  struct fp_holder *h = arg;
+  for (unsigned r = 0; r < FP_HOLD_ROUNDS; r++) {
+    double b = h->base + r;
+    double v0 = b + 0.5, v1 = b + 1.5, v2 = b + 2.5, v3 = b + 3.5, v4 = b + 4.5, v5 = b + 5.5;
+    double v6 = b + 6.5, v7 = b + 7.5, v8 = b + 8.5, v9 = b + 9.5, v10 = b + 10.5,
+           v11 = b + 11.5;
+    for (unsigned i = 0; i < FP_HOLD_YIELDS; i++)
+      task_yield();
+    double want = 12 * b + 72; /* 0.5 + 1.5 + ... + 11.5 */
+    double got = v0 + v1 + v2 + v3 + v4 + v5 + v6 + v7 + v8 + v9 + v10 + v11;
+    if (got != want || v0 != b + 0.5 || v11 != b + 11.5)
+      h->wrong++;
+    h->rounds++;
+  }
+  waitgroup_done(h->wg);
+}
+
+static void yield_without_fp(void *arg) {
+  for (unsigned i = 0; i < FP_HOLD_ROUNDS * FP_HOLD_YIELDS; i++)
+    task_yield();
+  waitgroup_done(arg);
+}
+
+TEST(fp_registers_held_across_yields_survive_beside_other_fp_tasks) {
+  unsigned core = cpu_count() - 1;
+  struct waitgroup wg = WAITGROUP_INIT;
+  struct task_attr attr = {.name = "no fp", .pin = (int)core};
+  waitgroup_add(&wg, 1);
+  ASSERT(task_spawn(NULL, yield_without_fp, &wg, &attr) == 0);
+  struct fp_holder holders[FP_HOLDERS];
+  attr.name = "fp holder";
+  for (int i = 0; i < FP_HOLDERS; i++) {
+    holders[i].base = 1000.0 * (i + 1);
+    holders[i].rounds = holders[i].wrong = 0;
+    holders[i].wg = &wg;
+    waitgroup_add(&wg, 1);
+    ASSERT(task_spawn(NULL, hold_fp_across_yields, &holders[i], &attr) == 0);
+  }
+  waitgroup_wait(&wg);
+  for (int i = 0; i < FP_HOLDERS; i++) {
+    printf("  fp holder %d: %u rounds of %u yields, %u wrong\n", i, holders[i].rounds,
+           FP_HOLD_YIELDS, holders[i].wrong);
+    EXPECT(holders[i].rounds == FP_HOLD_ROUNDS && holders[i].wrong == 0);
+  }
+}
+
 /* ---- pinning ------------------------------------------------------------------ */
 
 struct pin_check {

@@ -6,8 +6,23 @@
  * published in *save_sp. Whoever resumes this context reads *save_sp with
  * acquire ordering; the fence below makes every store of the save visible
  * first, so no core can resume a half-saved context.
+ *
+ * fs0-fs11 are saved only for a task that has FP state, which sstatus.FS
+ * tells: Initial (1) means the running task holds no FP value, Clean (2)
+ * or Dirty (3) that it may (FS turns Dirty by itself at any FP register
+ * write). Frame word 25 records which, and the switch-in sets FS from it:
+ * Clean after loading fs0-fs11 (the loads made it Dirty), Initial for a
+ * task without. So a task that once wrote an FP register keeps its
+ * fs0-fs11 saved at every switch, written since or not, and a task that
+ * never did pays no FP save or load. The boot sets FS to Initial
+ * (sbi_board.c), and a new task's frame says "no FP" (arch.c). What
+ * trap_entry.S relies on still holds: FS not Dirty at a trap means no FP
+ * register changed since the task was switched in.
  */
 #define FRAME (26 * 8)
+#define FRAME_HAS_FP (25 * 8)	/* 1: fs0-fs11 are in this frame */
+#define SSTATUS_FS_LO (1 << 13)	/* FS bit 13 (lui operand 2) */
+#define SSTATUS_FS_HI_SHIFT 14	/* FS bit 14: set for Clean and Dirty */
 
 	.section .text
 	.balign 4
@@ -27,6 +42,11 @@ arch_switch:
 	sd	s9, 10*8(sp)
 	sd	s10, 11*8(sp)
 	sd	s11, 12*8(sp)
+	csrr	t1, sstatus
+	srli	t1, t1, SSTATUS_FS_HI_SHIFT
+	andi	t1, t1, 1		/* t1: the outgoing task has FP state */
+	sd	t1, FRAME_HAS_FP(sp)
+	beqz	t1, .Lsaved
 	fsd	fs0, 13*8(sp)
 	fsd	fs1, 14*8(sp)
 	fsd	fs2, 15*8(sp)
@@ -39,6 +59,7 @@ arch_switch:
 	fsd	fs9, 22*8(sp)
 	fsd	fs10, 23*8(sp)
 	fsd	fs11, 24*8(sp)
+.Lsaved:
 	/* Release: the saves above happen-before the store that publishes them. */
 	fence	rw, w
 	sd	sp, 0(a0)
@@ -57,6 +78,18 @@ arch_switch:
 	ld	s9, 10*8(sp)
 	ld	s10, 11*8(sp)
 	ld	s11, 12*8(sp)
+	ld	t0, FRAME_HAS_FP(sp)
+	bnez	t0, .Lload_fp
+	/* No FP state comes in. FS is still what the save above read (nothing
+	 * in between touches FP): Initial already when the outgoing task had
+	 * none either, which is the common case and costs nothing more. */
+	beqz	t1, .Ldone
+	lui	t0, SSTATUS_FS_LO >> 12
+	csrs	sstatus, t0		/* Clean or Dirty -> Dirty */
+	slli	t0, t0, 1
+	csrc	sstatus, t0		/* Dirty -> Initial */
+	j	.Ldone
+.Lload_fp:
 	fld	fs0, 13*8(sp)
 	fld	fs1, 14*8(sp)
 	fld	fs2, 15*8(sp)
@@ -69,12 +102,11 @@ arch_switch:
 	fld	fs9, 22*8(sp)
 	fld	fs10, 23*8(sp)
 	fld	fs11, 24*8(sp)
-	/* The loads above set sstatus.FS to Dirty; Clean now says "nothing
-	 * but this task's fs0-fs11 since it was switched in", which lets
-	 * trap_entry.S skip f0-f31 while the task does no FP (the rule is
-	 * argued there). Dirty is 3, Clean 2: clear bit 13. */
-	lui	t0, 2			/* 1 << 13 */
+	/* The loads left FS Dirty; Clean says "this task's FP state, as
+	 * loaded". Dirty is 3, Clean 2: clear bit 13. */
+	lui	t0, SSTATUS_FS_LO >> 12
 	csrc	sstatus, t0
+.Ldone:
 	addi	sp, sp, FRAME
 	mv	a0, a2
 	ret

@@ -42,7 +42,8 @@
  * restored only when the frame's sstatus says they were; fcsr always.
  * The rule that makes skipping them safe: FS is Dirty as soon as anything
  * writes an FP register, and arch_switch sets it to Clean after loading
- * the incoming task's fs0-fs11 (switch.S). So FS not Dirty at a trap means
+ * the incoming task's fs0-fs11, or to Initial for a task that has no FP
+ * state and so gets none loaded (switch.S). So FS not Dirty at a trap means
  * the interrupted code has written no FP register since it was last
  * switched in. At that point (the return of a call to arch_switch) its
  * only live FP values were fs0-fs11, and nothing has changed them since;
