@@ -139,6 +139,7 @@ void sched_test_set_hook(void (*hook)(enum sched_test_point point, void *arg)) {
 
 static bool started;
 static unsigned ncores; /* cpu_count(), fixed once the per-core state exists */
+struct sched_cpu *sched_cpus; /* task_internal.h, sched_of */
 /* ncores > 1, kept apart so that the yield finding nothing here tests it
  * with one branch on zero rather than a compare. */
 static bool multicore;
@@ -928,6 +929,7 @@ bool sched_cpus_create(void) {
   memset(all, 0, n * sizeof *all);
   for (unsigned i = 0; i < n; i++)
     cpu_get(i)->sched = &all[i];
+  sched_cpus = all;
   ncores = n;
   multicore = n > 1;
   return true;
@@ -1052,7 +1054,7 @@ void sched_run_core(void) {
       TRACE(TRACE_IDLE_WAKE, 0);
       c->clock_seen = arch_now_ticks();
       __atomic_store_n(&c->asleep_since, 0, __ATOMIC_RELAXED);
-      STAT_ADD(c, idle_ns, ticks_to_ns(c->clock_seen - t0));
+      OWNER_STORE(c->idle_ticks, c->idle_ticks + (c->clock_seen - t0));
     }
     /* The interrupt window: whatever woke us (a device, the timer, an IPI)
      * is taken here, in the idle context, so device handlers run and ready
@@ -1090,11 +1092,12 @@ bool sched_stats(unsigned core, struct sched_stats *out) {
   out->tasks_stolen = __atomic_load_n(&s->tasks_stolen, __ATOMIC_RELAXED);
   out->preemptions = __atomic_load_n(&s->preemptions, __ATOMIC_RELAXED);
   out->wakeups_sent = __atomic_load_n(&s->wakeups_sent, __ATOMIC_RELAXED);
-  out->idle_ns = __atomic_load_n(&s->idle_ns, __ATOMIC_RELAXED);
+  uint64_t idle_ticks = __atomic_load_n(&cpu->sched->idle_ticks, __ATOMIC_RELAXED);
   uint64_t asleep_since = __atomic_load_n(&cpu->sched->asleep_since, __ATOMIC_RELAXED);
   uint64_t now = arch_now_ticks();
   if (asleep_since && now > asleep_since)
-    out->idle_ns += ticks_to_ns(now - asleep_since);
+    idle_ticks += now - asleep_since;
+  out->idle_ns = ticks_to_ns(idle_ticks);
   out->global_takes = __atomic_load_n(&s->global_takes, __ATOMIC_RELAXED);
   out->busy_ns = ticks_to_ns(__atomic_load_n(&cpu->sched->busy_ticks, __ATOMIC_RELAXED));
   out->irq_ns = ticks_to_ns(__atomic_load_n(&cpu->irq_ticks, __ATOMIC_RELAXED));

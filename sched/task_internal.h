@@ -52,7 +52,14 @@ static inline void sched_full_fence(void) { __atomic_thread_fence(__ATOMIC_SEQ_C
 
 static inline struct sched_cpu *sched_self(void) { return this_cpu()->sched; }
 
-static inline struct sched_cpu *sched_of(unsigned core) { return cpu_get(core)->sched; }
+/* Every core's scheduler state, one array indexed by core (sched_cpus_create):
+ * written once before any other core schedules, read-only after. sched_of
+ * indexes it inline, without kernel/'s out-of-line cpu_get, because the
+ * loops over the cores (stealing, waking, the idle checks) call it for every
+ * core. core must be below cpu_count(), as every caller's is. */
+extern struct sched_cpu *sched_cpus;
+
+static inline struct sched_cpu *sched_of(unsigned core) { return &sched_cpus[core]; }
 
 #include "deque.h"
 
