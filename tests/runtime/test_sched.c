@@ -187,26 +187,42 @@ static void fib_task(void *arg) {
     waitgroup_done(f->parent);
 }
 
+/* Every core must take part in some run of the tree. One run may miss a
+ * core when its host thread or vCPU gets no time from a loaded host while
+ * the tree lasts, so the tree is run again, up to FIB_ATTEMPTS times, until
+ * each core has started at least one of its tasks; every run's answer is
+ * checked. */
+#define FIB_ATTEMPTS 5
+
 TEST(fork_join_fib_is_right_and_uses_every_core) {
   printf("    fib(%d), %u tasks\n", FIB_N, FIB_TASKS);
   struct sched_stats before[64], after;
   unsigned n = cpu_count() < 64 ? cpu_count() : 64;
-  for (unsigned i = 0; i < n; i++)
-    sched_stats(i, &before[i]);
-  tasks_in_tree = 0;
-  struct waitgroup wg = WAITGROUP_INIT;
-  struct fib root = {.n = FIB_N, .parent = &wg};
-  waitgroup_add(&wg, 1);
-  ASSERT(task_spawn(NULL, fib_task, &root, NULL) == 0);
-  waitgroup_wait(&wg);
-  EXPECT_EQ(root.result, FIB_RESULT);
-  EXPECT_EQ(tasks_in_tree, FIB_TASKS); /* 2 * fib(n + 1) - 1 */
+  bool took_part[64] = {false};
+  unsigned cores_taking_part = 0;
   uint64_t steals = 0;
-  for (unsigned i = 0; i < n; i++) {
-    sched_stats(i, &after);
-    EXPECT(after.tasks_started > before[i].tasks_started); /* every core took part */
-    steals += after.steals - before[i].steals;
+  for (unsigned attempt = 1; attempt <= FIB_ATTEMPTS && cores_taking_part < n; attempt++) {
+    for (unsigned i = 0; i < n; i++)
+      sched_stats(i, &before[i]);
+    tasks_in_tree = 0;
+    struct waitgroup wg = WAITGROUP_INIT;
+    struct fib root = {.n = FIB_N, .parent = &wg};
+    waitgroup_add(&wg, 1);
+    ASSERT(task_spawn(NULL, fib_task, &root, NULL) == 0);
+    waitgroup_wait(&wg);
+    EXPECT_EQ(root.result, FIB_RESULT);
+    EXPECT_EQ(tasks_in_tree, FIB_TASKS); /* 2 * fib(n + 1) - 1 */
+    for (unsigned i = 0; i < n; i++) {
+      sched_stats(i, &after);
+      if (after.tasks_started > before[i].tasks_started && !took_part[i]) {
+        took_part[i] = true;
+        cores_taking_part++;
+      }
+      steals += after.steals - before[i].steals;
+    }
+    printf("    run %u: %u of %u cores have taken part\n", attempt, cores_taking_part, n);
   }
+  EXPECT_EQ(cores_taking_part, n); /* every core took part */
   if (n > 1)
     EXPECT(steals > 0);
 }
