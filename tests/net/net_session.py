@@ -249,9 +249,9 @@ def settle(ctl, timeout, sockets_wanted):
         time.sleep(0.5)
 
 
-# How many connections tcp_echo lets be opening at once (connected, first
-# chunk not yet echoed); the rest wait their turn, and every one stays open
-# until all are. Not all in one burst, because of QEMU's user networking,
+# How many connections open_all_then_go lets be opening at once (connected,
+# first exchange not yet done); the rest wait their turn, and every one
+# stays open until all are. Not all in one burst, because of QEMU's user networking,
 # not the image: slirp (libslirp 4.7) listens on the forwarded host port
 # with a backlog of 1 (tcpx_listen: listen(s, 1)) and accepts one
 # connection per pass of QEMU's main loop. A burst of 1000 connects
@@ -277,6 +277,84 @@ def settle(ctl, timeout, sockets_wanted):
 # three 14 SyncookiesFailed, with connections reset before their first echo
 # and both runs failing.
 OPENING_AT_ONCE = 2
+
+
+def open_all_then_go(n, t, run, when_all_open):
+    """Run run(i, opened) for i in range(n), each in a thread of its own,
+    with every connection open at once for the part that follows opened().
+
+    A connection counts as opening until it calls opened() (after its first
+    exchange); at most OPENING_AT_ONCE are opening at a time (why: above).
+    opened() returns once all n have called it (or failed before) and
+    when_all_open(seconds it took) has returned; so what run does after it,
+    all n do together. Prints progress every 5 s and fails after t seconds
+    without any. Returns (the values run returned, by i; seconds to open
+    them all); raises AssertionError naming the first failure."""
+    results, errors = [None] * n, []
+    lock = threading.Lock()
+    opening = threading.Semaphore(OPENING_AT_ONCE)
+    go_on = threading.Event()
+    count = {"open": 0, "failed_opening": 0, "finished": 0}
+
+    def one(i):
+        opening.acquire()
+        now_open = [False]
+
+        def opened():
+            now_open[0] = True
+            with lock:
+                count["open"] += 1
+            opening.release()
+            assert go_on.wait(4 * t), "never told to go on"
+        try:
+            results[i] = run(i, opened)
+        except (AssertionError, OSError) as e:
+            with lock:
+                errors.append("connection %d: %s (%s)" % (
+                    i, e, "after it opened" if now_open[0] else "before it opened"))
+                if not now_open[0]:
+                    count["failed_opening"] += 1
+            if not now_open[0]:
+                opening.release()
+        finally:
+            with lock:
+                count["finished"] += 1
+
+    def until(what, reached):
+        """Wait until reached() (under lock) says n, printing progress
+        every 5 s; fail after t seconds with no progress."""
+        last, changed, printed = None, time.monotonic(), time.monotonic()
+        while True:
+            with lock:
+                got, failed = reached(), len(errors)
+            now = time.monotonic()
+            if (got, failed) != last:
+                last, changed = (got, failed), now
+            if got >= n:
+                return
+            assert now - changed < t, "%s: no progress for %.0f s at %d of %d (%d failed%s)" % (
+                what, t, got, n, failed, ", first: " + errors[0] if errors else "")
+            if now - printed >= 5:
+                print("net_session: %s %d of %d (%d failed) after %.0f s" % (
+                    what, got, n, failed, now - start), flush=True)
+                printed = now
+            time.sleep(0.2)
+
+    threads = [threading.Thread(target=one, args=(i,), daemon=True) for i in range(n)]
+    start = time.monotonic()
+    try:
+        for th in threads:
+            th.start()
+        until("opened", lambda: count["open"] + count["failed_opening"])
+        assert not errors, "%d of %d failed, first: %s" % (len(errors), n, errors[0])
+        took = time.monotonic() - start
+        when_all_open(took)
+        go_on.set()
+        until("finished", lambda: count["finished"])
+    finally:
+        go_on.set()
+    assert not errors, "%d of %d failed, first: %s" % (len(errors), n, errors[0])
+    return results, took
 
 
 def echo_up(m, ctl, t, checks):
@@ -315,83 +393,25 @@ def tcp_echo(args, checks):
         n, total = args.connections, 16 * 1024
 
         def many_at_once():
-            # Opened OPENING_AT_ONCE at a time (why: OPENING_AT_ONCE), and
-            # then all open together: a connection counts as opening until
-            # its first chunk has come back; then it waits until every one
-            # is open and the image has been seen holding them all, and only
-            # then sends the rest of its data, all n at once.
-            results, errors = [0] * n, []
-            lock = threading.Lock()
-            opening = threading.Semaphore(OPENING_AT_ONCE)
-            go_on = threading.Event()
-            count = {"open": 0, "failed_opening": 0, "finished": 0}
+            # Opened a few at a time (open_all_then_go), a connection being
+            # open once its first chunk has come back; then, with every one
+            # open and the image seen holding them all, all n send the rest
+            # of their data at once.
+            def run(i, opened):
+                return echo_round_trip(port, i, total, t, after_first=opened)
 
-            def one(i):
-                opening.acquire()
-                now_open = [False]
-
-                def is_open():
-                    now_open[0] = True
-                    with lock:
-                        count["open"] += 1
-                    opening.release()
-                    assert go_on.wait(4 * t), "never told to go on"
-                try:
-                    results[i] = echo_round_trip(port, i, total, t, after_first=is_open)
-                except (AssertionError, OSError) as e:
-                    with lock:
-                        errors.append("connection %d: %s (%s)" % (
-                            i, e, "while echoing" if now_open[0] else "before its first echo"))
-                        if not now_open[0]:
-                            count["failed_opening"] += 1
-                    if not now_open[0]:
-                        opening.release()
-                finally:
-                    with lock:
-                        count["finished"] += 1
-
-            def until(what, reached):
-                """Wait until reached() (under lock) says n, printing progress
-                every 5 s; fail after t seconds with no progress."""
-                last, changed, printed = None, time.monotonic(), time.monotonic()
-                while True:
-                    with lock:
-                        got, failed = reached(), len(errors)
-                    now = time.monotonic()
-                    if (got, failed) != last:
-                        last, changed = (got, failed), now
-                    if got >= n:
-                        return
-                    assert now - changed < t, "%s: no progress for %.0f s at %d of %d (%d failed%s)" % (
-                        what, t, got, n, failed, ", first: " + errors[0] if errors else "")
-                    if now - printed >= 5:
-                        print("net_session: %s %d of %d (%d failed) after %.0f s" % (
-                            what, got, n, failed, now - start), flush=True)
-                        printed = now
-                    time.sleep(0.2)
-
-            threads = [threading.Thread(target=one, args=(i,), daemon=True) for i in range(n)]
-            start = time.monotonic()
-            try:
-                for th in threads:
-                    th.start()
-                until("open and echoing", lambda: count["open"] + count["failed_opening"])
-                assert not errors, "%d of %d failed, first: %s" % (len(errors), n, errors[0])
+            def all_open(took):
                 st = stats(ctl, t)
                 # the listeners, this control connection, and every echo one
                 assert st["sockets"] == base["sockets"] + n, \
                     "%d sockets open in the image with all %d connections open, not %d" % (
                         st["sockets"], n, base["sockets"] + n)
-                opened = time.monotonic() - start
                 print("net_session: all %d connections open at once in the image (%d sockets, "
                       "%d TCP connections, heap in use %d bytes), opened %d at a time in %.1f s"
-                      % (n, st["sockets"], st["tcp"], st["heap"], OPENING_AT_ONCE, opened),
+                      % (n, st["sockets"], st["tcp"], st["heap"], OPENING_AT_ONCE, took),
                       flush=True)
-                go_on.set()
-                until("finished", lambda: count["finished"])
-            finally:
-                go_on.set()
-            assert not errors, "%d of %d failed, first: %s" % (len(errors), n, errors[0])
+            start = time.monotonic()
+            results, opened = open_all_then_go(n, t, run, all_open)
             assert sum(results) == n * total
             print("net_session: %d concurrent connections echoed %d bytes each intact and in order "
                   "in %.1f s (%.1f s of it with all open)" % (
@@ -794,52 +814,21 @@ def httpd(args, checks):
         n = 50
 
         def many():
-            # Opened OPENING_AT_ONCE at a time, as in tcp_echo (a burst
-            # overflows slirp's host-side listen queue: the host resets what
-            # it answered with a SYN cookie that went stale), each with a
-            # first request on a kept-alive connection; once all n are open,
-            # every client asks again at once, so the server holds n
-            # connections and answers them together.
-            results, errors = [None] * n, []
-            lock = threading.Lock()
-            opening = threading.Semaphore(OPENING_AT_ONCE)
-            settled = [0]
-            all_open = threading.Event()
-
-            def settle():
-                with lock:
-                    settled[0] += 1
-                    if settled[0] == n:
-                        all_open.set()
-
-            def one(i):
-                opening.acquire()
-                counted = False
-                try:
-                    with connect(port, t) as s:
-                        s.sendall(request("/"))
-                        first = read_response(s)
-                        assert first[0] == 200, "the first request answered %d" % first[0]
-                        opening.release()
-                        counted = True
-                        settle()
-                        assert all_open.wait(4 * t), "the others never opened"
-                        s.sendall(request("/", extra="Connection: close\r\n"))
-                        status, _, body, _ = read_response(s, first[3])
-                        results[i] = (status, body.decode("latin-1"))
-                except (OSError, AssertionError) as e:
-                    with lock:
-                        errors.append(str(e))
-                finally:
-                    if not counted:
-                        opening.release()
-                        settle()
-            threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
-            for th in threads:
-                th.start()
-            for th in threads:
-                th.join(4 * t)
-            assert not errors, "%d of %d failed, first: %s" % (len(errors), n, errors[0])
+            # Opened a few at a time (open_all_then_go: a burst overflows
+            # slirp's host-side listen queue), each with a first request on
+            # a kept-alive connection; once all n are open, every client
+            # asks again at once, so the server holds n connections and
+            # answers them together.
+            def run(i, opened):
+                with connect(port, t) as s:
+                    s.sendall(request("/"))
+                    first = read_response(s)
+                    assert first[0] == 200, "the first request answered %d" % first[0]
+                    opened()
+                    s.sendall(request("/", extra="Connection: close\r\n"))
+                    status, _, body, _ = read_response(s, first[3])
+                    return status, body.decode("latin-1")
+            results, _ = open_all_then_go(n, t, run, lambda took: None)
             assert all(r and r[0] == 200 for r in results)
             cores = set(re.search(r"on core (\d+)", r[1]).group(1) for r in results)
             print("net_session: %d connections open at once (opened %d at a time), each then "
