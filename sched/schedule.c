@@ -917,6 +917,50 @@ static void on_irq_exit(void) {
   sched_self()->preempting = false;
 }
 
+/* ---- idle time --------------------------------------------------------------------- */
+
+/* A core's idle time is two fields only its own idle loop writes: the
+ * finished sleeps (idle_ticks) and the start of the sleep under way
+ * (asleep_since, 0 while awake). A wake-up changes both, and a reader on
+ * another core must see both before or both after it: with the sleep
+ * cleared but not yet added it would miss that sleep, and with it added but
+ * not yet cleared count it twice. So the wake-up is wrapped in a sequence
+ * count, as a seqlock's writer does, and idle_time_ticks reads as its
+ * reader: it retries while the count is odd or has changed. Release
+ * stores and acquire loads order it, not fences (TSan cannot check
+ * fences; this is the idle path and a statistics read, not a hot one). The
+ * start of a sleep is one store and needs no count: a reader sees the sleep
+ * begun or not, with the same idle_ticks either way; its store is a release
+ * too, so a reader that sees it cannot pair it with an older idle_ticks. */
+static void idle_sleep_ended(struct sched_cpu *c, uint64_t slept) {
+  uint32_t seq = c->idle_seq; /* only this core writes it */
+  __atomic_store_n(&c->idle_seq, seq + 1, __ATOMIC_RELAXED);
+  /* Release stores (not a release fence, which TSan cannot check): each
+   * orders the odd count before itself, so a reader whose acquire load
+   * sees either of them sees the count odd or moved on when it reloads
+   * it, and retries. */
+  __atomic_store_n(&c->asleep_since, 0, __ATOMIC_RELEASE);
+  __atomic_store_n(&c->idle_ticks, c->idle_ticks + slept, __ATOMIC_RELEASE);
+  /* Release: a reader that reads this even count (acquire) sees both. */
+  __atomic_store_n(&c->idle_seq, seq + 2, __ATOMIC_RELEASE);
+}
+
+/* Core c's idle ticks at one moment: its finished sleeps and as much of the
+ * one under way as has passed by now. */
+static uint64_t idle_time_ticks(struct sched_cpu *c, uint64_t now) {
+  uint32_t before, after;
+  uint64_t idle, since;
+  do {
+    before = __atomic_load_n(&c->idle_seq, __ATOMIC_ACQUIRE);
+    /* Acquire: pairs with the writer's release stores of these two, and
+     * keeps the count's reload after them. */
+    idle = __atomic_load_n(&c->idle_ticks, __ATOMIC_ACQUIRE);
+    since = __atomic_load_n(&c->asleep_since, __ATOMIC_ACQUIRE);
+    after = __atomic_load_n(&c->idle_seq, __ATOMIC_RELAXED);
+  } while ((before & 1) || before != after);
+  return since && now > since ? idle + (now - since) : idle;
+}
+
 /* ---- the per-core loop ------------------------------------------------------------ */
 
 bool sched_cpus_create(void) {
@@ -1047,14 +1091,15 @@ void sched_run_core(void) {
       sched_arm_timer(c, timers_next_deadline(c));
       uint64_t t0 = arch_now_ticks();
       /* Published so sched_stats counts a sleep still in progress: a core
-       * idle since boot would otherwise show no idle time at all. */
-      __atomic_store_n(&c->asleep_since, t0, __ATOMIC_RELAXED);
+       * idle since boot would otherwise show no idle time at all. Release:
+       * a reader that sees this start also sees the last wake-up's count
+       * and idle_ticks ("idle time" above). */
+      __atomic_store_n(&c->asleep_since, t0, __ATOMIC_RELEASE);
       TRACE(TRACE_IDLE_SLEEP, 0);
       arch_wait_for_interrupt();
       TRACE(TRACE_IDLE_WAKE, 0);
       c->clock_seen = arch_now_ticks();
-      __atomic_store_n(&c->asleep_since, 0, __ATOMIC_RELAXED);
-      OWNER_STORE(c->idle_ticks, c->idle_ticks + (c->clock_seen - t0));
+      idle_sleep_ended(c, c->clock_seen - t0);
     }
     /* The interrupt window: whatever woke us (a device, the timer, an IPI)
      * is taken here, in the idle context, so device handlers run and ready
@@ -1092,12 +1137,7 @@ bool sched_stats(unsigned core, struct sched_stats *out) {
   out->tasks_stolen = __atomic_load_n(&s->tasks_stolen, __ATOMIC_RELAXED);
   out->preemptions = __atomic_load_n(&s->preemptions, __ATOMIC_RELAXED);
   out->wakeups_sent = __atomic_load_n(&s->wakeups_sent, __ATOMIC_RELAXED);
-  uint64_t idle_ticks = __atomic_load_n(&cpu->sched->idle_ticks, __ATOMIC_RELAXED);
-  uint64_t asleep_since = __atomic_load_n(&cpu->sched->asleep_since, __ATOMIC_RELAXED);
-  uint64_t now = arch_now_ticks();
-  if (asleep_since && now > asleep_since)
-    idle_ticks += now - asleep_since;
-  out->idle_ns = ticks_to_ns(idle_ticks);
+  out->idle_ns = ticks_to_ns(idle_time_ticks(cpu->sched, arch_now_ticks()));
   out->global_takes = __atomic_load_n(&s->global_takes, __ATOMIC_RELAXED);
   out->busy_ns = ticks_to_ns(__atomic_load_n(&cpu->sched->busy_ticks, __ATOMIC_RELAXED));
   out->irq_ns = ticks_to_ns(__atomic_load_n(&cpu->irq_ticks, __ATOMIC_RELAXED));

@@ -413,6 +413,34 @@ TEST(sleep_lasts_at_least_as_long_as_asked) {
   EXPECT(slept < 2000ull * 1000 * 1000);
 }
 
+/* ---- idle time ------------------------------------------------------------------ */
+
+/* While the only task sleeps, every core has nothing to run, and
+ * sched_stats must count that time as idle: the sleeps that have ended and
+ * the one under way when it is read (a core still asleep at the second
+ * read). Not more than the time between the reads, and at least half the
+ * sleep: a core counts as busy only from its wake-up to its next sleep,
+ * which a loaded host can stretch, but not by half a second. */
+#define IDLE_SLEEP_NS (500ull * 1000 * 1000)
+
+TEST(a_core_with_nothing_to_run_counts_the_time_as_idle) {
+  unsigned n = cpu_count() < 64 ? cpu_count() : 64;
+  struct sched_stats before[64], after;
+  uint64_t t0 = task_now_ns();
+  for (unsigned i = 0; i < n; i++)
+    sched_stats(i, &before[i]);
+  task_sleep_ns(IDLE_SLEEP_NS);
+  for (unsigned i = 0; i < n; i++) {
+    sched_stats(i, &after);
+    uint64_t between_reads = task_now_ns() - t0;
+    uint64_t idle = after.idle_ns - before[i].idle_ns;
+    printf("  core %u: idle %llu us of %llu us between the reads\n", i,
+           (unsigned long long)(idle / 1000), (unsigned long long)(between_reads / 1000));
+    EXPECT(idle <= between_reads);
+    EXPECT(idle >= IDLE_SLEEP_NS / 2);
+  }
+}
+
 /* ---- preemption -------------------------------------------------------------- */
 
 static volatile int spin_stop;

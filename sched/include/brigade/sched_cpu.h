@@ -63,6 +63,8 @@ struct sched_cpu {
   uint64_t busy_ticks;      /**< ticks spent running tasks (CPU accounting) */
   uint64_t idle_ticks;      /**< ticks asleep with nothing to run, finished sleeps only;
                                  converted to ns when read (sched_stats), not at each wake-up */
+  uint32_t idle_seq;        /**< odd while a wake-up moves a sleep from asleep_since into
+                                 idle_ticks (schedule.c, idle_sleep_ended) */
   uint64_t clock_seen;      /**< ticks when the timer interrupt or idle loop last read the
                                  clock: a parked task's wait start, without a clock read */
   bool need_resched;        /**< set by the timer interrupt, acted on at its exit */
