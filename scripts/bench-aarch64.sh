@@ -63,11 +63,15 @@ rv_entry_asm=$(riscv64-unknown-elf-objdump -d "$rv_elf" |
 side_by_side=$(
   echo "| operation (instructions) | qemu-virt-rv64 | qemu-virt-aarch64 | aarch64 / rv64 |"
   echo "|---|---|---|---|"
-  for op in "task_yield switch" "spawn + first run + exit, empty task, 16 KiB" \
+  for op in "task_yield switch" "spawn + first run + exit, empty task, default stack" \
             "spawn + first run + exit, empty task, 2 KiB" "task_sleep_ns(0)" \
             "task_park + task_ready" "semaphore hand-off" "unbuffered channel hand-off"; do
     rv=$(median_of "$rv_output" "$op")
     a64=$(median_of "$output" "$op")
+    if [ -z "$rv" ] || [ -z "$a64" ]; then
+      echo "bench-aarch64.sh: no row starting \"$op\" in the RISC-V or the AArch64 output" >&2
+      exit 1
+    fi
     echo "| $op | $rv | $a64 | $(awk -v a="$a64" -v r="$rv" 'BEGIN {printf "%.2f", a / r}') |"
   done
   rv=$(uart_median_of "$rv_uart")
