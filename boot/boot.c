@@ -66,8 +66,6 @@ static __attribute__((noreturn, format(printf, 1, 2))) void boot_oom(const char 
 /* How often the boot core asks whether the firmware has lost a start. */
 #define CORE_RESTART_POLL_MS 10
 
-static uint64_t ms_to_ticks(uint64_t ms) { return arch_tick_hz() * ms / 1000; }
-
 static void diagnose_missing_cores(void) {
   for (unsigned i = 0; i < cpu_count(); i++)
     if (!__atomic_load_n(&cpu_get(i)->online, __ATOMIC_ACQUIRE))
@@ -87,7 +85,7 @@ static void wait_for_cores(void) {
   while (__atomic_load_n(&cores_online, __ATOMIC_ACQUIRE) < cpu_count()) {
     uint64_t now = arch_now_ticks();
     if (now >= next_poll) {
-      next_poll = now + ms_to_ticks(CORE_RESTART_POLL_MS);
+      next_poll = now + arch_ms_to_ticks(CORE_RESTART_POLL_MS);
       for (unsigned i = 0; i < cpu_count(); i++) {
         struct cpu *cpu = cpu_get(i);
         /* Relaxed is enough: online only saves the board a look. A core that
@@ -99,13 +97,13 @@ static void wait_for_cores(void) {
           panic("could not start core %u (hw id %lu) again", i, (unsigned long)cpu->hw_id);
       }
     }
-    if (!said_slow && now - start > ms_to_ticks(CORE_REPORT_SLOW_MS)) {
+    if (!said_slow && now - start > arch_ms_to_ticks(CORE_REPORT_SLOW_MS)) {
       said_slow = true;
       kprintf("brigade: %u of %u cores reported in within %d ms; still waiting for:\n",
               __atomic_load_n(&cores_online, __ATOMIC_ACQUIRE), cpu_count(), CORE_REPORT_SLOW_MS);
       diagnose_missing_cores();
     }
-    if (now - start > ms_to_ticks(CORE_REPORT_GIVE_UP_MS)) {
+    if (now - start > arch_ms_to_ticks(CORE_REPORT_GIVE_UP_MS)) {
       panic_begin("only %u of %u cores reported in within %d ms",
                   __atomic_load_n(&cores_online, __ATOMIC_ACQUIRE), cpu_count(),
                   CORE_REPORT_GIVE_UP_MS);

@@ -270,7 +270,7 @@ void serial_wait_until_sent(struct serial_port *port) {
     return;
   unsigned long irq = arch_irq_save();
   uint64_t start = arch_now_ticks();
-  uint64_t limit = arch_tick_hz() / 1000 * SERIAL_DRAIN_MS;
+  uint64_t limit = arch_ms_to_ticks(SERIAL_DRAIN_MS);
   while (!port->hw->tx_done(port->dev) && arch_now_ticks() - start < limit)
     arch_cpu_relax();
   arch_irq_restore(irq);

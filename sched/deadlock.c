@@ -119,7 +119,7 @@ void sched_check_deadlock(void) {
     return;
   /* Look again a moment later: a waker that claimed a core clears its idle
    * flag before sending the IPI, but give in-flight work time to show. */
-  uint64_t until = arch_now_ticks() + arch_tick_hz() / 1000;
+  uint64_t until = arch_now_ticks() + arch_ms_to_ticks(1);
   while (arch_now_ticks() < until)
     arch_cpu_relax();
   if (!nothing_can_happen())

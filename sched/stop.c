@@ -64,7 +64,7 @@ void sched_stop_other_cores(void) {
     if (i != this_cpu()->index)
       arch_send_ipi(cpu_get(i));
   SCHED_TEST_HOOK(SCHED_TEST_STOP_IPIS_SENT, NULL);
-  uint64_t until = arch_now_ticks() + arch_tick_hz() * STOP_PATIENCE_MS / 1000;
+  uint64_t until = arch_now_ticks() + arch_ms_to_ticks(STOP_PATIENCE_MS);
   for (unsigned i = 0; i < n; i++) {
     if (i == this_cpu()->index)
       continue;

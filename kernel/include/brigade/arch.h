@@ -139,6 +139,11 @@ static inline uint64_t arch_now_ticks_unordered(void);
 /** @brief Ticks per second of arch_now_ticks, set by arch_time_init. */
 uint64_t arch_tick_hz(void);
 
+/** @brief @p ms milliseconds in ticks of arch_now_ticks, rounded down: the
+ *         length of a bounded wait or poll. Exact for any tick rate, and
+ *         without overflow up to 2^64 / arch_tick_hz() ms (213 days at 1 GHz). */
+static inline uint64_t arch_ms_to_ticks(uint64_t ms) { return arch_tick_hz() * ms / 1000; }
+
 /** @brief How the timer compare is programmed, for the boot log (", via Sstc"). */
 const char *arch_timer_description(void);
 
