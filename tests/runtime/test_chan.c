@@ -1,8 +1,10 @@
 /* Channels and select: values move exactly once between many cores, close
  * wakes every receiver, select is fair, its timeout is never early and is
  * cancelled when a case wins, and the non-blocking forms never block. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <brigade/chan.h>
 #include <brigade/cpu.h>
@@ -227,6 +229,73 @@ TEST(an_unbuffered_send_waits_for_a_receiver) {
   waitgroup_wait(&r.done);
   EXPECT_EQ(r.sent, 1);
   chan_free(r.c);
+}
+
+/* ---- element copies ----------------------------------------------------------- */
+
+/* Values travel between buffers at every alignment: the 4- and 8-byte
+ * elements have an inline copy for aligned ends, which must hand any other
+ * alignment to memcpy, and a 12-byte element always goes there. Each value
+ * is a distinct byte pattern, sent from a different offset of a buffer and
+ * received at another, with guard bytes around it that must stay as they
+ * were. Through a buffered channel (the value rests in the channel's slot)
+ * and an unbuffered one (copied straight from the sender's buffer). */
+#define COPY_VALUES 32
+#define COPY_GUARD 0xa5
+
+struct copy_sender {
+  struct chan *c;
+  size_t size;
+  struct waitgroup done;
+};
+
+static unsigned char pattern_byte(unsigned value, size_t byte) {
+  return (unsigned char)(value * 16 + byte + 1);
+}
+
+static void send_patterns(void *arg) {
+  struct copy_sender *s = arg;
+  unsigned char buf[32];
+  for (unsigned v = 0; v < COPY_VALUES; v++) {
+    unsigned char *at = buf + 8 + v % 8;
+    for (size_t b = 0; b < s->size; b++)
+      at[b] = pattern_byte(v, b);
+    chan_send(s->c, at);
+  }
+  waitgroup_done(&s->done);
+}
+
+TEST(values_of_4_8_and_12_bytes_arrive_intact_at_any_alignment) {
+  static const size_t sizes[] = {4, 8, 12};
+  static const size_t caps[] = {0, 3};
+  for (unsigned i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+    for (unsigned k = 0; k < sizeof caps / sizeof caps[0]; k++) {
+      struct copy_sender s = {.c = chan_make(sizes[i], caps[k], "copies"), .size = sizes[i],
+                              .done = WAITGROUP_INIT};
+      ASSERT(s.c);
+      waitgroup_add(&s.done, 1);
+      struct task_attr attr = pinned_to(cpu_count() - 1, "sender");
+      ASSERT(task_spawn(NULL, send_patterns, &s, &attr) == 0);
+      unsigned wrong = 0;
+      for (unsigned v = 0; v < COPY_VALUES; v++) {
+        unsigned char buf[32];
+        memset(buf, COPY_GUARD, sizeof buf);
+        unsigned char *at = buf + 8 + (v * 3) % 8;
+        ASSERT(chan_recv(s.c, at));
+        for (size_t b = 0; b < sizeof buf; b++) {
+          bool inside = buf + b >= at && buf + b < at + sizes[i];
+          unsigned char want = inside ? pattern_byte(v, (size_t)(buf + b - at)) : COPY_GUARD;
+          if (buf[b] != want)
+            wrong++;
+        }
+      }
+      waitgroup_wait(&s.done);
+      chan_free(s.c);
+      printf("  %zu-byte values, capacity %zu: %u values, %u wrong bytes\n", sizes[i], caps[k],
+             COPY_VALUES, wrong);
+      EXPECT_EQ(wrong, 0);
+    }
+  }
 }
 
 /* ---- close ------------------------------------------------------------------ */
