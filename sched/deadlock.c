@@ -99,7 +99,7 @@ static bool work_queued(struct sched_cpu *c) {
 static bool nothing_can_happen(void) {
   if (__atomic_load_n(&irq_waiters, __ATOMIC_SEQ_CST) != 0)
     return false;
-  for (unsigned i = 0; i < cpu_count(); i++) {
+  for (unsigned i = 0; i < sched_core_count(); i++) {
     struct sched_cpu *c = sched_of(i);
     if (!__atomic_load_n(&c->idle, __ATOMIC_SEQ_CST) || timers_next_deadline(c) != UINT64_MAX ||
         work_queued(c))

@@ -28,7 +28,7 @@ struct task *global_get(struct sched_cpu *c, unsigned max) {
     return NULL;
   unsigned long flags = spin_lock_irqsave(&global_lock);
   /* Take a fair share, so one core does not drain what all need. */
-  unsigned n = global_count / cpu_count() + 1;
+  unsigned n = global_count / sched_core_count() + 1;
   if (n > global_count)
     n = global_count;
   if (n > max)

@@ -138,9 +138,9 @@ void sched_test_set_hook(void (*hook)(enum sched_test_point point, void *arg)) {
 #endif
 
 static bool started;
-static unsigned ncores; /* cpu_count(), fixed once the per-core state exists */
+unsigned sched_ncores; /* task_internal.h, sched_core_count */
 struct sched_cpu *sched_cpus; /* task_internal.h, sched_of */
-/* ncores > 1, kept apart so that the yield finding nothing here tests it
+/* sched_ncores > 1, kept apart so that the yield finding nothing here tests it
  * with one branch on zero rather than a compare. */
 static bool multicore;
 static uint64_t slice_ticks;
@@ -369,7 +369,7 @@ static bool take_spinning_seat(uint32_t budget) {
 static __attribute__((noinline)) void wake_idle_cores(void) {
   struct sched_cpu *self = sched_self();
   uint32_t budget = wake_budget(self);
-  unsigned n = cpu_count(), me = this_cpu()->index, next = 1;
+  unsigned n = sched_core_count(), me = this_cpu()->index, next = 1;
   while (take_spinning_seat(budget)) {
     /* Never this core: if it is marked idle, the caller is an interrupt
      * handler in its idle loop's interrupt window, and the loop looks for
@@ -469,7 +469,7 @@ static struct task *steal_from(struct sched_cpu *me, unsigned victim_index) {
 }
 
 static struct task *steal_work(struct sched_cpu *me) {
-  unsigned n = cpu_count(), self = this_cpu()->index;
+  unsigned n = sched_core_count(), self = this_cpu()->index;
   if (n == 1)
     return NULL;
   for (int round = 0; round < STEAL_ROUNDS; round++) {
@@ -576,7 +576,7 @@ static bool work_visible(struct sched_cpu *c) {
     return true;
   if (timers_next_deadline(c) <= arch_now_ticks())
     return true;
-  for (unsigned i = 0; i < cpu_count(); i++) {
+  for (unsigned i = 0; i < sched_core_count(); i++) {
     struct sched_cpu *other = sched_of(i);
     if (deque_size(&other->runq) > 0 || __atomic_load_n(&other->runnext, __ATOMIC_RELAXED))
       return true;
@@ -757,7 +757,7 @@ __attribute__((noinline)) void schedule_away_then_restore(struct sched_cpu *c, s
  * here" and takes the full search. */
 /* The multi-core half of yield_finds_nothing: what steal_work could take. */
 static __attribute__((noinline)) bool other_core_has_work(struct sched_cpu *c) {
-  for (unsigned i = 0; i < ncores; i++) {
+  for (unsigned i = 0; i < sched_core_count(); i++) {
     struct sched_cpu *other = sched_of(i);
     if (other != c && (deque_size(&other->runq) > 0 ||
                        __atomic_load_n(&other->runnext, __ATOMIC_RELAXED)))
@@ -974,7 +974,7 @@ bool sched_cpus_create(void) {
   for (unsigned i = 0; i < n; i++)
     cpu_get(i)->sched = &all[i];
   sched_cpus = all;
-  ncores = n;
+  sched_ncores = n;
   multicore = n > 1;
   return true;
 }
@@ -1086,7 +1086,7 @@ void sched_run_core(void) {
      * before its IPI. */
     sched_stop_point(c);
     if (!work_visible(c)) {
-      if (__atomic_load_n(&nidle, __ATOMIC_SEQ_CST) == cpu_count())
+      if (__atomic_load_n(&nidle, __ATOMIC_SEQ_CST) == sched_core_count())
         sched_check_deadlock(); /* the last core to go idle: can anything still happen? */
       sched_arm_timer(c, timers_next_deadline(c));
       uint64_t t0 = arch_now_ticks();

@@ -275,7 +275,7 @@ int task_spawn(task_t **out, void (*fn)(void *arg), void *arg, const struct task
     attr = &defaults;
   size_t stack_size = attr->stack_size ? attr->stack_size : TASK_STACK_DEFAULT;
   if (!fn || stack_size < TASK_STACK_MIN || stack_size > UINT32_MAX - 4095 - ARCH_STACK_EXTRA ||
-      (attr->pin != TASK_ANY_CORE && (attr->pin < 0 || (unsigned)attr->pin >= cpu_count())))
+      (attr->pin != TASK_ANY_CORE && (attr->pin < 0 || (unsigned)attr->pin >= sched_core_count())))
     return -EINVAL;
   bool heap_stack = attr->heap_stack || !ARCH_HAS_STACK_SLOTS;
 #if ARCH_HAS_STACK_SLOTS
@@ -299,7 +299,7 @@ int task_spawn(task_t **out, void (*fn)(void *arg), void *arg, const struct task
       .fn = fn,
       .arg = arg,
       .name = attr->name,
-      .id = ++c->next_id * cpu_count() + me,
+      .id = ++c->next_id * sched_core_count() + me,
       .stack_size = (uint32_t)stack_size,
       .state = TASK_NEW,
       .pin = (int16_t)attr->pin,
@@ -309,7 +309,7 @@ int task_spawn(task_t **out, void (*fn)(void *arg), void *arg, const struct task
   if (out)
     *out = t;
   TRACE_SPAWN_TASK(c, t);
-  __atomic_store_n(&c->stats.spawns, c->stats.spawns + 1, __ATOMIC_RELAXED);
+  OWNER_STORE(c->stats.spawns, c->stats.spawns + 1);
   /* From runq_put on, t belongs to whichever core takes it: it may run, exit
    * and be recycled into a new task before this line returns, so nothing of
    * t is read after it is queued. */

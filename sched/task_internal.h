@@ -59,6 +59,11 @@ static inline struct sched_cpu *sched_self(void) { return this_cpu()->sched; }
  * core. core must be below cpu_count(), as every caller's is. */
 extern struct sched_cpu *sched_cpus;
 
+/* cpu_count(), for the same loops: set with sched_cpus, fixed after. */
+extern unsigned sched_ncores;
+
+static inline unsigned sched_core_count(void) { return sched_ncores; }
+
 static inline struct sched_cpu *sched_of(unsigned core) { return &sched_cpus[core]; }
 
 #include "deque.h"
