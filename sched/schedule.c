@@ -408,8 +408,12 @@ static __attribute__((noinline)) void wake_idle_cores(void) {
  * too. Store-load ordering on both sides is the Dekker pair that closes the
  * lost wake-up: either our load sees the idle core counted, or its last
  * look sees our task; never neither. That load is the whole cost when no
- * core is idle (one fence and one relaxed load: every core busy, or a
- * machine of one core).
+ * core is idle (one fence and one relaxed load: every core busy). A
+ * machine of one core has no other core to wake and returns before the
+ * fence: its one core may itself be counted idle (an interrupt handler in
+ * its idle loop's window readying a task), and wake_idle_cores would take
+ * and give back a spinning seat for nothing (about 70 instructions on the
+ * UART wake-up path).
  *
  * When we wake no core because enough are spinning, nothing is lost
  * either: a spinning core gives up its seat (spinning_done, seq_cst) and
@@ -418,6 +422,8 @@ static __attribute__((noinline)) void wake_idle_cores(void) {
  * give-up, so our fence precedes the spinner's in the single order of
  * seq_cst operations, and the spinner's last look sees our task. */
 void wake_idle_core(void) {
+  if (!multicore)
+    return;
   sched_full_fence();
   if (__atomic_load_n(&nidle, __ATOMIC_RELAXED) == 0)
     return;
