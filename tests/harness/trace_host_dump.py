@@ -23,6 +23,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from checks import Checks  # noqa: E402
+from fib_trace import check_fib_tasks  # noqa: E402
 from shell_session import PROMPT, Session, command_line  # noqa: E402
 
 CONVERTER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts",
@@ -123,25 +124,8 @@ def main():
         os.remove(out)
         fibs = [e for e in ev if e["ph"] == "X" and e["name"] == "fib"]
         assert fibs, "no fib runs in the converted trace"
-        # fib 18 spawns one task per call with n >= 12: 33 of them, each in
-        # the trace. A task's waitgroup_done comes before its exit, so the
-        # shell may stop the trace while the last ones are between the two
-        # (their core's vCPU thread descheduled by a busy host): as in
-        # trace_session.py, such a task's last run must then still be
-        # running or preempted, and every other one has exited once.
-        last_stop, exits = {}, {}
-        for e in sorted(fibs, key=lambda e: e["ts"]):
-            task = e["args"]["task"]
-            last_stop[task] = e["args"]["stop"]
-            exits[task] = exits.get(task, 0) + (e["args"]["stop"] == "exited")
-        assert len(last_stop) == 33, "%d fib tasks ran in the trace, want 33" % len(last_stop)
-        twice = [t for t, n in exits.items() if n > 1]
-        assert not twice, "fib tasks %s exited more than once" % twice
-        unfinished = {t: stop for t, stop in last_stop.items() if not exits[t]}
-        assert all(stop in ("running", "preempted") for stop in unfinished.values()), \
-            "fib tasks that never exited stopped as %s" % unfinished
-        print("[trace_host_dump] %d fib tasks exited, %d still finishing when the trace stopped"
-              % (33 - len(unfinished), len(unfinished)), flush=True)
+        # fib 18 spawns one task per call with n >= 12: 33 of them.
+        check_fib_tasks(fibs, 33, "trace_host_dump")
     check("scripts/trace2json.py accepts the file and finds every fib task", converter_accepts)
 
     def host_refusal():

@@ -22,6 +22,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from checks import Checks  # noqa: E402
+from fib_trace import check_fib_tasks  # noqa: E402
 from shell_session import PROMPT, Session, command_line  # noqa: E402
 
 CONVERTER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts",
@@ -98,24 +99,7 @@ def main():
         assert tasks, "no task slices"
         reasons = {e["args"]["stop"] for e in tasks}
         assert reasons <= {"yield", "preempted", "parked", "exited", "running"}, reasons
-        fib = {}
-        for e in sorted((e for e in tasks if e["name"] == "fib"), key=lambda e: e["ts"]):
-            fib.setdefault(e["args"]["task"], []).append(e["args"]["stop"])
-        want = fib_tasks(FIB_N)
-        assert len(fib) == want, "%d fib tasks ran in the trace, want %d" % (len(fib), want)
-        twice = [t for t, stops in fib.items() if stops.count("exited") > 1]
-        assert not twice, "fib tasks %s exited more than once" % twice
-        # A task's waitgroup_done comes before its exit, so the shell may stop
-        # the trace while the last few are between the two (a vCPU thread
-        # descheduled by a busy host): those must still be running or
-        # preempted, never parked, and never have run after exiting.
-        unfinished = {t: stops[-1] for t, stops in fib.items() if "exited" not in stops}
-        assert all(s in ("running", "preempted") for s in unfinished.values()), \
-            "fib tasks that never exited stopped as %s" % unfinished
-        after_exit = [t for t, stops in fib.items() if "exited" in stops and stops[-1] != "exited"]
-        assert not after_exit, "fib tasks %s ran again after exiting" % after_exit
-        print("[trace_session] %d fib tasks exited, %d still finishing when the trace stopped"
-              % (len(fib) - len(unfinished), len(unfinished)), flush=True)
+        check_fib_tasks(tasks, fib_tasks(FIB_N), "trace_session")
     check("every fib task's run ends in a known stop reason, each exits once", stop_reasons)
 
     # The shell parks on the UART whenever it waits for a command, but only
