@@ -25,6 +25,14 @@ static void capture(const char *buf, size_t n) {
 
 static const struct kprintf_output capture_output = {capture, capture};
 
+/* From here to kprintf_set_output(returned value), kprintf writes into got
+ * alone, from empty. */
+static const struct kprintf_output *capture_begin(void) {
+  got_len = 0;
+  got[0] = '\0';
+  return kprintf_set_output(&capture_output);
+}
+
 /* kprintf's output for fmt and C's, compared; the other cores are idle and
  * nothing else prints meanwhile, so the capture holds this line alone. */
 __attribute__((format(printf, 2, 3))) static void same_as_printf(int line, const char *fmt, ...) {
@@ -33,9 +41,7 @@ __attribute__((format(printf, 2, 3))) static void same_as_printf(int line, const
   va_start(ap, fmt);
   va_copy(ap2, ap);
   vsnprintf(want, sizeof want, fmt, ap);
-  got_len = 0;
-  got[0] = '\0';
-  const struct kprintf_output *before = kprintf_set_output(&capture_output);
+  const struct kprintf_output *before = capture_begin();
   kvprintf(fmt, ap2);
   kprintf_set_output(before);
   va_end(ap2);
@@ -65,8 +71,7 @@ TEST(widths_padding_and_signs_match_printf) {
 
 TEST(pointers_print_as_sixteen_hex_digits) {
   /* Not C's %p (which is implementation-defined): 0x and 16 digits always. */
-  got_len = 0;
-  const struct kprintf_output *before = kprintf_set_output(&capture_output);
+  const struct kprintf_output *before = capture_begin();
   kprintf("%p %p", (void *)0, (void *)0x1234);
   kprintf_set_output(before);
   EXPECT_STREQ(got, "0x0000000000000000 0x0000000000001234");
@@ -77,9 +82,7 @@ TEST(pointers_print_as_sixteen_hex_digits) {
  * (kprintf prints one it does not know as it stands, '%' included). */
 TEST(a_core_diagnosis_prints_one_whole_line) {
   const struct cpu *last = cpu_get(cpu_count() - 1);
-  got_len = 0;
-  got[0] = '\0';
-  const struct kprintf_output *before = kprintf_set_output(&capture_output);
+  const struct kprintf_output *before = capture_begin();
   board_diagnose_cpu(last);
   kprintf_set_output(before);
   printf("    %s", got);
