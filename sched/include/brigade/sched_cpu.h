@@ -38,8 +38,6 @@ enum sched_stop {
 enum after_switch { AFTER_NOTHING, AFTER_REQUEUE, AFTER_PARK, AFTER_EXIT };
 
 struct sched_cpu {
-  struct deque runq;
-
   /* Touched by other cores: stealers, readiers, wakers. */
   struct task *runnext __attribute__((aligned(64)));
   struct task *inbox;  /**< MPSC stack of pinned tasks sent here */
@@ -96,6 +94,13 @@ struct sched_cpu {
   uint64_t timer_earliest;  /**< heap top's deadline, readable without the lock */
 
   struct sched_stats stats;
+
+  /* Last: its 2 KiB of slots would otherwise put every field after it
+   * beyond RISC-V's signed 12-bit load and store offset from the struct's
+   * address, and each function touching them would spend two instructions
+   * forming a second base (lui, add). top and bottom keep cache lines of
+   * their own (struct deque). */
+  struct deque runq;
 };
 
 #endif
