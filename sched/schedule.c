@@ -609,7 +609,7 @@ static inline void remember_parker(struct sched_cpu *c, const struct task *t) { 
 static inline void check_parker_holds_no_lock(struct sched_cpu *c) { (void)c; }
 #endif
 
-static inline void finish_switch_inline(void *switch_arg) {
+static inline __attribute__((always_inline)) void finish_switch_inline(void *switch_arg) {
   struct sched_cpu *c = switch_arg;
   struct task *prev = c->after_task;
   switch (c->after) {
@@ -662,9 +662,9 @@ static __attribute__((noinline)) void arm_slice_from_idle(struct sched_cpu *c, u
     sched_arm_timer(c, now + slice);
 }
 
-static inline void switch_to(struct sched_cpu *c, struct task *prev, struct task *next,
-                             bool inherit, enum after_switch after, void (*unlock)(void *),
-                             void *lock) {
+static inline __attribute__((always_inline)) void
+switch_to(struct sched_cpu *c, struct task *prev, struct task *next, bool inherit,
+          enum after_switch after, void (*unlock)(void *), void *lock) {
   void *sp;
   /* Acquire: pairs with the release in arch_switch that published next's
    * saved context; spinning here means another core is still saving it. */
@@ -703,20 +703,13 @@ static inline void switch_to(struct sched_cpu *c, struct task *prev, struct task
   sched_stop_point(arg); /* arg: the core we resumed on */
 }
 
-static inline void schedule_away_inline(struct sched_cpu *c, struct task *prev,
-                                        enum after_switch after, void (*unlock)(void *),
-                                        void *lock) {
-  if (__builtin_expect(__atomic_load_n(&c->stop, __ATOMIC_RELAXED) == SCHED_STOP_SURVIVE, 0)) {
-    sched_refuse_switch_after_main(c, after);
-    return;
-  }
-  bool inherit;
-  /* Lock validation: nothing may be held across a switch; a park's locks
-   * are checked after its unlock (finish_switch). */
-  if (after != AFTER_PARK)
-    spin_validate_none_held(prev->id, prev->name,
-                            after == AFTER_EXIT ? "exited" : "yielded or was preempted", NULL);
-  struct task *next = find_runnable(c, after == AFTER_REQUEUE, &inherit);
+/* The switch from prev to next as schedule_away found it (next NULL: nothing
+ * to run; next == prev: prev's own timer readied it), then the interrupt
+ * mask restored: every case, for the paths that are not plain. Inline in
+ * both of its callers, so that neither pays a second prologue. */
+static inline __attribute__((always_inline)) void
+switch_away_to(struct sched_cpu *c, struct task *prev, struct task *next, bool inherit,
+               enum after_switch after, void (*unlock)(void *), void *lock, unsigned long irq) {
   if (next == prev) {
     /* find_runnable ran this core's expired timers, and one of them was the
      * parker's own (a sleep whose deadline passed while it was going to
@@ -728,23 +721,130 @@ static inline void schedule_away_inline(struct sched_cpu *c, struct task *prev,
         unlock(lock);
       spin_validate_none_held(prev->id, prev->name, "parked", NULL);
     }
-    return;
-  }
-  if (!next) {
-    if (after == AFTER_REQUEUE)
-      return; /* nothing else to run: the yielder goes on */
-    next = c->idle_task;
-  }
-  switch_to(c, prev, next, inherit, after, unlock, lock);
+  } else if (next) {
+    switch_to(c, prev, next, inherit, after, unlock, lock);
+  } else if (after != AFTER_REQUEUE) {
+    switch_to(c, prev, c->idle_task, false, after, unlock, lock);
+  } /* else nothing else to run: the yielder goes on */
+  arch_irq_restore(irq);
 }
 
-/* Out of line: task_yield and task_park reach it by a tail call. */
+/* Lock validation: nothing may be held across a switch; a park's locks are
+ * checked after its unlock (finish_switch). */
+static inline void check_switcher_holds_no_lock(struct task *prev, enum after_switch after) {
+  if (after != AFTER_PARK)
+    spin_validate_none_held(prev->id, prev->name,
+                            after == AFTER_EXIT ? "exited" : "yielded or was preempted", NULL);
+}
+
+/* schedule_away's every case: the stop check, the fairness looks, the
+ * slow search. */
+static __attribute__((noinline)) void schedule_away_searching(struct sched_cpu *c,
+                                                              struct task *prev,
+                                                              enum after_switch after,
+                                                              void (*unlock)(void *), void *lock,
+                                                              unsigned long irq) {
+  if (__builtin_expect(__atomic_load_n(&c->stop, __ATOMIC_RELAXED) == SCHED_STOP_SURVIVE, 0)) {
+    sched_refuse_switch_after_main(c, after);
+    arch_irq_restore(irq);
+    return;
+  }
+  check_switcher_holds_no_lock(prev, after);
+  bool inherit;
+  struct task *next = find_runnable(c, after == AFTER_REQUEUE, &inherit);
+  switch_away_to(c, prev, next, inherit, after, unlock, lock, irq);
+}
+
+/* The plain path's way out when the task it took has not run yet, is still
+ * being saved by another core, or is prev. */
+static __attribute__((noinline)) void switch_away_to_taken(struct sched_cpu *c, struct task *prev,
+                                                           struct task *next, bool inherit,
+                                                           enum after_switch after,
+                                                           void (*unlock)(void *), void *lock,
+                                                           unsigned long irq) {
+  switch_away_to(c, prev, next, inherit, after, unlock, lock, irq);
+}
+
+/* A plain switch: no trace or CPU accounting to tell, no fairness look due,
+ * nothing pinned ready or arriving, no stop under way, and prev a real task
+ * whose stack did not overrun (the full path reports one). The next task
+ * then comes from runnext or this core's deque, and the switch stays plain
+ * if that task has run before. The checks are ordered so that the usual
+ * reason for the full path (a trace) costs the fewest. A relaxed load of
+ * trace_on that misses a trace starting on another core leaves this switch
+ * out of it, as if the trace had started a moment later; TRACE_SWITCH
+ * reads it the same way. */
+static inline bool plain_switch_possible(struct sched_cpu *c, struct task *prev) {
+  return !(__atomic_load_n(&trace_on, __ATOMIC_RELAXED) |
+           __atomic_load_n(&cpu_accounting, __ATOMIC_RELAXED)) &&
+         c->until_global_check > 1 && c->until_pinned_check > 1 && !c->pinned_head &&
+         !__atomic_load_n(&c->inbox, __ATOMIC_RELAXED) &&
+         __atomic_load_n(&c->stop, __ATOMIC_RELAXED) != SCHED_STOP_SURVIVE &&
+         !(prev->flags & TASK_FLAG_IDLE) && !task_stack_overrun(prev);
+}
+
+/* The plain switch: it calls nothing before arch_switch, so its frame saves
+ * only what the finish after it needs; a case it cannot take goes by a
+ * tail call to the full path, which saves what that needs. Keeping them
+ * apart is worth some 25 instructions a switch: with the slow paths' calls
+ * in the same function, GCC saved ten callee-saved registers on entry that
+ * arch_switch then saved again. */
+static __attribute__((noinline)) void plain_switch(struct sched_cpu *c, struct task *prev,
+                                                   enum after_switch after,
+                                                   void (*unlock)(void *), void *lock,
+                                                   unsigned long irq) {
+  bool inherit = false;
+  struct task *next = take_local(c, after == AFTER_REQUEUE, &inherit);
+  if (__builtin_expect(!next, 0)) {
+    schedule_away_searching(c, prev, after, unlock, lock, irq);
+    return;
+  }
+  check_switcher_holds_no_lock(prev, after);
+  /* find_runnable's fast path (both countdowns were above one). */
+  c->until_global_check--;
+  c->until_pinned_check--;
+  /* Acquire: pairs with the release in arch_switch that published next's
+   * saved context (as in switch_to). NULL (another core still saving it),
+   * SP_NEW (its first run needs a stack) and prev itself go the full way. */
+  void *sp = __atomic_load_n(&next->sp, __ATOMIC_ACQUIRE);
+  if (__builtin_expect(sp == NULL || sp == SP_NEW || next == prev, 0)) {
+    switch_away_to_taken(c, prev, next, inherit, after, unlock, lock, irq);
+    return;
+  }
+  next->sp = NULL;
+  OWNER_STORE(next->state, TASK_RUNNING);
+  next->last_core = (uint16_t)this_cpu()->index;
+  c->current = next;
+  c->after = after;
+  c->after_task = prev;
+  c->after_unlock = unlock;
+  c->after_lock = lock;
+  if (after == AFTER_PARK)
+    remember_parker(c, prev);
+  STAT_ADD(c, switches, 1);
+  if (!inherit) /* a new slice, as in switch_to */
+    c->slice_switches++;
+  arch_switch_hint(next->stack, next->stack_size);
+  if (__builtin_expect(after == AFTER_EXIT, 0))
+    arch_switch_final(&prev->sp, sp, c); /* next's finish_switch frees prev's stack */
+  void *arg = arch_switch(&prev->sp, sp, c);
+  finish_switch_inline(arg);
+  sched_stop_point(arg); /* arg: the core we resumed on */
+  arch_irq_restore(irq);
+}
+
+/* Leave prev: the entry of every yield, park, preemption and exit, reached
+ * by a tail call. Both ways on are tail calls too, so the one not taken
+ * costs no prologue. */
 __attribute__((noinline)) void schedule_away_then_restore(struct sched_cpu *c, struct task *prev,
                                                           enum after_switch after,
                                                           void (*unlock)(void *), void *lock,
                                                           unsigned long irq) {
-  schedule_away_inline(c, prev, after, unlock, lock);
-  arch_irq_restore(irq);
+  if (!plain_switch_possible(c, prev)) {
+    schedule_away_searching(c, prev, after, unlock, lock, irq);
+    return;
+  }
+  plain_switch(c, prev, after, unlock, lock, irq);
 }
 
 /* True when a yield on core c could find no other task: nothing local (in
@@ -795,9 +895,9 @@ static __attribute__((noinline)) void yield_multicore(struct sched_cpu *c, struc
 }
 
 /* Lock validation: holding a spinlock across a yield is a bug whether or not
- * this yield happens to find another task, so the fast path checks too
- * (schedule_away_inline checks the slow path). Without validation it
- * compiles to nothing and the fast path stays as it is. */
+ * this yield happens to find another task, so the fast path checks too (the
+ * switch paths check with check_switcher_holds_no_lock). Without validation
+ * it compiles to nothing and the fast path stays as it is. */
 #ifdef BRIGADE_LOCK_VALIDATE
 static inline void check_yielder_holds_no_lock(const struct task *t) {
   spin_validate_none_held(t->id, t->name, "yielded or was preempted", NULL);

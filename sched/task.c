@@ -48,12 +48,6 @@ _Static_assert(sizeof(void *) != 8 || sizeof(struct task) <= 96,
 #define STACK_BYTES(asked, align) ((((asked) + (align) - 1) & ~(size_t)((align) - 1)) + ARCH_STACK_EXTRA)
 /* A default task's heap stack. */
 #define POOLED_STACK_SIZE STACK_BYTES(TASK_STACK_DEFAULT, 16)
-/* Written at the lowest word of every task stack and checked at every
- * switch away from the task: an overrun that reached the bottom of the
- * stack is reported with the task's name instead of corrupting a neighbour
- * silently. (Guarded slots fault at once on an overrun; the canary is what
- * heap stacks have, and costs one load per switch.) */
-#define STACK_CANARY 0x5354414b43414e59ull /* "STAKCANY" */
 /* A default task's guarded stack: its reservation (whole pages), of which
  * only the pages it touches are mapped. */
 #define POOLED_SLOT_SIZE STACK_BYTES(STACK_SLOT_DEFAULT_RESERVATION, STACK_SLOT_PAGE)
@@ -245,8 +239,7 @@ uint64_t task_stacks_shared_bytes(void) {
 }
 
 void task_check_stack(const struct task *t) {
-  /* Heap stacks only: a guarded slot has no canary (its guard faults). */
-  if ((t->flags & TASK_FLAG_HEAP_STACK) && *(const uint64_t *)t->stack != STACK_CANARY)
+  if (task_stack_overrun(t))
     panic("stack overflow in task %u (%s): its %u-byte stack at %p was overrun", (unsigned)t->id,
           task_name(t), (unsigned)t->stack_size, t->stack);
 }

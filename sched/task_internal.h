@@ -33,6 +33,19 @@ struct task {
 #define TASK_FLAG_IDLE 1u       /* a core's own scheduler context, not a real task */
 #define TASK_FLAG_HEAP_STACK 2u /* its stack is from the heap, not a guarded slot */
 
+/* Written at the lowest word of every task stack and checked at every
+ * switch away from the task: an overrun that reached the bottom of the
+ * stack is reported with the task's name instead of corrupting a neighbour
+ * silently. (Guarded slots fault at once on an overrun; the canary is what
+ * heap stacks have, and costs one load per switch.) */
+#define STACK_CANARY 0x5354414b43414e59ull /* "STAKCANY" */
+
+/* True when t's heap stack has lost its canary: it overran. A guarded slot
+ * has no canary (its guard faults). */
+static inline bool task_stack_overrun(const struct task *t) {
+  return (t->flags & TASK_FLAG_HEAP_STACK) && *(const uint64_t *)t->stack != STACK_CANARY;
+}
+
 /* Sentinel stack pointer of a task that has never run. */
 #define SP_NEW ((void *)1)
 
