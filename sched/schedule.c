@@ -943,16 +943,13 @@ void task_park(const char *reason, void (*unlock)(void *lock), void *lock) {
   schedule_away_then_restore(c, prev, AFTER_PARK, unlock, lock, irq);
 }
 
-void task_ready(task_t *t) {
-  unsigned long irq = arch_irq_save();
-  uint32_t parked = TASK_PARKED;
-  if (!__atomic_compare_exchange_n(&t->state, &parked, TASK_RUNNABLE, false, __ATOMIC_ACQ_REL,
-                                   __ATOMIC_RELAXED))
-    panic("task_ready on task %u (%s), which is not parked (state %u)", (unsigned)t->id,
-          task_name(t), (unsigned)parked);
-  t->wait_reason = NULL;
+/* task_ready's cases past the simplest: a trace to tell, a pinned task (its
+ * core's FIFO or inbox), or runnext's exchange followed by a displaced task
+ * to queue or an idle core to wake. Out of line, reached by tail calls, so
+ * task_ready's own path calls nothing and saves no register. */
+static __attribute__((noinline)) void ready_queue(struct sched_cpu *c, struct task *t,
+                                                  unsigned long irq) {
   TRACE(TRACE_READY, t->id);
-  struct sched_cpu *c = sched_self();
   if (t->pin != TASK_ANY_CORE) {
     runq_put(c, t);
   } else {
@@ -964,6 +961,40 @@ void task_ready(task_t *t) {
     wake_idle_core();
   }
   arch_irq_restore(irq);
+}
+
+static __attribute__((noinline)) void ready_displaced(struct sched_cpu *c, struct task *old,
+                                                      unsigned long irq) {
+  if (old)
+    runq_put(c, old);
+  wake_idle_core();
+  arch_irq_restore(irq);
+}
+
+static __attribute__((noinline, noreturn)) void ready_not_parked(struct task *t, uint32_t state) {
+  panic("task_ready on task %u (%s), which is not parked (state %u)", (unsigned)t->id,
+        task_name(t), (unsigned)state);
+}
+
+void task_ready(task_t *t) {
+  unsigned long irq = arch_irq_save();
+  uint32_t parked = TASK_PARKED;
+  if (!__atomic_compare_exchange_n(&t->state, &parked, TASK_RUNNABLE, false, __ATOMIC_ACQ_REL,
+                                   __ATOMIC_RELAXED))
+    ready_not_parked(t, parked);
+  t->wait_reason = NULL;
+  struct sched_cpu *c = sched_self();
+  if (__builtin_expect(TRACE_IS_ON() || t->pin != TASK_ANY_CORE, 0)) {
+    ready_queue(c, t, irq);
+    return;
+  }
+  /* Release: as in ready_queue. */
+  struct task *old = __atomic_exchange_n(&c->runnext, t, __ATOMIC_ACQ_REL);
+  if (__builtin_expect(old != NULL || multicore, 0)) {
+    ready_displaced(c, old, irq);
+    return;
+  }
+  arch_irq_restore(irq); /* one core, runnext was free: nothing to queue or wake */
 }
 
 /* ---- interrupts ------------------------------------------------------------------ */
