@@ -52,42 +52,6 @@
 
 #include "chan_internal.h"
 
-/* Inline in every caller (always_inline: GCC kept it a call, six
- * instructions of call and argument moves around a one-word copy). */
-static inline __attribute__((always_inline)) void copy_elem(const struct chan *c, void *dst,
-                                                            const void *src) {
-  /* A receiver may drop the value (dst NULL), and a zero-size element has
-   * nothing to copy: neither may reach memcpy, whose pointers must be valid. */
-  if (!dst || !c->elem_size)
-    return;
-  /* Words, the common element, are copied inline when both ends are
-   * aligned for them: a memcpy call for 4 bytes cost 29 instructions on
-   * RV64, about 6% of an unbuffered hand-off. The copy is still a memcpy
-   * (of constant size, so the compiler emits one load and one store), so
-   * any element type may travel this way. Anything else goes to memcpy. */
-  uintptr_t ends = (uintptr_t)dst | (uintptr_t)src;
-  if (c->elem_size == 4 && !(ends & 3)) {
-    __builtin_memcpy(__builtin_assume_aligned(dst, 4), __builtin_assume_aligned(src, 4), 4);
-    return;
-  }
-  if (c->elem_size == 8 && !(ends & 7)) {
-    __builtin_memcpy(__builtin_assume_aligned(dst, 8), __builtin_assume_aligned(src, 8), 8);
-    return;
-  }
-  memcpy(dst, src, c->elem_size);
-}
-
-static void zero_elem(const struct chan *c, void *dst) {
-  if (dst && c->elem_size)
-    memset(dst, 0, c->elem_size);
-}
-
-static unsigned char *slot(struct chan *c, size_t index) { return c->buf + index * c->elem_size; }
-
-static size_t next_index(const struct chan *c, size_t index) {
-  return index + 1 == c->cap ? 0 : index + 1;
-}
-
 void chan_panic(const char *what, const char *name, const void *addr) {
   task_t *self = task_current();
   unsigned id = self ? (unsigned)task_id(self) : 0;
@@ -121,69 +85,6 @@ void chan_free(struct chan *c) {
   free(c);
 }
 
-/* The bodies of chan_send_locked and chan_recv_locked, inline in chan_send
- * and chan_recv: as calls they cost a frame of four saved registers each,
- * on every message. select and the try_ forms call the out-of-line ones. */
-static inline __attribute__((always_inline)) bool send_locked(struct chan *c, const void *elem,
-                                                              struct task **wake) {
-  struct chan_waiter *w = chan_waitq_take(&c->recvq);
-  if (w) {
-    /* A receiver waits only while the buffer is empty: hand over directly. */
-    copy_elem(c, w->elem, elem);
-    w->sleeper->ok = true;
-    *wake = w->sleeper->task;
-    return true;
-  }
-  *wake = NULL;
-  if (c->count == c->cap)
-    return false;
-  copy_elem(c, slot(c, c->send_index), elem);
-  c->send_index = next_index(c, c->send_index);
-  c->count++;
-  return true;
-}
-
-static inline __attribute__((always_inline)) enum chan_try recv_locked(struct chan *c,
-                                                                       void *elem,
-                                                                       struct task **wake) {
-  struct chan_waiter *w = chan_waitq_take(&c->sendq);
-  if (w) {
-    if (c->cap == 0) {
-      copy_elem(c, elem, w->elem);
-    } else {
-      /* A sender waits only while the buffer is full. Take the oldest value
-       * and put the sender's in its place, which is now the ring's tail. */
-      copy_elem(c, elem, slot(c, c->recv_index));
-      copy_elem(c, slot(c, c->recv_index), w->elem);
-      c->recv_index = next_index(c, c->recv_index);
-      c->send_index = c->recv_index;
-    }
-    w->sleeper->ok = true;
-    *wake = w->sleeper->task;
-    return CHAN_TRY_RECEIVED;
-  }
-  *wake = NULL;
-  if (c->count > 0) {
-    copy_elem(c, elem, slot(c, c->recv_index));
-    c->recv_index = next_index(c, c->recv_index);
-    c->count--;
-    return CHAN_TRY_RECEIVED;
-  }
-  if (c->closed) {
-    zero_elem(c, elem);
-    return CHAN_TRY_CLOSED;
-  }
-  return CHAN_TRY_WOULD_BLOCK;
-}
-
-bool chan_send_locked(struct chan *c, const void *elem, struct task **wake) {
-  return send_locked(c, elem, wake);
-}
-
-enum chan_try chan_recv_locked(struct chan *c, void *elem, struct task **wake) {
-  return recv_locked(c, elem, wake);
-}
-
 /* Take the lock the way every channel operation does: interrupts masked
  * first, since the lock stays held into task_park's switch. */
 static unsigned long lock_chan(struct chan *c) {
@@ -212,7 +113,7 @@ void chan_send(struct chan *c, const void *elem) {
   if (c->closed)
     panic_send_on_closed(c, irq);
   struct task *wake;
-  if (send_locked(c, elem, &wake)) {
+  if (chan_send_locked(c, elem, &wake)) {
     unlock_chan_and_ready(c, irq, wake);
     return;
   }
@@ -232,7 +133,7 @@ bool chan_recv(struct chan *c, void *elem) {
     chan_panic("receive from a NULL channel (Go would block forever)", NULL, NULL);
   unsigned long irq = lock_chan(c);
   struct task *wake;
-  enum chan_try got = recv_locked(c, elem, &wake);
+  enum chan_try got = chan_recv_locked(c, elem, &wake);
   if (got != CHAN_TRY_WOULD_BLOCK) {
     unlock_chan_and_ready(c, irq, wake);
     return got == CHAN_TRY_RECEIVED;
@@ -274,7 +175,7 @@ static void take_all_for_close(struct chan *c, struct chan_waitq *q, bool receiv
   struct chan_waiter *w;
   while ((w = chan_waitq_take(q))) {
     if (receivers)
-      zero_elem(c, w->elem);
+      chan_zero_elem(c, w->elem);
     w->sleeper->ok = false;
     w->next = NULL;
     if (*tail)

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <brigade/chan.h>
 #include <brigade/spinlock.h>
@@ -94,15 +95,103 @@ static inline struct chan_waiter *chan_waitq_take(struct chan_waitq *q) {
   return NULL;
 }
 
+/* Inline in every caller (always_inline: GCC kept it a call, six
+ * instructions of call and argument moves around a one-word copy). */
+static inline __attribute__((always_inline)) void chan_copy_elem(const struct chan *c,
+                                                                 void *dst, const void *src) {
+  /* A receiver may drop the value (dst NULL), and a zero-size element has
+   * nothing to copy: neither may reach memcpy, whose pointers must be valid. */
+  if (!dst || !c->elem_size)
+    return;
+  /* Words, the common element, are copied inline when both ends are
+   * aligned for them: a memcpy call for 4 bytes cost 29 instructions on
+   * RV64, about 6% of an unbuffered hand-off. The copy is still a memcpy
+   * (of constant size, so the compiler emits one load and one store), so
+   * any element type may travel this way. Anything else goes to memcpy. */
+  uintptr_t ends = (uintptr_t)dst | (uintptr_t)src;
+  if (c->elem_size == 4 && !(ends & 3)) {
+    __builtin_memcpy(__builtin_assume_aligned(dst, 4), __builtin_assume_aligned(src, 4), 4);
+    return;
+  }
+  if (c->elem_size == 8 && !(ends & 7)) {
+    __builtin_memcpy(__builtin_assume_aligned(dst, 8), __builtin_assume_aligned(src, 8), 8);
+    return;
+  }
+  memcpy(dst, src, c->elem_size);
+}
+
+static inline void chan_zero_elem(const struct chan *c, void *dst) {
+  if (dst && c->elem_size)
+    memset(dst, 0, c->elem_size);
+}
+
+static inline unsigned char *chan_slot(struct chan *c, size_t index) {
+  return c->buf + index * c->elem_size;
+}
+
+static inline size_t chan_next_index(const struct chan *c, size_t index) {
+  return index + 1 == c->cap ? 0 : index + 1;
+}
+
 /* With c locked: send *elem now if a receiver waits (the value goes
  * straight into its variable; *wake is set to the task to ready once the
  * lock is dropped) or the buffer has room. False when the send would
- * block. The caller has checked that c is open. */
-bool chan_send_locked(struct chan *c, const void *elem, struct task **wake);
+ * block. The caller has checked that c is open. Inline in every caller
+ * (send, try_send, select): as a call it cost a frame of four saved
+ * registers on every message. */
+static inline __attribute__((always_inline)) bool chan_send_locked(struct chan *c,
+                                                                   const void *elem,
+                                                                   struct task **wake) {
+  struct chan_waiter *w = chan_waitq_take(&c->recvq);
+  if (w) {
+    /* A receiver waits only while the buffer is empty: hand over directly. */
+    chan_copy_elem(c, w->elem, elem);
+    w->sleeper->ok = true;
+    *wake = w->sleeper->task;
+    return true;
+  }
+  *wake = NULL;
+  if (c->count == c->cap)
+    return false;
+  chan_copy_elem(c, chan_slot(c, c->send_index), elem);
+  c->send_index = chan_next_index(c, c->send_index);
+  c->count++;
+  return true;
+}
 
 /* With c locked: receive into elem now if a sender waits (*wake as above),
- * a value is buffered, or c is closed (elem zeroed). */
-enum chan_try chan_recv_locked(struct chan *c, void *elem, struct task **wake);
+ * a value is buffered, or c is closed (elem zeroed). Inline, as above. */
+static inline __attribute__((always_inline)) enum chan_try
+chan_recv_locked(struct chan *c, void *elem, struct task **wake) {
+  struct chan_waiter *w = chan_waitq_take(&c->sendq);
+  if (w) {
+    if (c->cap == 0) {
+      chan_copy_elem(c, elem, w->elem);
+    } else {
+      /* A sender waits only while the buffer is full. Take the oldest value
+       * and put the sender's in its place, which is now the ring's tail. */
+      chan_copy_elem(c, elem, chan_slot(c, c->recv_index));
+      chan_copy_elem(c, chan_slot(c, c->recv_index), w->elem);
+      c->recv_index = chan_next_index(c, c->recv_index);
+      c->send_index = c->recv_index;
+    }
+    w->sleeper->ok = true;
+    *wake = w->sleeper->task;
+    return CHAN_TRY_RECEIVED;
+  }
+  *wake = NULL;
+  if (c->count > 0) {
+    chan_copy_elem(c, elem, chan_slot(c, c->recv_index));
+    c->recv_index = chan_next_index(c, c->recv_index);
+    c->count--;
+    return CHAN_TRY_RECEIVED;
+  }
+  if (c->closed) {
+    chan_zero_elem(c, elem);
+    return CHAN_TRY_CLOSED;
+  }
+  return CHAN_TRY_WOULD_BLOCK;
+}
 
 /* Panic for API misuse, naming the channel (if any) and the calling task.
  * Takes the name and address rather than the channel, which may already

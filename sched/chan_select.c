@@ -39,7 +39,6 @@
  * then does not switch at all (schedule_away's next == prev case) and the
  * task goes on with the timeout won.
  */
-#include <string.h>
 
 #include <brigade/chan.h>
 #include <brigade/panic.h>
@@ -72,14 +71,16 @@ static void unlock_after_park(void *arg) {
   unlock_all(set->chans, set->n);
 }
 
-/* Insert c into the address-sorted set chans[0..*n), unless it is there. */
+/* Insert c into the address-sorted set chans[0..*n), unless it is there:
+ * insertion sort, moving each larger entry up one as it is passed (a
+ * select has a few cases; a memmove call cost more than the moves). */
 static void lock_set_add(struct chan **chans, size_t *n, struct chan *c) {
+  for (size_t i = 0; i < *n; i++)
+    if (chans[i] == c)
+      return;
   size_t i = *n;
-  while (i > 0 && (uintptr_t)chans[i - 1] > (uintptr_t)c)
-    i--;
-  if (i > 0 && chans[i - 1] == c)
-    return;
-  memmove(&chans[i + 1], &chans[i], (*n - i) * sizeof *chans);
+  for (; i > 0 && (uintptr_t)chans[i - 1] > (uintptr_t)c; i--)
+    chans[i] = chans[i - 1];
   chans[i] = c;
   (*n)++;
 }
@@ -160,14 +161,23 @@ int chan_select(struct chan_case *cases, size_t n, bool has_default, int64_t tim
     deadline_ns = (uint64_t)timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + (uint64_t)timeout_ns;
   }
 
-  /* Step 1: a random poll order (inside-out Fisher-Yates) and the lock set. */
+  /* Step 1: a random poll order (inside-out Fisher-Yates) and the lock set.
+   * One draw from the core's generator seeds a local xorshift for the rest:
+   * each sched_rand is a call that masks interrupts. */
   uint16_t poll[n ? n : 1];
   struct chan *locked[n ? n : 1];
   size_t npoll = 0, nlocked = 0;
+  uint32_t rand = n > 1 ? sched_rand() : 0;
   for (size_t i = 0; i < n; i++) {
     if (!cases[i].chan)
       continue;
-    size_t j = sched_rand() % (npoll + 1);
+    size_t j = 0;
+    if (npoll > 0) {
+      j = rand % (npoll + 1);
+      rand ^= rand << 13;
+      rand ^= rand >> 17;
+      rand ^= rand << 5;
+    }
     poll[npoll] = poll[j];
     poll[j] = (uint16_t)i;
     npoll++;
