@@ -662,16 +662,12 @@ static __attribute__((noinline)) void arm_slice_from_idle(struct sched_cpu *c, u
     sched_arm_timer(c, now + slice);
 }
 
+/* next, whose saved context (sp) this core has taken, becomes the running
+ * task, and the after-fields tell the context that resumes what to do for
+ * prev (finish_switch). */
 static inline __attribute__((always_inline)) void
-switch_to(struct sched_cpu *c, struct task *prev, struct task *next, bool inherit,
-          enum after_switch after, void (*unlock)(void *), void *lock) {
-  void *sp;
-  /* Acquire: pairs with the release in arch_switch that published next's
-   * saved context; spinning here means another core is still saving it. */
-  while ((sp = __atomic_load_n(&next->sp, __ATOMIC_ACQUIRE)) == NULL)
-    arch_cpu_relax();
-  if (__builtin_expect(sp == SP_NEW, 0))
-    sp = first_run_stack(c, next);
+claim_next(struct sched_cpu *c, struct task *prev, struct task *next, enum after_switch after,
+           void (*unlock)(void *), void *lock) {
   next->sp = NULL;
   OWNER_STORE(next->state, TASK_RUNNING);
   next->last_core = (uint16_t)this_cpu()->index; /* c is this core's */
@@ -682,6 +678,33 @@ switch_to(struct sched_cpu *c, struct task *prev, struct task *next, bool inheri
   c->after_lock = lock;
   if (after == AFTER_PARK)
     remember_parker(c, prev);
+}
+
+/* Leave prev's stack for next's saved context sp; when prev runs again
+ * (never, after AFTER_EXIT), finish what its resumer asked for. */
+static inline __attribute__((always_inline)) void switch_stacks(struct sched_cpu *c,
+                                                                struct task *prev,
+                                                                struct task *next, void *sp,
+                                                                enum after_switch after) {
+  arch_switch_hint(next->stack, next->stack_size);
+  if (__builtin_expect(after == AFTER_EXIT, 0))
+    arch_switch_final(&prev->sp, sp, c); /* next's finish_switch frees prev's stack */
+  void *arg = arch_switch(&prev->sp, sp, c);
+  finish_switch_inline(arg);
+  sched_stop_point(arg); /* arg: the core we resumed on */
+}
+
+static inline __attribute__((always_inline)) void
+switch_to(struct sched_cpu *c, struct task *prev, struct task *next, bool inherit,
+          enum after_switch after, void (*unlock)(void *), void *lock) {
+  void *sp;
+  /* Acquire: pairs with the release in arch_switch that published next's
+   * saved context; spinning here means another core is still saving it. */
+  while ((sp = __atomic_load_n(&next->sp, __ATOMIC_ACQUIRE)) == NULL)
+    arch_cpu_relax();
+  if (__builtin_expect(sp == SP_NEW, 0))
+    sp = first_run_stack(c, next);
+  claim_next(c, prev, next, after, unlock, lock);
   if (!(next->flags & TASK_FLAG_IDLE)) {
     STAT_ADD(c, switches, 1);
     /* A new slice starts unless the task came from runnext (it inherits the
@@ -695,12 +718,7 @@ switch_to(struct sched_cpu *c, struct task *prev, struct task *next, bool inheri
   }
   TRACE_SWITCH(c, prev, next, after);
   task_check_stack(prev);
-  arch_switch_hint(next->stack, next->stack_size);
-  if (__builtin_expect(after == AFTER_EXIT, 0))
-    arch_switch_final(&prev->sp, sp, c); /* next's finish_switch frees prev's stack */
-  void *arg = arch_switch(&prev->sp, sp, c);
-  finish_switch_inline(arg);
-  sched_stop_point(arg); /* arg: the core we resumed on */
+  switch_stacks(c, prev, next, sp, after);
 }
 
 /* The switch from prev to next as schedule_away found it (next NULL: nothing
@@ -811,25 +829,11 @@ static __attribute__((noinline)) void plain_switch(struct sched_cpu *c, struct t
     switch_away_to_taken(c, prev, next, inherit, after, unlock, lock, irq);
     return;
   }
-  next->sp = NULL;
-  OWNER_STORE(next->state, TASK_RUNNING);
-  next->last_core = (uint16_t)this_cpu()->index;
-  c->current = next;
-  c->after = after;
-  c->after_task = prev;
-  c->after_unlock = unlock;
-  c->after_lock = lock;
-  if (after == AFTER_PARK)
-    remember_parker(c, prev);
+  claim_next(c, prev, next, after, unlock, lock);
   STAT_ADD(c, switches, 1);
   if (!inherit) /* a new slice, as in switch_to */
     c->slice_switches++;
-  arch_switch_hint(next->stack, next->stack_size);
-  if (__builtin_expect(after == AFTER_EXIT, 0))
-    arch_switch_final(&prev->sp, sp, c); /* next's finish_switch frees prev's stack */
-  void *arg = arch_switch(&prev->sp, sp, c);
-  finish_switch_inline(arg);
-  sched_stop_point(arg); /* arg: the core we resumed on */
+  switch_stacks(c, prev, next, sp, after);
   arch_irq_restore(irq);
 }
 
