@@ -773,13 +773,34 @@ static __attribute__((noinline)) void schedule_away_searching(struct sched_cpu *
   switch_away_to(c, prev, next, inherit, after, unlock, lock, irq);
 }
 
-/* The plain path's way out when the task it took has not run yet, is still
- * being saved by another core, or is prev. */
+/* switch_to's work for a plain switch (plain_switch_possible held): next
+ * is a real task, prev is not the idle task, there is no trace to tell and
+ * prev's canary was checked. Then the interrupt mask restored. */
+static inline __attribute__((always_inline)) void
+plain_switch_to(struct sched_cpu *c, struct task *prev, struct task *next, void *sp, bool inherit,
+                enum after_switch after, void (*unlock)(void *), void *lock, unsigned long irq) {
+  claim_next(c, prev, next, after, unlock, lock);
+  STAT_ADD(c, switches, 1);
+  if (!inherit) /* a new slice, as in switch_to */
+    c->slice_switches++;
+  switch_stacks(c, prev, next, sp, after);
+  arch_irq_restore(irq);
+}
+
+/* The plain path's way out when the task it took has never run, is still
+ * being saved by another core, or is prev. A first run is the usual one (a
+ * spawn's): it is done here as switch_to would, without the checks that
+ * plain_switch_possible has made. SP_NEW is stable once the task is taken:
+ * only the core running it replaces its sp. */
 static __attribute__((noinline)) void switch_away_to_taken(struct sched_cpu *c, struct task *prev,
                                                            struct task *next, bool inherit,
                                                            enum after_switch after,
                                                            void (*unlock)(void *), void *lock,
                                                            unsigned long irq) {
+  if (next != prev && __atomic_load_n(&next->sp, __ATOMIC_RELAXED) == SP_NEW) {
+    plain_switch_to(c, prev, next, first_run_stack(c, next), inherit, after, unlock, lock, irq);
+    return;
+  }
   switch_away_to(c, prev, next, inherit, after, unlock, lock, irq);
 }
 
@@ -822,19 +843,14 @@ static __attribute__((noinline)) void plain_switch(struct sched_cpu *c, struct t
   c->until_global_check--;
   c->until_pinned_check--;
   /* Acquire: pairs with the release in arch_switch that published next's
-   * saved context (as in switch_to). NULL (another core still saving it),
-   * SP_NEW (its first run needs a stack) and prev itself go the full way. */
+   * saved context (as in switch_to). SP_NEW (its first run needs a stack),
+   * NULL (another core still saving it) and prev itself go on out of line. */
   void *sp = __atomic_load_n(&next->sp, __ATOMIC_ACQUIRE);
   if (__builtin_expect(sp == NULL || sp == SP_NEW || next == prev, 0)) {
     switch_away_to_taken(c, prev, next, inherit, after, unlock, lock, irq);
     return;
   }
-  claim_next(c, prev, next, after, unlock, lock);
-  STAT_ADD(c, switches, 1);
-  if (!inherit) /* a new slice, as in switch_to */
-    c->slice_switches++;
-  switch_stacks(c, prev, next, sp, after);
-  arch_irq_restore(irq);
+  plain_switch_to(c, prev, next, sp, inherit, after, unlock, lock, irq);
 }
 
 /* Leave prev: the entry of every yield, park, preemption and exit, reached
