@@ -292,16 +292,31 @@ static uint64_t probe_faults(struct probe *p, const struct task_attr *attr) {
   return stack_slot_growth_faults_on((unsigned)attr->pin) - before;
 }
 
+/* Whether a probe's slot (its local's address) is one of those seen[0..n). */
+static bool slot_seen(const uintptr_t *seen, unsigned n, uintptr_t local) {
+  for (unsigned i = 0; i < n; i++)
+    if (seen[i] == local)
+      return true;
+  return false;
+}
+
 TEST(a_reused_slot_starts_with_the_right_mapping) {
   struct task_attr attr = {.stack_size = 64 * 1024, .pin = 0, .name = "remap"};
   unsigned reused = 0;
+  /* The slots of the rounds so far: a round whose first probe lands on one
+   * of them starts from a slot an earlier round grew, not a fresh one. */
+  uintptr_t seen[2 * 20];
+  unsigned nseen = 0;
   for (unsigned round = 0; round < 20 && !reused; round++) {
     struct probe first = {.fill = 32 * 1024}, again = first, deeper = {.fill = 56 * 1024};
     uint64_t f1 = probe_faults(&first, &attr);
+    bool fresh = !slot_seen(seen, nseen, first.local);
+    seen[nseen++] = first.local;
     task_sleep_ns(1000 * 1000);
     uint64_t f2 = probe_faults(&again, &attr);
-    if (again.local != first.local)
-      continue; /* another slot: try again */
+    seen[nseen++] = again.local;
+    if (again.local != first.local || !fresh)
+      continue; /* another slot, or not a fresh one first: try again */
     task_sleep_ns(1000 * 1000);
     uint64_t f3 = probe_faults(&deeper, &attr);
     if (deeper.local != first.local)
