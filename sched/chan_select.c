@@ -174,9 +174,7 @@ int chan_select(struct chan_case *cases, size_t n, bool has_default, int64_t tim
     size_t j = 0;
     if (npoll > 0) {
       j = rand % (npoll + 1);
-      rand ^= rand << 13;
-      rand ^= rand >> 17;
-      rand ^= rand << 5;
+      rand = xorshift32(rand);
     }
     poll[npoll] = poll[j];
     poll[j] = (uint16_t)i;

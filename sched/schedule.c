@@ -440,10 +440,7 @@ uint32_t sched_rand(void) {
   struct sched_cpu *c = sched_self();
   /* xorshift32; a state of 0 would stay 0, so an unseeded core starts from
    * a constant spread by its index (odd multiplier: distinct per core). */
-  uint32_t x = c->rng ? c->rng : 0x9e3779b9u ^ (this_cpu()->index * 0x85ebca6bu);
-  x ^= x << 13;
-  x ^= x >> 17;
-  x ^= x << 5;
+  uint32_t x = xorshift32(c->rng ? c->rng : 0x9e3779b9u ^ (this_cpu()->index * 0x85ebca6bu));
   c->rng = x;
   arch_irq_restore(irq);
   return x;
@@ -963,32 +960,31 @@ void task_park(const char *reason, void (*unlock)(void *lock), void *lock) {
   schedule_away_then_restore(c, prev, AFTER_PARK, unlock, lock, irq);
 }
 
-/* task_ready's cases past the simplest: a trace to tell, a pinned task (its
- * core's FIFO or inbox), or runnext's exchange followed by a displaced task
- * to queue or an idle core to wake. Out of line, reached by tail calls, so
- * task_ready's own path calls nothing and saves no register. */
-static __attribute__((noinline)) void ready_queue(struct sched_cpu *c, struct task *t,
-                                                  unsigned long irq) {
-  TRACE(TRACE_READY, t->id);
-  if (t->pin != TASK_ANY_CORE) {
-    runq_put(c, t);
-  } else {
-    /* Release: the task's fields are visible to whoever takes it (the owner
-     * or a thief) from runnext. */
-    struct task *old = __atomic_exchange_n(&c->runnext, t, __ATOMIC_ACQ_REL);
-    if (old)
-      runq_put(c, old);
-    wake_idle_core();
-  }
-  arch_irq_restore(irq);
-}
-
+/* A readied task displaced old from runnext (or old is NULL): queue it, and
+ * wake an idle core for the new work. Then the interrupt mask restored. */
 static __attribute__((noinline)) void ready_displaced(struct sched_cpu *c, struct task *old,
                                                       unsigned long irq) {
   if (old)
     runq_put(c, old);
   wake_idle_core();
   arch_irq_restore(irq);
+}
+
+/* task_ready's cases past the simplest: a trace to tell, or a pinned task
+ * (its core's FIFO or inbox). Out of line, reached by tail calls like
+ * ready_displaced, so task_ready's own path calls nothing and saves no
+ * register. */
+static __attribute__((noinline)) void ready_queue(struct sched_cpu *c, struct task *t,
+                                                  unsigned long irq) {
+  TRACE(TRACE_READY, t->id);
+  if (t->pin != TASK_ANY_CORE) {
+    runq_put(c, t);
+    arch_irq_restore(irq);
+    return;
+  }
+  /* Release: the task's fields are visible to whoever takes it (the owner
+   * or a thief) from runnext. */
+  ready_displaced(c, __atomic_exchange_n(&c->runnext, t, __ATOMIC_ACQ_REL), irq);
 }
 
 static __attribute__((noinline, noreturn)) void ready_not_parked(struct task *t, uint32_t state) {

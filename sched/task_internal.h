@@ -170,6 +170,15 @@ void sched_arm_timer(struct sched_cpu *c, uint64_t deadline);
  * state), for choices that must not follow a fixed pattern: the steal victim
  * order and select's poll order. Not unpredictable; not for secrets. */
 uint32_t sched_rand(void);
+/* One step of Marsaglia's xorshift32 (13, 17, 5): sched_rand's generator,
+ * and select's for the rest of a shuffle seeded by one sched_rand. x must
+ * not be 0, which it would never leave. */
+static inline uint32_t xorshift32(uint32_t x) {
+  x ^= x << 13;
+  x ^= x >> 17;
+  x ^= x << 5;
+  return x;
+}
 
 /* timer.c */
 struct timer {
