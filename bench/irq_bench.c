@@ -13,6 +13,9 @@
  *                        pinned to the other core, which is asleep, so the
  *                        sender's task_ready sends an IPI and the other hart
  *                        wakes, switches to the receiver and returns.
+ *   -append "idle_spin=N" with handoff: how many times an idle hart looks
+ *                        for work before it sleeps (sched_set_idle_spin_polls;
+ *                        0: at once, as before idle spinning).
  *   -append "uart=N"     N bytes read one at a time from the console by a
  *                        task on core 0; someone must type them slowly
  *                        enough that each byte has its own interrupt
@@ -32,6 +35,7 @@
 #include <brigade/console.h>
 #include <brigade/cpu.h>
 #include <brigade/machine.h>
+#include <brigade/sched.h>
 #include <brigade/serial.h>
 #include <brigade/sync.h>
 #include <brigade/task.h>
@@ -63,12 +67,18 @@ static void pinger(void *arg) {
   for (int rep = 0; rep < REPS; rep++) {
     if (rep >= WARMUP_REPS)
       BENCH_MARK(MARK_HANDOFF_START);
+    uint64_t t0 = task_now_ns();
     for (unsigned i = 0; i < h->rounds; i++) {
       chan_send(h->ping, &v);
       chan_recv(h->pong, &v);
     }
+    uint64_t ns = task_now_ns() - t0;
     if (rep >= WARMUP_REPS)
       BENCH_MARK(MARK_HANDOFF_END);
+    /* Wall time (the guest clock follows the host's without -icount): how
+     * long a round trip takes, which the instruction count does not show. */
+    printf("handoff: repetition %d: %llu ns per round trip\n", rep,
+           (unsigned long long)(ns / h->rounds));
   }
   if (v != (uint32_t)REPS * h->rounds)
     fail("hand-off: a value went missing");
@@ -99,6 +109,9 @@ static void handoff(unsigned rounds) {
     fail("no memory for two channels");
     return;
   }
+  const char *spin = bootarg("idle_spin");
+  if (spin)
+    sched_set_idle_spin_polls((uint32_t)strtoul(spin, NULL, 10));
   struct task_attr on0 = {.name = "pinger", .pin = 0}, on1 = {.name = "ponger", .pin = 1};
   waitgroup_add(&h.done, 2);
   if (task_spawn(NULL, ponger, &h, &on1) || task_spawn(NULL, pinger, &h, &on0)) {

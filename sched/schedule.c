@@ -80,7 +80,10 @@
  *
  * Idle cores and wake-ups (Go's wakep)
  * ------------------------------------
- * A core that finds nothing announces itself idle (sched_cpu.idle = 1 and
+ * A core that finds nothing first looks again for a short, bounded while
+ * (idle_spin_sees_work: its own queues and the other deques, interrupts on),
+ * so that a partner answering at once finds it awake and needs no IPI. Then
+ * it announces itself idle (sched_cpu.idle = 1 and
  * nidle++, sequentially consistent), looks once more everywhere (its own
  * queues, its timers, and every core's deque and runnext), and only then
  * sleeps in wfi/wfe. Whoever makes work runnable publishes it first and
@@ -94,7 +97,7 @@
  * core used to wake the next only once it had found work, so the k-th idle
  * core started k sleeping-core wake-ups after the burst). A woken core that
  * finds work still wakes another if it has more queued. Never a broadcast,
- * and a core with nothing to do sleeps instead of spinning.
+ * and a core with nothing to do sleeps after its one bounded spin.
  *
  * Time
  * ----
@@ -123,6 +126,7 @@
 #define FAIRNESS_GLOBAL_EVERY 61
 #define FAIRNESS_PINNED_EVERY 31
 #define STEAL_ROUNDS 4
+#define IDLE_SPIN_POLLS_DEFAULT 100
 
 #if defined(__SANITIZE_THREAD__)
 uint32_t sched_fence_word;
@@ -144,6 +148,7 @@ struct sched_cpu *sched_cpus; /* task_internal.h, sched_of */
  * with one branch on zero rather than a compare. */
 static bool multicore;
 static uint64_t slice_ticks;
+static uint32_t idle_spin_polls = IDLE_SPIN_POLLS_DEFAULT;
 static uint32_t nidle;     /* cores asleep or about to be */
 static uint32_t nspinning; /* cores woken to look for work, still looking */
 
@@ -166,6 +171,12 @@ uint64_t task_now_ns(void) { return ticks_to_ns(arch_now_ticks()); }
 
 void sched_set_time_slice_ns(uint64_t ns) {
   __atomic_store_n(&slice_ticks, ns ? ns_to_ticks(ns) : 0, __ATOMIC_RELAXED);
+}
+
+uint32_t sched_set_idle_spin_polls(uint32_t polls) {
+  /* Relaxed: a spinning core reads the bound on every poll and only needs
+   * to see a new one eventually (a lowered bound ends a long spin). */
+  return __atomic_exchange_n(&idle_spin_polls, polls, __ATOMIC_RELAXED);
 }
 
 void sched_arm_timer(struct sched_cpu *c, uint64_t deadline) {
@@ -585,6 +596,47 @@ static bool work_visible(struct sched_cpu *c) {
       return true;
   }
   return false;
+}
+
+/* Brief spinning before sleeping (Go's spinning M): a core that has run
+ * out of work looks again, up to idle_spin_polls times, before it announces
+ * itself idle and sleeps. A partner that answers within the spin (a
+ * cross-core ping-pong, a producer about to hand over the next item) then
+ * finds this core awake: its task_ready sees no idle core and sends no IPI,
+ * and this core takes the task without a trap, a wfi or the wake-up path.
+ * When nothing comes, the core sleeps as before, one bounded spin later.
+ *
+ * What a poll looks at: this core's own work (runnext, deque, pinned tasks,
+ * inbox, the global queue) and other cores' deques, what find_runnable
+ * takes or steals. Not other cores' runnext: that is the task its owner is
+ * about to run (a one-core ping-pong hands over through it on every
+ * message), and a spinner that broke out for it would steal the pair apart;
+ * the last look before sleeping (work_visible) still counts it, so nothing
+ * readied there is lost. Nor the timers: the timer interrupt is taken during
+ * the spin, as in the idle loop's window, and the last look reads the clock.
+ *
+ * Interrupts are on while the core spins: a device or timer handler readies
+ * its task into runnext here as it would in the window, and a stop request's
+ * IPI is taken by on_irq_exit's stop point. No lost wake-up comes from the
+ * spin itself: a waker that saw this core busy did not wake it, and this
+ * core, once the spin ends, still announces itself idle and looks once more
+ * after its fence (the Dekker pair in wake_idle_core), as without the spin.
+ * Relaxed loads: a poll is a hint to go and look; find_runnable's own
+ * orderings decide what is taken. True when a poll saw something. */
+static bool idle_spin_sees_work(struct sched_cpu *c) {
+  if (!multicore)
+    return false; /* one core: only an interrupt can make work, and wfi waits for it */
+  unsigned n = sched_core_count();
+  bool seen = false;
+  arch_irq_enable();
+  for (uint32_t i = 0; !seen && i < __atomic_load_n(&idle_spin_polls, __ATOMIC_RELAXED); i++) {
+    arch_cpu_relax();
+    seen = local_work_waiting(c);
+    for (unsigned i = 0; i < n && !seen; i++)
+      seen = deque_size(&sched_of(i)->runq) > 0;
+  }
+  arch_irq_save();
+  return seen;
 }
 
 /* ---- switching ---------------------------------------------------------------- */
@@ -1205,11 +1257,13 @@ void sched_run_core(void) {
   __atomic_store_n(&started, true, __ATOMIC_RELEASE);
 
   bool spinning = false;
+  bool spun = false; /* one brief spin per run out of work */
   for (;;) {
     sched_stop_point(c);
     bool inherit;
     struct task *t = find_runnable(c, false, &inherit);
     if (t) {
+      spun = false;
       if (spinning) {
         /* Found work: stop counting as a searcher, and since there may be
          * more where this came from, let the next idle core look too. */
@@ -1220,6 +1274,12 @@ void sched_run_core(void) {
       switch_to(c, idle, t, false, AFTER_NOTHING, NULL, NULL);
       continue;
     }
+    if (!spun) {
+      spun = true;
+      if (idle_spin_sees_work(c))
+        continue;
+    }
+    spun = false;
     SCHED_TEST_HOOK(SCHED_TEST_IDLE_BEFORE_ANNOUNCE, NULL);
     if (spinning) {
       spinning = false;

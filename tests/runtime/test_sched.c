@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <brigade/chan.h>
 #include <brigade/cpu.h>
 #include <brigade/libc.h>
 #include <brigade/sched.h>
@@ -442,6 +443,79 @@ TEST(a_core_with_nothing_to_run_counts_the_time_as_idle) {
     EXPECT(idle <= between_reads + 1000);
     EXPECT(idle >= IDLE_SLEEP_NS / 2);
   }
+}
+
+/* ---- spinning before sleeping ---------------------------------------------------- */
+
+/* A core that runs out of work looks again for a while before it sleeps
+ * (sched_set_idle_spin_polls), so a partner answering at once finds it
+ * awake and needs no wake-up IPI. With a bound too long to end during the
+ * test, every hand-off after the first must come without a wake-up: a
+ * waker that sends one saw the core announced idle, which it may only be
+ * once its spin is over. */
+#define SPIN_ROUND_TRIPS 1000u
+
+struct ping_pong {
+  struct chan *ping, *pong;
+  struct waitgroup done;
+  uint64_t wakeups_during;
+  unsigned pings_lost;
+};
+
+static uint64_t wakeups_sent_by_all(void) {
+  uint64_t sum = 0;
+  struct sched_stats st;
+  for (unsigned i = 0; sched_stats(i, &st); i++)
+    sum += st.wakeups_sent;
+  return sum;
+}
+
+static void pinger_on_core_0(void *arg) {
+  struct ping_pong *p = arg;
+  uint32_t v = 0;
+  chan_send(p->ping, &v); /* the first: core 1 may have been asleep */
+  chan_recv(p->pong, &v);
+  uint64_t before = wakeups_sent_by_all();
+  for (uint32_t i = 1; i <= SPIN_ROUND_TRIPS; i++) {
+    chan_send(p->ping, &i);
+    if (!chan_recv(p->pong, &v) || v != i + 1)
+      p->pings_lost++;
+  }
+  p->wakeups_during = wakeups_sent_by_all() - before;
+  chan_close(p->ping);
+  waitgroup_done(&p->done);
+}
+
+static void ponger_on_core_1(void *arg) {
+  struct ping_pong *p = arg;
+  uint32_t v;
+  while (chan_recv(p->ping, &v)) {
+    v++;
+    chan_send(p->pong, &v);
+  }
+  waitgroup_done(&p->done);
+}
+
+TEST(a_core_spinning_for_work_takes_cross_core_hand_offs_without_a_wakeup) {
+  if (cpu_count() < 2)
+    SKIP("one core: nothing to hand over across cores");
+  struct ping_pong p = {.ping = chan_make(sizeof(uint32_t), 0, "ping"),
+                        .pong = chan_make(sizeof(uint32_t), 0, "pong"),
+                        .done = WAITGROUP_INIT};
+  ASSERT(p.ping && p.pong);
+  uint32_t bound = sched_set_idle_spin_polls(UINT32_MAX);
+  waitgroup_add(&p.done, 2);
+  struct task_attr on0 = {.name = "pinger", .pin = 0}, on1 = {.name = "ponger", .pin = 1};
+  ASSERT(task_spawn(NULL, ponger_on_core_1, &p, &on1) == 0);
+  ASSERT(task_spawn(NULL, pinger_on_core_0, &p, &on0) == 0);
+  waitgroup_wait(&p.done);
+  sched_set_idle_spin_polls(bound);
+  printf("  %u round trips between cores 0 and 1: %llu wake-ups sent\n", SPIN_ROUND_TRIPS,
+         (unsigned long long)p.wakeups_during);
+  EXPECT_EQ(p.pings_lost, 0);
+  EXPECT_EQ(p.wakeups_during, 0);
+  chan_free(p.ping);
+  chan_free(p.pong);
 }
 
 /* ---- preemption -------------------------------------------------------------- */

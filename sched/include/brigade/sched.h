@@ -122,6 +122,15 @@ void sched_set_libc_release(void (*release)(void *state));
 void sched_set_time_slice_ns(uint64_t ns);
 
 /**
+ * @brief How many times a core that has run out of work looks again before
+ *        it sleeps (default 100); returns the bound it replaces. A partner
+ *        answering within the spin finds the core awake and sends no wake-up
+ *        IPI; 0 sleeps at once. Spinning cores see a new bound at their next
+ *        poll.
+ */
+uint32_t sched_set_idle_spin_polls(uint32_t polls);
+
+/**
  * @brief End of the program, as Go ends it when main returns: stop every
  *        other core for good and wait until each has.
  *
