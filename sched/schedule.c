@@ -486,8 +486,11 @@ static struct task *steal_work(struct sched_cpu *me) {
   unsigned n = sched_core_count(), self = this_cpu()->index;
   if (n == 1)
     return NULL;
-  for (int round = 0; round < STEAL_ROUNDS; round++) {
-    unsigned start = sched_rand() % n;
+  /* One draw from sched_rand per search (it masks interrupts around the
+   * core's state), stepped locally for each round's starting victim. */
+  uint32_t rand = sched_rand();
+  for (int round = 0; round < STEAL_ROUNDS; round++, rand = xorshift32(rand)) {
+    unsigned start = rand % n;
     for (unsigned i = 0; i < n; i++) {
       unsigned v = (start + i) % n;
       if (v == self)
@@ -791,6 +794,7 @@ switch_away_to(struct sched_cpu *c, struct task *prev, struct task *next, bool i
   } else if (next) {
     switch_to(c, prev, next, inherit, after, unlock, lock);
   } else if (after != AFTER_REQUEUE) {
+    c->idle_after_search = true;
     switch_to(c, prev, c->idle_task, false, after, unlock, lock);
   } /* else nothing else to run: the yielder goes on */
   arch_irq_restore(irq);
@@ -1261,7 +1265,14 @@ void sched_run_core(void) {
   for (;;) {
     sched_stop_point(c);
     bool inherit;
-    struct task *t = find_runnable(c, false, &inherit);
+    struct task *t = NULL;
+    /* A task that found nothing to run has just switched here: searching
+     * again at once would find the same (a wasted steal round over every
+     * core, about 300 instructions on a cross-core hand-off); what arrives
+     * meanwhile the spin sees, or the look after the idle announcement. */
+    if (!c->idle_after_search)
+      t = find_runnable(c, false, &inherit);
+    c->idle_after_search = false;
     if (t) {
       spun = false;
       if (spinning) {
