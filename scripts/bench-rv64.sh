@@ -119,10 +119,23 @@ per_core=$(sed -n '/^| core |/,/^$/p' <<<"$fj8" | awk -F'|' -v list="$last_instr
 steal_pct=$(awk -F'|' '/^\| [0-9]+ \|/ { sw += $4; st += $5 } END { printf "%.3f", 100 * st / sw }' <<<"$per_core")
 speedup=$(awk -v a="$m1" -v b="$m2" 'BEGIN { printf "%.2f", a / b }')
 
-echo "bench-rv64.sh: cross-core hand-off, $handoff_rounds round trips" >&2
-: >"$marks"
-run_image irq_bench 2 "handoff=$handoff_rounds" -plugin "$plugin,out=$marks" >/dev/null
-read -r ho ho_lo ho_hi <<<"$(instructions_per_op 3 4 $((2 * handoff_rounds)) | median_min_max)"
+# Microseconds per round trip of the measured repetitions, one per line.
+round_trip_us() { awk '/^handoff: repetition [1-9]/ { printf "%.1f\n", $4 / 1000 }'; }
+
+# handoff_row SPIN: the instructions and wall time of the hand-off with an idle
+# hart's spin bound SPIN (empty: the default), as "median min max median-us".
+handoff_row() {
+  local out
+  : >"$marks"
+  out=$(run_image irq_bench 2 "handoff=$handoff_rounds${1:+ idle_spin=$1}" \
+    -plugin "$plugin,out=$marks")
+  echo "$(instructions_per_op 3 4 $((2 * handoff_rounds)) | median_min_max)" \
+    "$(round_trip_us <<<"$out" | median_min_max | cut -d' ' -f1)"
+}
+
+echo "bench-rv64.sh: cross-core hand-off, $handoff_rounds round trips, idle harts spinning and not" >&2
+read -r ho ho_lo ho_hi ho_us <<<"$(handoff_row '')"
+read -r hs ho_lo0 ho_hi0 hs_us <<<"$(handoff_row 0)"
 
 # The UART row needs someone to type: one byte every few milliseconds once
 # the image says it is reading, slower on a retry if bytes came bunched
@@ -171,12 +184,16 @@ tables+=$(
   echo "Without -icount, with \`-plugin build/bench/instruction_marks.so\` (bench/qemu-plugin/): the"
   echo "plugin counts the instructions each hart retires, in every privilege mode (OpenSBI's M-mode"
   echo "IPI and timer handling included), and writes the counts at marks the image executes. A hart"
-  echo "asleep in wfi retires nothing, so the counts are the work of the operations alone. Median"
-  echo "(min, max) of 5 repetitions after 1 warm-up, in \`irq_bench.elf\`."
+  echo "asleep in wfi retires nothing; a hart spinning for work before it sleeps (100 polls by"
+  echo "default, \`sched_set_idle_spin_polls\`) retires its polls, and they are counted. Median"
+  echo "(min, max) of 5 repetitions after 1 warm-up, in \`irq_bench.elf\`; the hand-off rows also give"
+  echo "the median wall time of a round trip (the guest clock, which follows the host's: it moves"
+  echo "with the host's load)."
   echo
   echo "| operation | median | min | max |"
   echo "|---|---|---|---|"
-  echo "| cross-core channel hand-off: tasks pinned to harts 0 and 1, each send readies the other, asleep, hart's task (IPI), which wakes, runs it and goes back to sleep; both harts (per hand-off, -smp 2, $handoff_rounds round trips) | $ho | $ho_lo | $ho_hi |"
+  echo "| cross-core channel hand-off: tasks pinned to harts 0 and 1, each send readies the other hart's task; a hart that runs out of work spins before it sleeps, so a partner answering within the spin needs no IPI; both harts (per hand-off, -smp 2, $handoff_rounds round trips; $ho_us us a round trip) | $ho | $ho_lo | $ho_hi |"
+  echo "| the same with \`idle_spin=0\` (each hart sleeps at once, as before the spin: the send sends an IPI, the other hart wakes, runs the task and sleeps again; $hs_us us a round trip) | $hs | $ho_lo0 | $ho_hi0 |"
   echo "$uart_row"
   echo
   echo "### Scale: tasks in QEMU's default 128 MiB"
