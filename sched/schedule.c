@@ -632,11 +632,12 @@ static bool idle_spin_sees_work(struct sched_cpu *c) {
   unsigned n = sched_core_count();
   bool seen = false;
   arch_irq_enable();
-  for (uint32_t i = 0; !seen && i < __atomic_load_n(&idle_spin_polls, __ATOMIC_RELAXED); i++) {
+  for (uint32_t poll = 0; !seen && poll < __atomic_load_n(&idle_spin_polls, __ATOMIC_RELAXED);
+       poll++) {
     arch_cpu_relax();
     seen = local_work_waiting(c);
-    for (unsigned i = 0; i < n && !seen; i++)
-      seen = deque_size(&sched_of(i)->runq) > 0;
+    for (unsigned v = 0; v < n && !seen; v++)
+      seen = deque_size(&sched_of(v)->runq) > 0;
   }
   arch_irq_save();
   return seen;
