@@ -6,7 +6,9 @@
  * Arguments come the way a bare-metal image gets them, as one string:
  * BRIGADE_ARGS="spawn 100000" (see measure.h for the workloads), with an
  * optional "stack=BYTES": fixed heap stacks of that size
- * (task_attr.heap_stack) instead of the default guarded, growable ones.
+ * (task_attr.heap_stack) instead of the default guarded, growable ones,
+ * and an optional "idle_spin=N": how often an idle core looks for work
+ * before it sleeps (sched_set_idle_spin_polls; 0: at once).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -259,8 +261,15 @@ int main(void) {
       /* A fixed heap stack of that size: the densest kind. */
       task_attr.stack_size = (size_t)bench_count_arg(tok + 6, "stack");
       task_attr.heap_stack = true;
-    }
-    else
+    } else if (strncmp(tok, "idle_spin=", 10) == 0) {
+      char *end;
+      unsigned long polls = strtoul(tok + 10, &end, 10);
+      if (end == tok + 10 || *end || polls > UINT32_MAX) {
+        fprintf(stderr, "idle_spin: expected 0 to %u, got '%s'\n", UINT32_MAX, tok + 10);
+        return 2;
+      }
+      sched_set_idle_spin_polls((uint32_t)polls);
+    } else
       argv[argc++] = tok;
   }
   if (argc >= 2 && strcmp(argv[0], "spawn") == 0)
