@@ -110,8 +110,15 @@ static void handoff(unsigned rounds) {
     return;
   }
   const char *spin = bootarg("idle_spin");
-  if (spin)
-    sched_set_idle_spin_polls((uint32_t)strtoul(spin, NULL, 10));
+  if (spin) {
+    char *end;
+    unsigned long polls = strtoul(spin, &end, 10);
+    if (end == spin || *end || polls > UINT32_MAX) {
+      fail("idle_spin must be a number of polls, 0 to 4294967295");
+      return;
+    }
+    sched_set_idle_spin_polls((uint32_t)polls);
+  }
   struct task_attr on0 = {.name = "pinger", .pin = 0}, on1 = {.name = "ponger", .pin = 1};
   waitgroup_add(&h.done, 2);
   if (task_spawn(NULL, ponger, &h, &on1) || task_spawn(NULL, pinger, &h, &on0)) {
