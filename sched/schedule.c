@@ -38,7 +38,11 @@
  *      of its deque, oldest first: the oldest tasks are the roots of the
  *      biggest remaining subtrees, so one steal moves a lot of work and
  *      thieves come back rarely. A victim's runnext is taken only as the
- *      last resort, since its owner is about to run it.
+ *      last resort, since its owner is about to run it. A task that parks
+ *      does not steal: it holds the lock it parks under until the switch
+ *      away is done, and its partner's answer waits on that lock, so it
+ *      searches this core alone and leaves the other cores to its idle
+ *      loop (SEARCH_HERE below).
  * Yield and preemption take the *oldest* local task instead of the newest
  * (deque_take_oldest on the own deque), so tasks that yield run
  * round-robin. A yield that would find nothing in 1-7 returns at once
@@ -530,8 +534,22 @@ static inline struct task *take_local(struct sched_cpu *c, bool oldest_first, bo
   return oldest_first ? deque_take_oldest(&c->runq) : deque_pop(&c->runq);
 }
 
+/* How far a search looks. A task that parks searches this core
+ * only (its queues, its inbox, the global queue, its timers): it still
+ * holds the lock it parks under (a channel's, a wait queue's) until the
+ * switch away is done (finish_switch), and the partner that will ready it
+ * waits on that lock; four steal rounds over every core there would put
+ * each cross-core message's answer behind them. If it finds nothing it
+ * switches to its idle loop, whose spin looks at every core's deque and
+ * whose search steals: a steal then costs one switch more, and steals are
+ * rare (under 0.02% of switches in the fork-join benchmark). Every other
+ * search (the idle loop's, a requeue's, an exit's) looks everywhere. */
+enum search_scope { SEARCH_HERE, SEARCH_EVERY_CORE };
+
 static __attribute__((noinline)) struct task *find_runnable_slow(struct sched_cpu *c,
-                                                                 bool oldest_first, bool *inherit) {
+                                                                 bool oldest_first,
+                                                                 enum search_scope scope,
+                                                                 bool *inherit) {
   inbox_drain(c);
   if (c->until_global_check == 0) {
     c->until_global_check = FAIRNESS_GLOBAL_EVERY;
@@ -557,22 +575,23 @@ static __attribute__((noinline)) struct task *find_runnable_slow(struct sched_cp
       return t;
     if (timers_run_expired(c, arch_now_ticks()))
       continue; /* they went to runnext / the deque */
-    return steal_work(c);
+    return scope == SEARCH_EVERY_CORE ? steal_work(c) : NULL;
   }
 }
 
 /* The common case inline: runnext or the own deque, with nothing pinned or
  * arriving and no fairness check due; everything else in the slow path. */
-static inline struct task *find_runnable(struct sched_cpu *c, bool oldest_first, bool *inherit) {
+static inline struct task *find_runnable(struct sched_cpu *c, bool oldest_first,
+                                         enum search_scope scope, bool *inherit) {
   *inherit = false;
   c->until_global_check--;
   c->until_pinned_check--;
   if (__builtin_expect(c->until_global_check == 0 || c->until_pinned_check == 0 ||
                            c->pinned_head || __atomic_load_n(&c->inbox, __ATOMIC_RELAXED),
                        0))
-    return find_runnable_slow(c, oldest_first, inherit);
+    return find_runnable_slow(c, oldest_first, scope, inherit);
   struct task *t = take_local(c, oldest_first, inherit);
-  return t ? t : find_runnable_slow(c, oldest_first, inherit);
+  return t ? t : find_runnable_slow(c, oldest_first, scope, inherit);
 }
 
 static bool local_work_waiting(struct sched_cpu *c) {
@@ -823,7 +842,9 @@ static __attribute__((noinline)) void schedule_away_searching(struct sched_cpu *
   }
   check_switcher_holds_no_lock(prev, after);
   bool inherit;
-  struct task *next = find_runnable(c, after == AFTER_REQUEUE, &inherit);
+  struct task *next = find_runnable(c, after == AFTER_REQUEUE,
+                                    after == AFTER_PARK ? SEARCH_HERE : SEARCH_EVERY_CORE,
+                                    &inherit);
   switch_away_to(c, prev, next, inherit, after, unlock, lock, irq);
 }
 
@@ -1267,12 +1288,14 @@ void sched_run_core(void) {
     sched_stop_point(c);
     bool inherit;
     struct task *t = NULL;
-    /* A task that found nothing to run has just switched here: searching
-     * again at once would find the same (a wasted steal round over every
-     * core, about 300 instructions on a cross-core hand-off); what arrives
-     * meanwhile the spin sees, or the look after the idle announcement. */
+    /* A task that found nothing has just switched here (a parker searched
+     * this core only, an exiting task every core): searching again at once
+     * would find the same. The spin looks at
+     * what arrives meanwhile and at every other core's deque, and goes
+     * back to a search (which steals) when it sees work; the look after
+     * the idle announcement covers the rest. */
     if (!c->idle_after_search)
-      t = find_runnable(c, false, &inherit);
+      t = find_runnable(c, false, SEARCH_EVERY_CORE, &inherit);
     c->idle_after_search = false;
     if (t) {
       spun = false;
