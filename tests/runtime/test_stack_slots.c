@@ -284,7 +284,12 @@ TEST(a_thousand_tasks_grow_their_stacks_to_64_kib_at_once) {
 /* A reused slot starts with the mapping its last task left: the pages that
  * task grew are still mapped (touching them again costs no fault), the
  * rest are still reserved (growing into them faults, and works). All on
- * core 0, one 64 KiB slot (a size no other test asks for). */
+ * core 0. Each round asks for its own stack size (132 KiB and up, in
+ * pages: sizes no other test asks for), and a free slot is only reused for
+ * its own size, so every round's first probe gets a fresh slot: a round
+ * lost to the race below (the spawner woke and spawned again before the
+ * probe's exit gave its slot back, so the next probe got another) does not
+ * leave the later rounds only slots an earlier one grew. */
 static uint64_t probe_faults(struct probe *p, const struct task_attr *attr) {
   /* The probe's core only: another core's idle stack may grow meanwhile. */
   uint64_t before = stack_slot_growth_faults_on((unsigned)attr->pin);
@@ -301,13 +306,14 @@ static bool slot_seen(const uintptr_t *seen, unsigned n, uintptr_t local) {
 }
 
 TEST(a_reused_slot_starts_with_the_right_mapping) {
-  struct task_attr attr = {.stack_size = 64 * 1024, .pin = 0, .name = "remap"};
+  struct task_attr attr = {.pin = 0, .name = "remap"};
   unsigned reused = 0;
   /* The slots of the rounds so far: a round whose first probe lands on one
    * of them starts from a slot an earlier round grew, not a fresh one. */
   uintptr_t seen[2 * 20];
   unsigned nseen = 0;
   for (unsigned round = 0; round < 20 && !reused; round++) {
+    attr.stack_size = (132 + 4 * round) * 1024;
     struct probe first = {.fill = 32 * 1024}, again = first, deeper = {.fill = 56 * 1024};
     uint64_t f1 = probe_faults(&first, &attr);
     bool fresh = !slot_seen(seen, nseen, first.local);
