@@ -20,11 +20,13 @@
  *    sit in the slots from recv_index onward, wrapping, oldest first, and
  *    send_index is (recv_index + count) mod cap. An unbuffered channel
  *    (cap 0) has count 0 and never touches buf.
- *  - Live and dead waiters. A waiter on recvq or sendq is live while its
- *    sleeper's `winner` is still SLEEPER_WAITING. A dead one belongs to a
- *    select that has fired elsewhere or timed out; it stays linked (queued
- *    set) until that select, or a taker passing over it, unlinks it under
- *    this lock, so its record on the select's stack outlives the link.
+ *  - Live and dead waiters. A plain send's or receive's waiter is live
+ *    while it is queued (taking it off the queue is what wins it); a
+ *    select's is live while its sleeper's `winner` is still
+ *    SLEEPER_WAITING. A dead one belongs to a select that has fired
+ *    elsewhere or timed out; it stays linked (queued set) until that
+ *    select, or a taker passing over it, unlinks it under this lock, so
+ *    its record on the select's stack outlives the link.
  *    The rules below are about live waiters only.
  *  - The queues and the buffer. A live receiver waits only while count is
  *    0, and a live sender only while count equals cap (for cap 0: always

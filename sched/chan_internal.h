@@ -15,10 +15,12 @@
 
 /* One blocked operation, on the blocked task's stack: a single send or
  * receive, or a whole select (then one chan_waiter per case points here).
- * Every waker (a channel operation, a close, a select's timeout) must first
- * win `winner` by compare-and-swap; only the winner completes the operation
- * and readies the task, so a select fires exactly one case and task_ready
- * is never called twice. */
+ * A select's wakers (channel operations and closes on each of its
+ * channels, under different locks, and its timeout) race for it: each must
+ * first win `winner` by compare-and-swap, and only the winner completes the
+ * operation and readies the task, so a select fires exactly one case and
+ * task_ready is never called twice. A single send or receive needs no race:
+ * see chan_waitq_take. */
 struct chan_sleeper {
   struct task *task;
   uint32_t winner;     /* SLEEPER_WAITING, the case index + 1, or SLEEPER_TIMED_OUT */
@@ -36,6 +38,7 @@ struct chan_waiter {
   void *elem;          /* the sender's value, or the receiver's destination (may be NULL) */
   uint32_t case_index; /* 0 for a plain send or receive */
   bool queued;         /* still on the queue; changed only under the channel lock */
+  bool in_select;      /* a case of a select: its sleeper must be won (winner) */
 };
 
 struct chan_waitq {
@@ -82,11 +85,22 @@ static inline void chan_waitq_remove(struct chan_waitq *q, struct chan_waiter *w
  * and won for the caller. Waiters of a select that has already fired (or
  * timed out) are dropped on the way: that select takes its remaining
  * waiters off every queue itself once it runs, and needs this lock to do
- * so, so it cannot have returned while they are still linked here. */
+ * so, so it cannot have returned while they are still linked here.
+ *
+ * A single send or receive is won by taking it off the queue: its one
+ * waiter sits on one queue of one channel, and everything that can
+ * complete it (a send, receive or close on that channel) does so under
+ * that channel's lock, which the caller holds; it has no timeout. So no
+ * compare-and-swap (Go's chan.go skips it the same way, for a sudog that
+ * is not a select's): one atomic read-modify-write less per message, a
+ * locked instruction on x86 and an LR/SC loop with its fences on RISC-V.
+ * Its `winner` is never read. */
 static inline struct chan_waiter *chan_waitq_take(struct chan_waitq *q) {
   struct chan_waiter *w;
   while ((w = q->head)) {
     chan_waitq_remove(q, w);
+    if (!w->in_select)
+      return w;
     uint32_t waiting = SLEEPER_WAITING;
     if (__atomic_compare_exchange_n(&w->sleeper->winner, &waiting, w->case_index + 1, false,
                                     __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))

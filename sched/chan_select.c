@@ -113,7 +113,7 @@ static __attribute__((noinline)) int select_wait(struct chan_case *cases, size_t
   for (size_t i = 0; i < n; i++) {
     if (!cases[i].chan)
       continue;
-    waiters[i] = (struct chan_waiter){.sleeper = &sleeper, .elem = cases[i].elem,
+    waiters[i] = (struct chan_waiter){.sleeper = &sleeper, .elem = cases[i].elem, .in_select = true,
                                       .case_index = (uint32_t)i};
     chan_waitq_push(queue_of(&cases[i]), &waiters[i]);
   }
