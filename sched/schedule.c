@@ -93,6 +93,9 @@
  * sleeps in wfi/wfe. Whoever makes work runnable publishes it first and
  * then, after a full fence, reads nidle: the two fences form a Dekker pair,
  * so either the publisher sees the idle core or the idle core sees the work.
+ * (task_ready publishes into runnext with a seq_cst exchange and reads
+ * nidle with a seq_cst load, which pairs with the idle core's fence the
+ * same way without a fence of its own.)
  * The publisher wakes idle cores, one IPI each, while fewer woken cores
  * are still searching (nspinning) than it has tasks queued (deque and
  * runnext, counted as at least one): a single readied task wakes one core
@@ -445,6 +448,32 @@ void wake_idle_core(void) {
   wake_idle_cores();
 }
 
+/* wake_idle_core for a publisher whose publication was itself a
+ * sequentially consistent read-modify-write (task_ready's exchange on
+ * runnext), on a machine of more than one core: no fence, a seq_cst load
+ * of nidle instead. On x86 that drops an mfence from every cross-task
+ * wake-up (the exchange is already a locked instruction); on AArch64 a
+ * dmb (ldar after swpal is ordered); on RISC-V it is a fence either way.
+ *
+ * Why the Dekker pair still holds. Every modification of nidle is a
+ * seq_cst read-modify-write, so our seq_cst load L reads the last one
+ * before it in the single total order S of seq_cst operations. The idle
+ * core's increment I comes before its fence X, and X before its look B
+ * (work_visible, relaxed loads). If L did not see I, then L is before I
+ * in S, and our exchange A, sequenced before L, is before X: a load after
+ * a seq_cst fence sees the last seq_cst modification before that fence or
+ * a later one (C11 7.17.3), so B sees our task. Otherwise L read I or a
+ * later read-modify-write of nidle (which continues I's release
+ * sequence), so L synchronizes with I: everything the idle core did
+ * before I, its give-up of a spinning seat included, is visible to our
+ * reads of nspinning in wake_idle_cores, and the argument above
+ * wake_idle_core holds with L in place of our fence. */
+static void wake_idle_core_after_seq_cst_publish(void) {
+  if (__atomic_load_n(&nidle, __ATOMIC_SEQ_CST) == 0)
+    return;
+  wake_idle_cores();
+}
+
 /* ---- finding work ------------------------------------------------------------ */
 
 uint32_t sched_rand(void) {
@@ -606,7 +635,8 @@ static bool local_work_waiting(struct sched_cpu *c) {
  * wake (this one had not announced itself yet) or a spinning one (this
  * one, about to give up). Relaxed loads: the fence before them orders them
  * after our idle announcement, and task_ready's exchange on runnext is
- * followed by the readier's full fence before it reads nidle. */
+ * sequentially consistent and followed by the readier's seq_cst load of
+ * nidle (wake_idle_core_after_seq_cst_publish). */
 static bool work_visible(struct sched_cpu *c) {
   if (local_work_waiting(c))
     return true;
@@ -1038,13 +1068,19 @@ void task_park(const char *reason, void (*unlock)(void *lock), void *lock) {
   schedule_away_then_restore(c, prev, AFTER_PARK, unlock, lock, irq);
 }
 
-/* A readied task displaced old from runnext (or old is NULL): queue it, and
- * wake an idle core for the new work. Then the interrupt mask restored. */
+/* A readied task displaced old from runnext (or old is NULL, on a machine
+ * of more than one core): queue it, and wake an idle core for the new
+ * work. Then the interrupt mask restored. The displaced task's deque slot
+ * is published by plain release stores, so it needs wake_idle_core's full
+ * fence; runnext alone was published by a seq_cst exchange. */
 static __attribute__((noinline)) void ready_displaced(struct sched_cpu *c, struct task *old,
                                                       unsigned long irq) {
-  if (old)
+  if (old) {
     runq_put(c, old);
-  wake_idle_core();
+    wake_idle_core();
+  } else {
+    wake_idle_core_after_seq_cst_publish();
+  }
   arch_irq_restore(irq);
 }
 
@@ -1061,8 +1097,10 @@ static __attribute__((noinline)) void ready_queue(struct sched_cpu *c, struct ta
     return;
   }
   /* Release: the task's fields are visible to whoever takes it (the owner
-   * or a thief) from runnext. */
-  ready_displaced(c, __atomic_exchange_n(&c->runnext, t, __ATOMIC_ACQ_REL), irq);
+   * or a thief) from runnext. Sequentially consistent, so that on a
+   * machine of more than one core ready_displaced may check for idle
+   * cores without a fence (wake_idle_core_after_seq_cst_publish). */
+  ready_displaced(c, __atomic_exchange_n(&c->runnext, t, __ATOMIC_SEQ_CST), irq);
 }
 
 static __attribute__((noinline, noreturn)) void ready_not_parked(struct task *t, uint32_t state) {
@@ -1082,8 +1120,8 @@ void task_ready(task_t *t) {
     ready_queue(c, t, irq);
     return;
   }
-  /* Release: as in ready_queue. */
-  struct task *old = __atomic_exchange_n(&c->runnext, t, __ATOMIC_ACQ_REL);
+  /* Release and sequentially consistent: as in ready_queue. */
+  struct task *old = __atomic_exchange_n(&c->runnext, t, __ATOMIC_SEQ_CST);
   if (__builtin_expect(old != NULL || multicore, 0)) {
     ready_displaced(c, old, irq);
     return;
