@@ -490,6 +490,61 @@ uint32_t sched_rand(void) {
   return x;
 }
 
+/* The task another core is about to run, if that core seems stuck. A
+ * core's runnext holds the task its running task has just readied: in a
+ * ping-pong between two tasks on one core it is full about half the time,
+ * and the owner takes it at its next switch, a moment later. A thief that
+ * took it there would split the pair across two cores, every message then
+ * a cross-core wake-up, until task_ready (which readies onto the readier's
+ * core) brings them together again; with idle cores spinning and looking
+ * again after each spin, a host ping-pong made 8,000 such steals in 2 M
+ * round trips. Go's runqgrab sleeps 3 us before it steals a running P's
+ * runnext for the same reason. Here a thief takes it only once the victim
+ * has made no switch for SCHED_RUNNEXT_GRACE_NS (50 us): the first look
+ * that finds it full notes the victim's switch count and the time
+ * (runnext_look and runnext_look_at, on a line of the victim's that only
+ * thieves write, shared by all of them); a later look that finds the same
+ * count that long after steals. A core that keeps
+ * switching takes its runnext itself; one that does not (its task runs on
+ * without a yield, or its thread or vCPU is not running) gives it up a
+ * grace later. The idle loop does not sleep while any core's runnext is
+ * full (work_visible), so the later look comes.
+ *
+ * The grace is short beside the time slice (the wait it saves such a task)
+ * and long beside a hand-off on the slowest target (a few microseconds
+ * under QEMU's TCG, where a thief's spin lasts about as long as one: a
+ * rule of "no switch between two looks" still split pairs there).
+ * Relaxed loads and stores of the count and the look: a stale or torn one
+ * only moves a steal by a look; the compare-and-swap on runnext decides
+ * who gets the task. */
+static uint64_t runnext_grace_ticks; /* SCHED_RUNNEXT_GRACE_NS in ticks */
+
+static struct task *steal_runnext(struct sched_cpu *me, unsigned victim_index) {
+  struct sched_cpu *victim = sched_of(victim_index);
+  struct task *r = __atomic_load_n(&victim->runnext, __ATOMIC_RELAXED);
+  if (!r)
+    return NULL;
+  uint64_t look = __atomic_load_n(&victim->stats.switches, __ATOMIC_RELAXED) + 1;
+  uint64_t now = arch_now_ticks();
+  if (__atomic_load_n(&victim->runnext_look, __ATOMIC_RELAXED) != look) {
+    __atomic_store_n(&victim->runnext_look_at, now, __ATOMIC_RELAXED);
+    __atomic_store_n(&victim->runnext_look, look, __ATOMIC_RELAXED);
+    return NULL; /* switching since the last look (or none yet): leave it to its owner */
+  }
+  if (now - __atomic_load_n(&victim->runnext_look_at, __ATOMIC_RELAXED) <
+      __atomic_load_n(&runnext_grace_ticks, __ATOMIC_RELAXED))
+    return NULL; /* not stuck for long enough yet */
+  /* Acquire: pairs with task_ready's exchange, so the task's fields are
+   * visible to us once it is ours. */
+  if (!__atomic_compare_exchange_n(&victim->runnext, &r, NULL, false, __ATOMIC_ACQ_REL,
+                                   __ATOMIC_RELAXED))
+    return NULL;
+  STAT_ADD(me, steals, 1);
+  STAT_ADD(me, tasks_stolen, 1);
+  TRACE(TRACE_STEAL, victim_index | (uint64_t)1 << 32);
+  return r;
+}
+
 static struct task *steal_from(struct sched_cpu *me, unsigned victim_index) {
   struct sched_cpu *victim = sched_of(victim_index);
   int64_t n = deque_size(&victim->runq);
@@ -531,18 +586,8 @@ static struct task *steal_work(struct sched_cpu *me) {
       struct task *t = steal_from(me, v);
       if (t)
         return t;
-      if (round == STEAL_ROUNDS - 1) {
-        /* Last resort: the task the victim is about to run. */
-        struct sched_cpu *victim = sched_of(v);
-        struct task *r = __atomic_load_n(&victim->runnext, __ATOMIC_ACQUIRE);
-        if (r && __atomic_compare_exchange_n(&victim->runnext, &r, NULL, false,
-                                             __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
-          STAT_ADD(me, steals, 1);
-          STAT_ADD(me, tasks_stolen, 1);
-          TRACE(TRACE_STEAL, v | (uint64_t)1 << 32);
-          return r;
-        }
-      }
+      if (round == STEAL_ROUNDS - 1 && (t = steal_runnext(me, v)))
+        return t; /* last resort: the task the victim is about to run */
     }
   }
   return NULL;
@@ -1276,6 +1321,8 @@ static void sched_init_once(void) {
       arch_cpu_relax();
     return;
   }
+  /* Relaxed: published to the other cores by the release below. */
+  __atomic_store_n(&runnext_grace_ticks, ns_to_ticks(SCHED_RUNNEXT_GRACE_NS), __ATOMIC_RELAXED);
   /* Relaxed: a program may set the slice from any core at any time. */
   if (!__atomic_load_n(&slice_ticks, __ATOMIC_RELAXED))
     sched_set_time_slice_ns(10 * 1000 * 1000);

@@ -10,6 +10,7 @@
 #include <brigade/cpu.h>
 #include <brigade/libc.h>
 #include <brigade/sched.h>
+#include <brigade/sched_cpu.h>
 #include <brigade/sync.h>
 #include <brigade/task.h>
 
@@ -521,6 +522,111 @@ TEST(a_core_spinning_for_work_takes_cross_core_hand_offs_without_a_wakeup) {
          (unsigned long long)p.wakeups_during);
   EXPECT_EQ(p.pings_lost, 0);
   EXPECT_EQ(p.wakeups_during, 0);
+  chan_free(p.ping);
+  chan_free(p.pong);
+}
+
+/* Two unpinned tasks handing a value back and forth stay on one core: each
+ * readies the other into its core's runnext and parks, and the core takes
+ * it from there at once. An idle core must not take it from there first
+ * (steal_runnext in schedule.c): it would split the pair across two cores,
+ * every message then a cross-core wake-up. The other cores spin, announce
+ * themselves idle, find the pair's runnext full about half the time and
+ * search again, all through the test. They may take the task only when the
+ * pair's core has made no switch for SCHED_RUNNEXT_GRACE_NS. That happens
+ * when the core is held up: a thread or vCPU the host does not run for a
+ * while, or under QEMU a wake-up IPI (the readier's SBI call and the
+ * CLINT write under QEMU's global lock took 50 to 150 us here). Such a
+ * stretch without a switch lies within one task's run, so it spans at
+ * most two of the pinger's round trips, and one of them by at least half
+ * the grace; a round trip holds three such runs at most (the pinger's end
+ * and start, the ponger's). So each slow round trip (half the grace or
+ * more) may answer for three steals, with a little slack for a steal that
+ * raced with the owner's own take. Before the rule an idle core took the
+ * task at about every other look: 20 to 70 steals in 8,000 round trips on
+ * the host with no slow round trip. Preemption is off for the test: a
+ * preempted task goes to its core's deque, where another core may rightly
+ * take it. */
+#define PAIR_ROUND_TRIPS 8000u
+#define PAIR_SLOW_NS (SCHED_RUNNEXT_GRACE_NS / 2)
+#define PAIR_STEALS_PER_SLOW 3u
+#define PAIR_STEALS_SLACK 2u
+
+static uint64_t steals_by_all(void) {
+  uint64_t sum = 0;
+  struct sched_stats st;
+  for (unsigned i = 0; sched_stats(i, &st); i++)
+    sum += st.steals;
+  return sum;
+}
+
+struct pair {
+  struct chan *ping, *pong;
+  struct waitgroup done;
+  uint64_t steals_during;
+  unsigned pings_lost, slow_round_trips;
+};
+
+static void pair_pinger(void *arg) {
+  struct pair *p = arg;
+  uint32_t v = 0;
+  chan_send(p->ping, &v); /* the first: the ponger may have been stolen at its spawn */
+  chan_recv(p->pong, &v);
+  uint64_t before = steals_by_all();
+  uint64_t t = task_now_ns();
+  for (uint32_t i = 1; i <= PAIR_ROUND_TRIPS; i++) {
+    chan_send(p->ping, &i);
+    if (!chan_recv(p->pong, &v) || v != i + 1)
+      p->pings_lost++;
+    uint64_t now = task_now_ns();
+    if (now - t >= PAIR_SLOW_NS)
+      p->slow_round_trips++;
+    t = now;
+  }
+  p->steals_during = steals_by_all() - before;
+  chan_close(p->ping);
+  waitgroup_done(&p->done);
+}
+
+static void pair_ponger(void *arg) {
+  struct pair *p = arg;
+  uint32_t v;
+  while (chan_recv(p->ping, &v)) {
+    v++;
+    chan_send(p->pong, &v);
+  }
+  waitgroup_done(&p->done);
+}
+
+TEST(an_idle_core_leaves_a_pair_handing_off_on_one_core_together) {
+  if (cpu_count() < 2)
+    SKIP("one core: no other core to split the pair");
+  struct pair p = {.ping = chan_make(sizeof(uint32_t), 0, "ping"),
+                   .pong = chan_make(sizeof(uint32_t), 0, "pong"),
+                   .done = WAITGROUP_INIT};
+  ASSERT(p.ping && p.pong);
+  struct task_attr ponger = TASK_ATTR_INIT, pinger = TASK_ATTR_INIT; /* any core */
+  ponger.name = "ponger";
+  pinger.name = "pinger";
+  sched_set_time_slice_ns(0);
+  waitgroup_add(&p.done, 2);
+  int spawned = task_spawn(NULL, pair_ponger, &p, &ponger);
+  if (spawned == 0) {
+    spawned = task_spawn(NULL, pair_pinger, &p, &pinger);
+    if (spawned != 0) { /* no pinger: end the ponger, which uses p, before p goes */
+      chan_close(p.ping);
+      waitgroup_done(&p.done);
+    }
+    waitgroup_wait(&p.done);
+  }
+  sched_set_time_slice_ns(10 * 1000 * 1000); /* the default again, before any ASSERT */
+  ASSERT(spawned == 0);
+  printf("  %u round trips between two unpinned tasks: %llu steals, %u round trips of %u us or "
+         "more\n",
+         PAIR_ROUND_TRIPS, (unsigned long long)p.steals_during, p.slow_round_trips,
+         PAIR_SLOW_NS / 1000);
+  EXPECT_EQ(p.pings_lost, 0);
+  EXPECT(p.steals_during <= PAIR_STEALS_PER_SLOW * p.slow_round_trips + PAIR_STEALS_SLACK);
   chan_free(p.ping);
   chan_free(p.pong);
 }

@@ -20,6 +20,10 @@ struct timer;
 
 #define SCHED_DEQUE_SIZE 256 /* power of two */
 
+/** How long a core must go without a switch before an idle core takes the
+ *  task in its runnext (schedule.c, steal_runnext). */
+#define SCHED_RUNNEXT_GRACE_NS 50000u
+
 /** Work-stealing deque (Chase-Lev, with the orderings of Lê et al. 2013). */
 struct deque {
   int64_t top __attribute__((aligned(64))); /* thieves CAS here */
@@ -103,6 +107,13 @@ struct sched_cpu {
    * forming a second base (lui, add). top and bottom keep cache lines of
    * their own (struct deque). */
   struct deque runq;
+
+  /* Written by thieves only (schedule.c, steal_runnext), on a line of
+   * their own so that their looks do not take runnext's line from its
+   * owner; after the deque, since only a thief's search reaches them. */
+  uint64_t runnext_look __attribute__((aligned(64))); /**< stats.switches + 1 when a thief
+                                 first found runnext full at that count */
+  uint64_t runnext_look_at; /**< ticks of that look */
 };
 
 #endif
