@@ -501,22 +501,30 @@ uint32_t sched_rand(void) {
  * round trips. Go's runqgrab sleeps 3 us before it steals a running P's
  * runnext for the same reason. Here a thief takes it only once the victim
  * has made no switch for SCHED_RUNNEXT_GRACE_NS (50 us): the first look
- * that finds it full notes the victim's switch count and the time
- * (runnext_look and runnext_look_at, on a line of the victim's that only
+ * that finds it full records the victim's switch count and the time in the
+ * victim's runnext_look (a word on a line of the victim's that only
  * thieves write, shared by all of them); a later look that finds the same
- * count that long after steals. A core that keeps
- * switching takes its runnext itself; one that does not (its task runs on
- * without a yield, or its thread or vCPU is not running) gives it up a
- * grace later. The idle loop does not sleep while any core's runnext is
- * full (work_visible), so the later look comes.
+ * count that long after steals. A core that keeps switching takes its
+ * runnext itself; one that does not (its task runs on without a yield, or
+ * its thread or vCPU is not running) gives it up a grace later. The idle
+ * loop does not sleep while any core's runnext is full (work_visible), so
+ * the later look comes.
  *
  * The grace is short beside the time slice (the wait it saves such a task)
  * and long beside a hand-off on the slowest target (a few microseconds
  * under QEMU's TCG, where a thief's spin lasts about as long as one: a
  * rule of "no switch between two looks" still split pairs there).
- * Relaxed loads and stores of the count and the look: a stale or torn one
- * only moves a steal by a look; the compare-and-swap on runnext decides
- * who gets the task. */
+ *
+ * The count and the time share one word (the count's low 24 bits above
+ * the time's low 40), so that thieves racing to record cannot leave one
+ * thief's count beside another's time. Relaxed loads and stores: a stale
+ * record only moves a steal by a look; the compare-and-swap on runnext
+ * decides who gets the task. A count that matches after a multiple of 2^24
+ * switches, or a time that wrapped (2^40 ticks: 18 minutes at 1 GHz),
+ * costs at most one early or late steal. */
+#define LOOK_TIME_BITS 40
+#define LOOK_TIME_MASK ((UINT64_C(1) << LOOK_TIME_BITS) - 1)
+
 static uint64_t runnext_grace_ticks; /* SCHED_RUNNEXT_GRACE_NS in ticks */
 
 static struct task *steal_runnext(struct sched_cpu *me, unsigned victim_index) {
@@ -524,15 +532,17 @@ static struct task *steal_runnext(struct sched_cpu *me, unsigned victim_index) {
   struct task *r = __atomic_load_n(&victim->runnext, __ATOMIC_RELAXED);
   if (!r)
     return NULL;
-  uint64_t look = __atomic_load_n(&victim->stats.switches, __ATOMIC_RELAXED) + 1;
+  /* + 1: the word is 0 until a first look, which no count matches. */
+  uint64_t count = (__atomic_load_n(&victim->stats.switches, __ATOMIC_RELAXED) + 1) &
+                   (UINT64_MAX >> LOOK_TIME_BITS);
   uint64_t now = arch_now_ticks();
-  if (__atomic_load_n(&victim->runnext_look, __ATOMIC_RELAXED) != look) {
-    __atomic_store_n(&victim->runnext_look_at, now, __ATOMIC_RELAXED);
-    __atomic_store_n(&victim->runnext_look, look, __ATOMIC_RELAXED);
+  uint64_t look = __atomic_load_n(&victim->runnext_look, __ATOMIC_RELAXED);
+  if (look >> LOOK_TIME_BITS != count) {
+    __atomic_store_n(&victim->runnext_look, count << LOOK_TIME_BITS | (now & LOOK_TIME_MASK),
+                     __ATOMIC_RELAXED);
     return NULL; /* switching since the last look (or none yet): leave it to its owner */
   }
-  if (now - __atomic_load_n(&victim->runnext_look_at, __ATOMIC_RELAXED) <
-      __atomic_load_n(&runnext_grace_ticks, __ATOMIC_RELAXED))
+  if (((now - look) & LOOK_TIME_MASK) < __atomic_load_n(&runnext_grace_ticks, __ATOMIC_RELAXED))
     return NULL; /* not stuck for long enough yet */
   /* Acquire: pairs with task_ready's exchange, so the task's fields are
    * visible to us once it is ours. */

@@ -111,9 +111,9 @@ struct sched_cpu {
   /* Written by thieves only (schedule.c, steal_runnext), on a line of
    * their own so that their looks do not take runnext's line from its
    * owner; after the deque, since only a thief's search reaches them. */
-  uint64_t runnext_look __attribute__((aligned(64))); /**< stats.switches + 1 when a thief
-                                 first found runnext full at that count */
-  uint64_t runnext_look_at; /**< ticks of that look */
+  uint64_t runnext_look __attribute__((aligned(64))); /**< when a thief first found runnext
+                                 full at the current switch count: the count + 1 (24 bits)
+                                 above the ticks (40 bits) */
 };
 
 #endif
