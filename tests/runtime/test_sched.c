@@ -446,48 +446,55 @@ TEST(a_core_with_nothing_to_run_counts_the_time_as_idle) {
   }
 }
 
-/* ---- spinning before sleeping ---------------------------------------------------- */
+/* ---- ping-pong between two tasks --------------------------------------------- */
 
-/* A core that runs out of work looks again for a while before it sleeps
- * (sched_set_idle_spin_polls), so a partner answering at once finds it
- * awake and needs no wake-up IPI. With a bound too long to end during the
- * test, every hand-off after the first must come without a wake-up: a
- * waker that sends one saw the core announced idle, which it may only be
- * once its spin is over. */
-#define SPIN_ROUND_TRIPS 1000u
-
+/* Two tasks hand a counter back and forth over two unbuffered channels; the
+ * pinger measures what the scheduler did while they did (every core's
+ * wake-ups and steals, and how many round trips were slow), from its second
+ * round trip on: the first may find the other core asleep or take the
+ * ponger's spawn for a steal. */
 struct ping_pong {
   struct chan *ping, *pong;
   struct waitgroup done;
-  uint64_t wakeups_during;
-  unsigned pings_lost;
+  uint32_t round_trips;
+  uint64_t slow_ns;                         /* a round trip this long or longer is slow */
+  uint64_t wakeups_during, steals_during;
+  unsigned slow_round_trips, pings_lost;
 };
 
-static uint64_t wakeups_sent_by_all(void) {
-  uint64_t sum = 0;
+static void sum_sched_stats(uint64_t *wakeups, uint64_t *steals) {
+  *wakeups = *steals = 0;
   struct sched_stats st;
-  for (unsigned i = 0; sched_stats(i, &st); i++)
-    sum += st.wakeups_sent;
-  return sum;
+  for (unsigned i = 0; sched_stats(i, &st); i++) {
+    *wakeups += st.wakeups_sent;
+    *steals += st.steals;
+  }
 }
 
-static void pinger_on_core_0(void *arg) {
+static void pinger(void *arg) {
   struct ping_pong *p = arg;
   uint32_t v = 0;
-  chan_send(p->ping, &v); /* the first: core 1 may have been asleep */
+  chan_send(p->ping, &v);
   chan_recv(p->pong, &v);
-  uint64_t before = wakeups_sent_by_all();
-  for (uint32_t i = 1; i <= SPIN_ROUND_TRIPS; i++) {
+  uint64_t wakeups, steals, t = task_now_ns();
+  sum_sched_stats(&wakeups, &steals);
+  for (uint32_t i = 1; i <= p->round_trips; i++) {
     chan_send(p->ping, &i);
     if (!chan_recv(p->pong, &v) || v != i + 1)
       p->pings_lost++;
+    uint64_t now = task_now_ns();
+    if (now - t >= p->slow_ns)
+      p->slow_round_trips++;
+    t = now;
   }
-  p->wakeups_during = wakeups_sent_by_all() - before;
+  sum_sched_stats(&p->wakeups_during, &p->steals_during);
+  p->wakeups_during -= wakeups;
+  p->steals_during -= steals;
   chan_close(p->ping);
   waitgroup_done(&p->done);
 }
 
-static void ponger_on_core_1(void *arg) {
+static void ponger(void *arg) {
   struct ping_pong *p = arg;
   uint32_t v;
   while (chan_recv(p->ping, &v)) {
@@ -497,25 +504,42 @@ static void ponger_on_core_1(void *arg) {
   waitgroup_done(&p->done);
 }
 
+/* Runs the pair (the ponger first) and waits for both; *p is theirs until
+ * then. The spawn's result, 0 when both ran. */
+static int run_ping_pong(struct ping_pong *p, const struct task_attr *pinger_attr,
+                         const struct task_attr *ponger_attr) {
+  waitgroup_add(&p->done, 2);
+  int spawned = task_spawn(NULL, ponger, p, ponger_attr);
+  if (spawned != 0)
+    return spawned;
+  spawned = task_spawn(NULL, pinger, p, pinger_attr);
+  if (spawned != 0) { /* no pinger: end the ponger, which uses p, before p goes */
+    chan_close(p->ping);
+    waitgroup_done(&p->done);
+  }
+  waitgroup_wait(&p->done);
+  return spawned;
+}
+
+/* A core that runs out of work looks again for a while before it sleeps
+ * (sched_set_idle_spin_polls), so a partner answering at once finds it
+ * awake and needs no wake-up IPI. With a bound too long to end during the
+ * test, every hand-off after the first must come without a wake-up: a
+ * waker that sends one saw the core announced idle, which it may only be
+ * once its spin is over. */
+#define SPIN_ROUND_TRIPS 1000u
+
 TEST(a_core_spinning_for_work_takes_cross_core_hand_offs_without_a_wakeup) {
   if (cpu_count() < 2)
     SKIP("one core: nothing to hand over across cores");
   struct ping_pong p = {.ping = chan_make(sizeof(uint32_t), 0, "ping"),
                         .pong = chan_make(sizeof(uint32_t), 0, "pong"),
-                        .done = WAITGROUP_INIT};
+                        .done = WAITGROUP_INIT, .round_trips = SPIN_ROUND_TRIPS,
+                        .slow_ns = UINT64_MAX};
   ASSERT(p.ping && p.pong);
   struct task_attr on0 = {.name = "pinger", .pin = 0}, on1 = {.name = "ponger", .pin = 1};
   uint32_t bound = sched_set_idle_spin_polls(UINT32_MAX);
-  waitgroup_add(&p.done, 2);
-  int spawned = task_spawn(NULL, ponger_on_core_1, &p, &on1);
-  if (spawned == 0) {
-    spawned = task_spawn(NULL, pinger_on_core_0, &p, &on0);
-    if (spawned != 0) { /* no pinger: end the ponger, which uses p, before p goes */
-      chan_close(p.ping);
-      waitgroup_done(&p.done);
-    }
-    waitgroup_wait(&p.done);
-  }
+  int spawned = run_ping_pong(&p, &on0, &on1);
   sched_set_idle_spin_polls(bound); /* before any ASSERT can end the test */
   ASSERT(spawned == 0);
   printf("  %u round trips between cores 0 and 1: %llu wake-ups sent\n", SPIN_ROUND_TRIPS,
@@ -548,83 +572,28 @@ TEST(a_core_spinning_for_work_takes_cross_core_hand_offs_without_a_wakeup) {
  * preempted task goes to its core's deque, where another core may rightly
  * take it. */
 #define PAIR_ROUND_TRIPS 8000u
-#define PAIR_SLOW_NS (SCHED_RUNNEXT_GRACE_NS / 2)
 #define PAIR_STEALS_PER_SLOW 3u
 #define PAIR_STEALS_SLACK 2u
-
-static uint64_t steals_by_all(void) {
-  uint64_t sum = 0;
-  struct sched_stats st;
-  for (unsigned i = 0; sched_stats(i, &st); i++)
-    sum += st.steals;
-  return sum;
-}
-
-struct pair {
-  struct chan *ping, *pong;
-  struct waitgroup done;
-  uint64_t steals_during;
-  unsigned pings_lost, slow_round_trips;
-};
-
-static void pair_pinger(void *arg) {
-  struct pair *p = arg;
-  uint32_t v = 0;
-  chan_send(p->ping, &v); /* the first: the ponger may have been stolen at its spawn */
-  chan_recv(p->pong, &v);
-  uint64_t before = steals_by_all();
-  uint64_t t = task_now_ns();
-  for (uint32_t i = 1; i <= PAIR_ROUND_TRIPS; i++) {
-    chan_send(p->ping, &i);
-    if (!chan_recv(p->pong, &v) || v != i + 1)
-      p->pings_lost++;
-    uint64_t now = task_now_ns();
-    if (now - t >= PAIR_SLOW_NS)
-      p->slow_round_trips++;
-    t = now;
-  }
-  p->steals_during = steals_by_all() - before;
-  chan_close(p->ping);
-  waitgroup_done(&p->done);
-}
-
-static void pair_ponger(void *arg) {
-  struct pair *p = arg;
-  uint32_t v;
-  while (chan_recv(p->ping, &v)) {
-    v++;
-    chan_send(p->pong, &v);
-  }
-  waitgroup_done(&p->done);
-}
 
 TEST(an_idle_core_leaves_a_pair_handing_off_on_one_core_together) {
   if (cpu_count() < 2)
     SKIP("one core: no other core to split the pair");
-  struct pair p = {.ping = chan_make(sizeof(uint32_t), 0, "ping"),
-                   .pong = chan_make(sizeof(uint32_t), 0, "pong"),
-                   .done = WAITGROUP_INIT};
+  struct ping_pong p = {.ping = chan_make(sizeof(uint32_t), 0, "ping"),
+                        .pong = chan_make(sizeof(uint32_t), 0, "pong"),
+                        .done = WAITGROUP_INIT, .round_trips = PAIR_ROUND_TRIPS,
+                        .slow_ns = SCHED_RUNNEXT_GRACE_NS / 2};
   ASSERT(p.ping && p.pong);
-  struct task_attr ponger = TASK_ATTR_INIT, pinger = TASK_ATTR_INIT; /* any core */
-  ponger.name = "ponger";
-  pinger.name = "pinger";
+  struct task_attr pinger_attr = TASK_ATTR_INIT, ponger_attr = TASK_ATTR_INIT; /* any core */
+  pinger_attr.name = "pinger";
+  ponger_attr.name = "ponger";
   sched_set_time_slice_ns(0);
-  waitgroup_add(&p.done, 2);
-  int spawned = task_spawn(NULL, pair_ponger, &p, &ponger);
-  if (spawned == 0) {
-    spawned = task_spawn(NULL, pair_pinger, &p, &pinger);
-    if (spawned != 0) { /* no pinger: end the ponger, which uses p, before p goes */
-      chan_close(p.ping);
-      waitgroup_done(&p.done);
-    }
-    waitgroup_wait(&p.done);
-  }
+  int spawned = run_ping_pong(&p, &pinger_attr, &ponger_attr);
   sched_set_time_slice_ns(10 * 1000 * 1000); /* the default again, before any ASSERT */
   ASSERT(spawned == 0);
   printf("  %u round trips between two unpinned tasks: %llu steals, %u round trips of %u us or "
          "more\n",
          PAIR_ROUND_TRIPS, (unsigned long long)p.steals_during, p.slow_round_trips,
-         PAIR_SLOW_NS / 1000);
+         (unsigned)(p.slow_ns / 1000));
   EXPECT_EQ(p.pings_lost, 0);
   EXPECT(p.steals_during <= PAIR_STEALS_PER_SLOW * p.slow_round_trips + PAIR_STEALS_SLACK);
   chan_free(p.ping);
