@@ -128,6 +128,39 @@ static inline struct task *deque_take_oldest(struct deque *q) {
   return x;
 }
 
+/* The owner claiming up to n of the oldest tasks at once (a full deque
+ * moving half of itself to the global queue): one CAS on top claims slots
+ * [t, t + k), where a loop of deque_steal would make k CASes and k full
+ * fences. As in deque_take_oldest, the owner knows bottom exactly and is
+ * not pushing or popping, so the only race is with thieves for the slots
+ * at top, and the CAS decides it: a thief's CAS and ours cannot both move
+ * top from t; if a thief's comes first, ours fails and retries from the
+ * top it read. Once claimed, the slots are stable: only the owner writes
+ * slots, and it pushes nothing until it has read them (deque_claimed). A
+ * thief that read one of them before our CAS fails its own and drops what
+ * it read. (A thief could not claim a batch this way: it does not know
+ * bottom exactly, and the owner pops the last tasks without a CAS.)
+ * Returns k, and the first claimed index in *first. */
+static inline unsigned deque_claim_oldest(struct deque *q, unsigned n, int64_t *first) {
+  int64_t b = __atomic_load_n(&q->bottom, __ATOMIC_RELAXED);
+  int64_t t = __atomic_load_n(&q->top, __ATOMIC_RELAXED);
+  for (;;) {
+    if (t >= b)
+      return 0;
+    int64_t k = b - t < (int64_t)n ? b - t : (int64_t)n;
+    if (__atomic_compare_exchange_n(&q->top, &t, t + k, false, __ATOMIC_SEQ_CST,
+                                    __ATOMIC_RELAXED)) {
+      *first = t;
+      return (unsigned)k;
+    }
+  }
+}
+
+/* Slot i of a range deque_claim_oldest gave this core. */
+static inline struct task *deque_claimed(const struct deque *q, int64_t i) {
+  return __atomic_load_n(&q->slot[i & DEQUE_MASK], __ATOMIC_RELAXED);
+}
+
 static inline int64_t deque_size(const struct deque *q) {
   int64_t b = __atomic_load_n(&q->bottom, __ATOMIC_ACQUIRE);
   int64_t t = __atomic_load_n(&q->top, __ATOMIC_ACQUIRE);

@@ -33,20 +33,30 @@ struct task *global_get(struct sched_cpu *c, unsigned max) {
     n = global_count;
   if (n > max)
     n = max;
-  struct task *first = NULL;
-  for (unsigned i = 0; i < n; i++) {
-    struct task *t = global_head;
-    global_head = t->link;
-    if (!global_head)
-      global_tail = NULL;
-    t->link = NULL;
-    if (!first)
-      first = t;
-    else
-      deque_push(&c->runq, t); /* room is guaranteed: max <= free slots */
+  if (n == 0) { /* emptied since our look, or no room */
+    spin_unlock_irqrestore(&global_lock, flags);
+    return NULL;
   }
+  /* Detach the first n under the lock and queue them after it: a core
+   * that overflows its deque meanwhile (global_put_batch) waits for this
+   * lock, and a burst of spawns did so for every push of this loop. */
+  struct task *first = global_head, *last = first;
+  for (unsigned i = 1; i < n; i++)
+    last = last->link;
+  global_head = last->link;
+  if (!global_head)
+    global_tail = NULL;
+  last->link = NULL;
   __atomic_store_n(&global_count, global_count - n, __ATOMIC_RELAXED);
   spin_unlock_irqrestore(&global_lock, flags);
+  /* The chain is this core's now: no other core can reach it. */
+  for (struct task *t = first->link; t;) {
+    struct task *next = t->link;
+    t->link = NULL;
+    deque_push(&c->runq, t); /* room is guaranteed: max <= free slots */
+    t = next;
+  }
+  first->link = NULL;
   /* Only this core writes its counters, but sched_stats reads them from any
    * core: an owner store, like every other counter (schedule.c STAT_ADD). */
   OWNER_STORE(c->stats.global_takes, c->stats.global_takes + n);

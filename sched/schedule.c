@@ -279,14 +279,14 @@ static void runq_put_slow(struct sched_cpu *c, struct task *t) {
   if (deque_push(&c->runq, t))
     return;
   /* Deque full: move the older half, plus t, to the global queue in one
-   * batch (Go's runqputslow), so the lock is taken once per many spawns. */
+   * batch (Go's runqputslow), so the lock is taken once per many spawns.
+   * The half is claimed with one CAS; its tasks are linked only once they
+   * are ours (a task a thief took may already be on another queue). */
   struct task *head = NULL, *tail = NULL;
-  unsigned n = 0;
-  for (; n < SCHED_DEQUE_SIZE / 2; n++) {
-    struct task *x = deque_steal(&c->runq);
-    if (!x)
-      break;
-    x->link = NULL;
+  int64_t first = 0;
+  unsigned n = deque_claim_oldest(&c->runq, SCHED_DEQUE_SIZE / 2, &first);
+  for (unsigned i = 0; i < n; i++) {
+    struct task *x = deque_claimed(&c->runq, first + i);
     if (tail)
       tail->link = x;
     else
