@@ -450,8 +450,7 @@ void wake_idle_core(void) {
 
 /* wake_idle_core for a publisher whose publication was itself a
  * sequentially consistent read-modify-write (task_ready's exchange on
- * runnext), on a machine of more than one core: no fence, a seq_cst load
- * of nidle instead. On x86 that drops an mfence from every cross-task
+ * runnext): no fence, a seq_cst load of nidle instead. On x86 that drops an mfence from every cross-task
  * wake-up (the exchange is already a locked instruction); on AArch64 a
  * dmb (ldar after swpal is ordered); on RISC-V it is a fence either way.
  *
@@ -469,6 +468,8 @@ void wake_idle_core(void) {
  * reads of nspinning in wake_idle_cores, and the argument above
  * wake_idle_core holds with L in place of our fence. */
 static void wake_idle_core_after_seq_cst_publish(void) {
+  if (!multicore)
+    return; /* as in wake_idle_core (ready_queue, tracing, gets here on one core too) */
   if (__atomic_load_n(&nidle, __ATOMIC_SEQ_CST) == 0)
     return;
   wake_idle_cores();
