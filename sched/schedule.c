@@ -450,9 +450,10 @@ void wake_idle_core(void) {
 
 /* wake_idle_core for a publisher whose publication was itself a
  * sequentially consistent read-modify-write (task_ready's exchange on
- * runnext): no fence, a seq_cst load of nidle instead. On x86 that drops an mfence from every cross-task
- * wake-up (the exchange is already a locked instruction); on AArch64 a
- * dmb (ldar after swpal is ordered); on RISC-V it is a fence either way.
+ * runnext): no fence, a seq_cst load of nidle instead. On x86 that drops
+ * a locked `or` from every cross-task wake-up (the exchange is already a
+ * locked instruction); on AArch64 a dmb (ldar after swpal is ordered); on
+ * RISC-V it is a fence either way.
  *
  * Why the Dekker pair still holds. Every modification of nidle is a
  * seq_cst read-modify-write, so our seq_cst load L reads the last one

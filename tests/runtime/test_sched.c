@@ -504,20 +504,29 @@ static void ponger(void *arg) {
   waitgroup_done(&p->done);
 }
 
-/* Runs the pair (the ponger first) and waits for both; *p is theirs until
- * then. The spawn's result, 0 when both ran. */
+/* Makes the pair's channels, runs the pair (the ponger first), waits for
+ * both and frees the channels; *p is theirs until then. 0 when both ran,
+ * ENOMEM without channels, or the failed spawn's result. */
 static int run_ping_pong(struct ping_pong *p, const struct task_attr *pinger_attr,
                          const struct task_attr *ponger_attr) {
-  waitgroup_add(&p->done, 2);
-  int spawned = task_spawn(NULL, ponger, p, ponger_attr);
-  if (spawned != 0)
-    return spawned;
-  spawned = task_spawn(NULL, pinger, p, pinger_attr);
-  if (spawned != 0) { /* no pinger: end the ponger, which uses p, before p goes */
-    chan_close(p->ping);
-    waitgroup_done(&p->done);
+  p->ping = chan_make(sizeof(uint32_t), 0, "ping");
+  p->pong = chan_make(sizeof(uint32_t), 0, "pong");
+  p->done = (struct waitgroup)WAITGROUP_INIT;
+  int spawned = p->ping && p->pong ? 0 : ENOMEM;
+  if (spawned == 0) {
+    waitgroup_add(&p->done, 2);
+    spawned = task_spawn(NULL, ponger, p, ponger_attr);
+    if (spawned == 0) {
+      spawned = task_spawn(NULL, pinger, p, pinger_attr);
+      if (spawned != 0) { /* no pinger: end the ponger, which uses p, before p goes */
+        chan_close(p->ping);
+        waitgroup_done(&p->done);
+      }
+      waitgroup_wait(&p->done);
+    }
   }
-  waitgroup_wait(&p->done);
+  chan_free(p->ping);
+  chan_free(p->pong);
   return spawned;
 }
 
@@ -532,11 +541,7 @@ static int run_ping_pong(struct ping_pong *p, const struct task_attr *pinger_att
 TEST(a_core_spinning_for_work_takes_cross_core_hand_offs_without_a_wakeup) {
   if (cpu_count() < 2)
     SKIP("one core: nothing to hand over across cores");
-  struct ping_pong p = {.ping = chan_make(sizeof(uint32_t), 0, "ping"),
-                        .pong = chan_make(sizeof(uint32_t), 0, "pong"),
-                        .done = WAITGROUP_INIT, .round_trips = SPIN_ROUND_TRIPS,
-                        .slow_ns = UINT64_MAX};
-  ASSERT(p.ping && p.pong);
+  struct ping_pong p = {.round_trips = SPIN_ROUND_TRIPS, .slow_ns = UINT64_MAX};
   struct task_attr on0 = {.name = "pinger", .pin = 0}, on1 = {.name = "ponger", .pin = 1};
   uint32_t bound = sched_set_idle_spin_polls(UINT32_MAX);
   int spawned = run_ping_pong(&p, &on0, &on1);
@@ -546,8 +551,6 @@ TEST(a_core_spinning_for_work_takes_cross_core_hand_offs_without_a_wakeup) {
          (unsigned long long)p.wakeups_during);
   EXPECT_EQ(p.pings_lost, 0);
   EXPECT_EQ(p.wakeups_during, 0);
-  chan_free(p.ping);
-  chan_free(p.pong);
 }
 
 /* Two unpinned tasks handing a value back and forth stay on one core: each
@@ -578,11 +581,7 @@ TEST(a_core_spinning_for_work_takes_cross_core_hand_offs_without_a_wakeup) {
 TEST(an_idle_core_leaves_a_pair_handing_off_on_one_core_together) {
   if (cpu_count() < 2)
     SKIP("one core: no other core to split the pair");
-  struct ping_pong p = {.ping = chan_make(sizeof(uint32_t), 0, "ping"),
-                        .pong = chan_make(sizeof(uint32_t), 0, "pong"),
-                        .done = WAITGROUP_INIT, .round_trips = PAIR_ROUND_TRIPS,
-                        .slow_ns = SCHED_RUNNEXT_GRACE_NS / 2};
-  ASSERT(p.ping && p.pong);
+  struct ping_pong p = {.round_trips = PAIR_ROUND_TRIPS, .slow_ns = SCHED_RUNNEXT_GRACE_NS / 2};
   struct task_attr pinger_attr = TASK_ATTR_INIT, ponger_attr = TASK_ATTR_INIT; /* any core */
   pinger_attr.name = "pinger";
   ponger_attr.name = "ponger";
@@ -596,8 +595,6 @@ TEST(an_idle_core_leaves_a_pair_handing_off_on_one_core_together) {
          (unsigned)(p.slow_ns / 1000));
   EXPECT_EQ(p.pings_lost, 0);
   EXPECT(p.steals_during <= PAIR_STEALS_PER_SLOW * p.slow_round_trips + PAIR_STEALS_SLACK);
-  chan_free(p.ping);
-  chan_free(p.pong);
 }
 
 /* ---- preemption -------------------------------------------------------------- */
