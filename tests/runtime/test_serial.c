@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <brigade/arch.h>
 #include <brigade/cpu.h>
 #include <brigade/serial.h>
 #include <brigade/sync.h>
@@ -37,6 +38,7 @@ struct fake_uart {
   unsigned held;         /* bytes taken but not yet sent (FIFO + shift register) */
   bool line_stuck;       /* nothing held ever leaves: a line nobody reads */
   unsigned sent_checks;  /* calls of tx_done */
+  unsigned busy_looks;   /* calls of tx_ready that found no room */
 };
 
 static int fake_rx_byte(void *dev) {
@@ -49,7 +51,12 @@ static int fake_rx_byte(void *dev) {
   return c;
 }
 
-static bool fake_tx_ready(void *dev) { return ((struct fake_uart *)dev)->tx_space > 0; }
+static bool fake_tx_ready(void *dev) {
+  struct fake_uart *u = dev;
+  if (u->tx_space == 0)
+    u->busy_looks++;
+  return u->tx_space > 0;
+}
 
 static void fake_tx_byte(void *dev, uint8_t byte) {
   struct fake_uart *u = dev;
@@ -89,15 +96,28 @@ static const struct serial_hw fake_hw = {
     .tx_done = fake_tx_done,
 };
 
+/* The same device without a transmit interrupt (as QEMU's SiFive UART):
+ * writers poll it. */
+static const struct serial_hw fake_hw_without_tx_irq = {
+    .rx_byte = fake_rx_byte,
+    .tx_ready = fake_tx_ready,
+    .tx_byte = fake_tx_byte,
+    .rx_irq = fake_rx_irq,
+    .take_overruns = fake_take_overruns,
+    .tx_done = fake_tx_done,
+};
+
 static struct fake_uart uart;
 static struct serial_port port;
 
-static void setup(size_t wire_cap) {
+static void setup_with(const struct serial_hw *hw, size_t wire_cap) {
   free(uart.wire);
   uart = (struct fake_uart){.wire = malloc(wire_cap), .wire_cap = wire_cap};
-  serial_init(&port, "fake", &fake_hw, &uart);
+  serial_init(&port, "fake", hw, &uart);
   serial_start_interrupts(&port);
 }
+
+static void setup(size_t wire_cap) { setup_with(&fake_hw, wire_cap); }
 
 /* The device's interrupt output: high while an enabled condition holds,
  * low as soon as none does. Nothing is remembered, so an interrupt whose
@@ -545,6 +565,83 @@ TEST(a_read_that_cannot_wait_and_leaves_bytes_readies_the_parked_reader) {
   waitgroup_wait(&wg);
   EXPECT_EQ(r.got, 1u);
   EXPECT_EQ(r.buf[0], 'y');
+}
+
+/* ---- a device without a transmit interrupt -------------------------------- */
+
+/* The number of times the device was found busy, read under the port lock
+ * if the lock can be had within a second; false if someone held it all that
+ * time. */
+static bool busy_looks_within_a_second(unsigned *looks) {
+  uint64_t give_up = task_now_ns() + 1000 * MS;
+  for (;;) {
+    unsigned long irq = arch_irq_save();
+    if (spin_trylock_raw(&port.lock)) {
+      *looks = uart.busy_looks;
+      spin_unlock_raw(&port.lock);
+      arch_irq_restore(irq);
+      return true;
+    }
+    arch_irq_restore(irq);
+    if (task_now_ns() > give_up)
+      return false;
+    arch_cpu_relax();
+  }
+}
+
+/* A task writing to a device that cannot interrupt for room waits for the
+ * device by polling. It may take the port lock, with interrupts masked, for
+ * one look at a time, never for the whole wait: the device may be slow (a
+ * paced or low-baud UART takes tens of microseconds a byte), and meanwhile
+ * the receive interrupt, readers and the core's timer must get through. */
+TEST(a_task_polling_a_busy_device_leaves_the_port_and_its_core_to_others) {
+  if (cpu_count() < 2 && !arch_can_preempt())
+    SKIP("one core that cannot preempt: the polling writer keeps it until the device has room");
+  static const char line[] = "a line for a slow device\n";
+  size_t len = sizeof line - 1;
+  setup_with(&fake_hw_without_tx_irq, len);
+  struct waitgroup wg = WAITGROUP_INIT;
+  struct writer w = {.data = (const uint8_t *)line, .len = len, .done = &wg};
+  waitgroup_add(&wg, 1);
+  /* On a core of its own where there are several: a writer that kept its
+   * core's interrupts masked would keep this task's timer from waking it,
+   * and the test could not tell. This task stays off that core: only an
+   * idle core steals, and the writer keeps its core busy. */
+  struct task_attr attr = TASK_ATTR_INIT;
+  attr.name = "polling writer";
+  attr.pin = (int)((cpu_index() + 1) % cpu_count());
+  ASSERT(task_spawn(NULL, writer_task, &w, &attr) == 0);
+
+  /* The device has no room: the writer looks, again and again. */
+  unsigned looks = 0;
+  bool lock_free = true;
+  while (lock_free && looks < 2) {
+    task_sleep_ns(1 * MS);
+    lock_free = busy_looks_within_a_second(&looks);
+  }
+  if (!lock_free) {
+    test_fail(__FILE__, __LINE__,
+              "the writer held the port lock for a second while the device was busy");
+    /* Let it finish, without the lock it holds. */
+    __atomic_store_n(&uart.tx_space, (unsigned)len, __ATOMIC_RELAXED);
+    waitgroup_wait(&wg);
+    return;
+  }
+
+  /* Meanwhile a byte arrives: the receive interrupt and a reader get the
+   * port, and the writer is still waiting. */
+  ASSERT(arrive((const uint8_t *)"x", 1) == 1);
+  uint8_t c = 0;
+  EXPECT_EQ(serial_read(&port, &c, 1), 1u);
+  EXPECT_EQ(c, 'x');
+  EXPECT_EQ(__atomic_load_n(&w.finished, __ATOMIC_ACQUIRE), 0);
+  EXPECT_EQ(wire_len(), 0u);
+
+  /* The line drains: the whole write goes out, in order, before it returns. */
+  line_drains_masked((unsigned)len);
+  waitgroup_wait(&wg);
+  EXPECT_EQ(wire_len(), len);
+  EXPECT(memcmp(uart.wire, line, len) == 0);
 }
 
 /* ---- the last bytes before the machine stops ----------------------------- */

@@ -129,7 +129,12 @@ size_t serial_read_nowait(struct serial_port *port, void *buf, size_t n);
  * @brief Write all @p n bytes, as one unit with respect to other writers.
  *        A task parks while the ring is full; code that cannot park
  *        (interrupt handlers, the idle loop, boot) pushes older bytes out of
- *        the ring by polling instead, so nothing is lost or reordered.
+ *        the ring by polling instead, so nothing is lost or reordered. On a
+ *        device without a transmit interrupt (tx_irq NULL) a task polls too,
+ *        but takes the port lock and masks interrupts only for each look at
+ *        the device, so a slow device does not hold off the core's
+ *        interrupts for a whole write; it returns once the device has every
+ *        byte.
  */
 void serial_write(struct serial_port *port, const void *buf, size_t n);
 
