@@ -20,9 +20,13 @@
  * each byte to the character device at once; behind a socket (labgrid's
  * console) bytes are dropped when a burst outruns the reader. Real
  * hardware paces itself by the FIFO-full bit. Here the console is paced at
- * one byte per 10 timebase ticks (10 us at sifive_u's 1 MHz, about nine
- * times a 115200-baud UART), which a reader keeps up with. */
-#define CONSOLE_TICKS_PER_BYTE 10
+ * one byte per 40 timebase ticks (40 us at sifive_u's 1 MHz, about twice
+ * a 115200-baud UART). A unix socket holds a few hundred one-byte writes
+ * (each is its own buffer), so the reader may be off the CPU for about
+ * 10 ms before a byte is lost; at 10 us a byte it was 3 ms, which a loaded
+ * host exceeded (docs/HIL.md). A task waits out the pace with interrupts
+ * on (io/serial.c), so the pace costs output time, not latency. */
+#define CONSOLE_TICKS_PER_BYTE 40
 
 const char board_name[] = "qemu-sifive-u";
 
