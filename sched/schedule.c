@@ -632,23 +632,44 @@ static inline struct task *take_local(struct sched_cpu *c, bool oldest_first, bo
  * search (the idle loop's, a requeue's, an exit's) looks everywhere. */
 enum search_scope { SEARCH_HERE, SEARCH_EVERY_CORE };
 
+/* The fairness looks: every FAIRNESS_GLOBAL_EVERY schedules the global
+ * queue comes first, every FAIRNESS_PINNED_EVERY the pinned FIFO (when both
+ * fall due together, the global queue). A switch decrements one countdown,
+ * until_fairness_look, to whichever turn comes next; only here, once it has
+ * run out, are the two turns brought forward by the schedules it counted.
+ * That is the same cadence as two countdowns, for one decrement and one
+ * comparison a switch instead of two of each. */
+static struct task *fairness_look(struct sched_cpu *c) {
+  uint32_t counted = c->until_global_check < c->until_pinned_check ? c->until_global_check
+                                                                   : c->until_pinned_check;
+  c->until_global_check = (uint16_t)(c->until_global_check - counted);
+  c->until_pinned_check = (uint16_t)(c->until_pinned_check - counted);
+  bool global_turn = c->until_global_check == 0, pinned_turn = c->until_pinned_check == 0;
+  if (global_turn)
+    c->until_global_check = FAIRNESS_GLOBAL_EVERY;
+  if (pinned_turn)
+    c->until_pinned_check = FAIRNESS_PINNED_EVERY;
+  c->until_fairness_look = c->until_global_check < c->until_pinned_check ? c->until_global_check
+                                                                        : c->until_pinned_check;
+  if (global_turn && global_size()) {
+    struct task *t = global_get(c, 1);
+    if (t)
+      return t;
+  }
+  if (pinned_turn && c->pinned_head)
+    return pinned_pop(c);
+  return NULL;
+}
+
 static __attribute__((noinline)) struct task *find_runnable_slow(struct sched_cpu *c,
                                                                  bool oldest_first,
                                                                  enum search_scope scope,
                                                                  bool *inherit) {
   inbox_drain(c);
-  if (c->until_global_check == 0) {
-    c->until_global_check = FAIRNESS_GLOBAL_EVERY;
-    if (global_size()) {
-      struct task *t = global_get(c, 1);
-      if (t)
-        return t;
-    }
-  }
-  if (c->until_pinned_check == 0) {
-    c->until_pinned_check = FAIRNESS_PINNED_EVERY;
-    if (c->pinned_head)
-      return pinned_pop(c);
+  if (c->until_fairness_look == 0) {
+    struct task *t = fairness_look(c);
+    if (t)
+      return t;
   }
   for (;;) {
     struct task *t = take_local(c, oldest_first, inherit);
@@ -670,10 +691,9 @@ static __attribute__((noinline)) struct task *find_runnable_slow(struct sched_cp
 static inline struct task *find_runnable(struct sched_cpu *c, bool oldest_first,
                                          enum search_scope scope, bool *inherit) {
   *inherit = false;
-  c->until_global_check--;
-  c->until_pinned_check--;
-  if (__builtin_expect(c->until_global_check == 0 || c->until_pinned_check == 0 ||
-                           c->pinned_head || __atomic_load_n(&c->inbox, __ATOMIC_RELAXED),
+  c->until_fairness_look--;
+  if (__builtin_expect(c->until_fairness_look == 0 || c->pinned_head ||
+                           __atomic_load_n(&c->inbox, __ATOMIC_RELAXED),
                        0))
     return find_runnable_slow(c, oldest_first, scope, inherit);
   struct task *t = take_local(c, oldest_first, inherit);
@@ -978,7 +998,7 @@ static __attribute__((noinline)) void switch_away_to_taken(struct sched_cpu *c, 
 static inline bool plain_switch_possible(struct sched_cpu *c, struct task *prev) {
   return !(__atomic_load_n(&trace_on, __ATOMIC_RELAXED) |
            __atomic_load_n(&cpu_accounting, __ATOMIC_RELAXED)) &&
-         c->until_global_check > 1 && c->until_pinned_check > 1 && !c->pinned_head &&
+         c->until_fairness_look > 1 && !c->pinned_head &&
          !__atomic_load_n(&c->inbox, __ATOMIC_RELAXED) &&
          __atomic_load_n(&c->stop, __ATOMIC_RELAXED) != SCHED_STOP_SURVIVE &&
          !(prev->flags & TASK_FLAG_IDLE) && !task_stack_overrun(prev);
@@ -1001,9 +1021,8 @@ static __attribute__((noinline)) void plain_switch(struct sched_cpu *c, struct t
     return;
   }
   check_switcher_holds_no_lock(prev, after);
-  /* find_runnable's fast path (both countdowns were above one). */
-  c->until_global_check--;
-  c->until_pinned_check--;
+  /* find_runnable's fast path (the countdown was above one). */
+  c->until_fairness_look--;
   /* Acquire: pairs with the release in arch_switch that published next's
    * saved context (as in switch_to). SP_NEW (its first run needs a stack),
    * NULL (another core still saving it) and prev itself go on out of line. */
@@ -1372,6 +1391,8 @@ void sched_run_core(void) {
 #endif
   c->until_global_check = FAIRNESS_GLOBAL_EVERY;
   c->until_pinned_check = FAIRNESS_PINNED_EVERY;
+  c->until_fairness_look = FAIRNESS_PINNED_EVERY < FAIRNESS_GLOBAL_EVERY ? FAIRNESS_PINNED_EVERY
+                                                                          : FAIRNESS_GLOBAL_EVERY;
   spin_init(&c->timer_lock, "timer heap");
   c->timer_earliest = UINT64_MAX;
   c->timer_armed = 0; /* unknown: force the first arm */

@@ -835,6 +835,88 @@ TEST(a_pinned_task_never_runs_on_another_core) {
   free(checks);
 }
 
+/* ---- fairness looks ------------------------------------------------------- */
+
+/* Each core looks at the global queue every 61 of its schedules and at its
+ * pinned FIFO every 31 before its own deque (schedule.c, fairness_look), so
+ * neither waits without bound behind a deque that never empties. Schedules
+ * are counted as the yields made on one core, the watched one (each such
+ * yield is a schedule there: with work waiting a yield always switches);
+ * the bounds are twice the cadence. Other cores only shorten the waits
+ * (they take from the global queue too, and steal), except that a share of
+ * the global queue one of them took can wait there while its host thread
+ * is off the CPU (QEMU's vCPUs), so the bound on the last of many markers
+ * holds on one core only. */
+#define YIELDS_BEFORE_GIVING_UP 1000000
+
+struct fairness_run {
+  unsigned watched;      /* the core whose yields count */
+  uint64_t yields;       /* yields made on it */
+  uint64_t all_yields;   /* every yielder's, to give up on */
+  unsigned markers_left; /* marker tasks that have not run yet */
+  uint64_t first_marker_at, last_marker_at; /* yields, plus one, when they ran */
+  struct waitgroup done;
+};
+
+static void yield_until_markers_ran(void *arg) {
+  struct fairness_run *r = arg;
+  while (__atomic_load_n(&r->markers_left, __ATOMIC_ACQUIRE) &&
+         __atomic_fetch_add(&r->all_yields, 1, __ATOMIC_RELAXED) < YIELDS_BEFORE_GIVING_UP) {
+    unsigned long irq = arch_irq_save(); /* no move between the look and the count */
+    if (cpu_index() == r->watched)
+      __atomic_fetch_add(&r->yields, 1, __ATOMIC_RELAXED);
+    arch_irq_restore(irq);
+    task_yield();
+  }
+  waitgroup_done(&r->done);
+}
+
+static void mark_run(void *arg) {
+  struct fairness_run *r = arg;
+  uint64_t at = __atomic_load_n(&r->yields, __ATOMIC_RELAXED);
+  uint64_t none = 0;
+  __atomic_compare_exchange_n(&r->first_marker_at, &none, at + 1, false, __ATOMIC_RELAXED,
+                              __ATOMIC_RELAXED);
+  if (__atomic_sub_fetch(&r->markers_left, 1, __ATOMIC_ACQ_REL) == 0)
+    __atomic_store_n(&r->last_marker_at, at + 1, __ATOMIC_RELAXED);
+  waitgroup_done(&r->done);
+}
+
+TEST(a_pinned_task_runs_within_a_fairness_turn_behind_tasks_that_yield) {
+  struct fairness_run r = {.watched = cpu_index(), .markers_left = 1, .done = WAITGROUP_INIT};
+  waitgroup_add(&r.done, 3);
+  ASSERT(task_spawn(NULL, yield_until_markers_ran, &r, NULL) == 0);
+  ASSERT(task_spawn(NULL, yield_until_markers_ran, &r, NULL) == 0);
+  struct task_attr attr = {.name = "pinned marker", .pin = (int)r.watched};
+  ASSERT(task_spawn(NULL, mark_run, &r, &attr) == 0);
+  waitgroup_wait(&r.done);
+  printf("    the pinned task ran after %llu yields\n",
+         (unsigned long long)(r.first_marker_at - 1));
+  EXPECT(r.first_marker_at >= 1 && r.first_marker_at - 1 <= 2 * 31);
+}
+
+TEST(tasks_in_the_global_queue_run_one_per_fairness_turn_behind_tasks_that_yield) {
+  /* 128 markers, 128 yielders, then one marker more: the deque is full, so
+   * its oldest half (the markers) and the last one go to the global queue,
+   * and the yielders keep the deque from ever emptying. */
+  enum { HALF = SCHED_DEQUE_SIZE / 2, MARKERS = HALF + 1 };
+  struct fairness_run r = {.watched = cpu_index(), .markers_left = MARKERS,
+                           .done = WAITGROUP_INIT};
+  waitgroup_add(&r.done, MARKERS + HALF);
+  for (int i = 0; i < HALF; i++)
+    ASSERT(task_spawn(NULL, mark_run, &r, NULL) == 0);
+  for (int i = 0; i < HALF; i++)
+    ASSERT(task_spawn(NULL, yield_until_markers_ran, &r, NULL) == 0);
+  ASSERT(task_spawn(NULL, mark_run, &r, NULL) == 0);
+  waitgroup_wait(&r.done);
+  printf("    the first marker ran after %llu yields, the last after %llu\n",
+         (unsigned long long)(r.first_marker_at - 1), (unsigned long long)(r.last_marker_at - 1));
+  EXPECT(r.first_marker_at >= 1 && r.first_marker_at - 1 <= 2 * 61);
+  EXPECT(r.last_marker_at >= 1);
+  if (cpu_count() == 1)
+    EXPECT(r.last_marker_at - 1 <= 2 * 61 * MARKERS);
+}
+
 TEST(spawn_rejects_bad_attributes) {
   struct task_attr attr = {.stack_size = 64, .pin = TASK_ANY_CORE};
   EXPECT_EQ(task_spawn(NULL, finish_work, NULL, &attr), -EINVAL);

@@ -53,8 +53,11 @@ struct sched_cpu {
   struct task *current __attribute__((aligned(64)));
   struct task *idle_task;   /**< stands for the core's own scheduler stack */
   struct task *pinned_head, *pinned_tail; /**< FIFO of pinned tasks ready here */
-  uint32_t until_global_check; /**< schedules left before the global-queue fairness look */
-  uint32_t until_pinned_check; /**< ... and before the pinned-FIFO one */
+  uint32_t until_fairness_look; /**< schedules left before the next fairness look, of
+                                     either kind: the one countdown a switch decrements */
+  uint16_t until_global_check;  /**< at the last look: schedules from it to the global
+                                     queue's turn (schedule.c, fairness_look) */
+  uint16_t until_pinned_check;  /**< ... and to the pinned FIFO's */
   uint32_t rng;             /**< sched_rand's state (steal and select order) */
   uint32_t slice_switches;  /**< switches that began a new time slice */
   uint32_t slice_seen;      /**< slice_switches at the last timer check */
