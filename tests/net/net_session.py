@@ -173,6 +173,22 @@ def udp_echo(args, checks):
         m.kill()
 
 
+def host_tcp_counters():
+    """The host's listen-queue and SYN-cookie counters (Linux's
+    /proc/net/netstat, TcpExt), by name; empty where unreadable."""
+    wanted = ("ListenOverflows", "ListenDrops", "SyncookiesSent", "SyncookiesFailed")
+    try:
+        with open("/proc/net/netstat") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return {}
+    for names, values in zip(lines[::2], lines[1::2]):
+        if names.startswith("TcpExt:") and values.startswith("TcpExt:"):
+            row = dict(zip(names.split()[1:], values.split()[1:]))
+            return {k: int(row[k]) for k in wanted if k in row}
+    return {}
+
+
 def connect(port, timeout):
     s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -813,6 +829,29 @@ def httpd(args, checks):
 
         n = 50
 
+        def many_diagnosed():
+            # Which side lost a connection that never got its first answer:
+            # if the image accepted it, its task is the suspect; if not, the
+            # host (slirp's listen queue, SYN cookies) or slirp is. Printed
+            # only on failure.
+            host_before = host_tcp_counters()
+            accepted_before = stats()["httpd"]["connections"]
+            try:
+                many()
+            except (AssertionError, OSError):
+                host_after = host_tcp_counters()
+                try:
+                    accepted = "%d" % (stats()["httpd"]["connections"] - accepted_before)
+                except (AssertionError, OSError) as e:
+                    accepted = "unknown (/stats: %s)" % e
+                print("net_session: after the failure: the image accepted %s connections in this "
+                      "case (%d clients; /stats itself is one more); host TCP counters during "
+                      "it: %s" % (accepted, n, ", ".join(
+                          "%s +%d" % (k, host_after[k] - host_before[k])
+                          for k in sorted(host_after) if k in host_before) or "not readable"),
+                      flush=True)
+                raise
+
         def many():
             # Opened a few at a time (open_all_then_go: a burst overflows
             # slirp's host-side listen queue), each with a first request on
@@ -834,7 +873,7 @@ def httpd(args, checks):
             print("net_session: %d connections open at once (opened %d at a time), each then "
                   "fetched the page together, served on cores %s" % (
                       n, OPENING_AT_ONCE, ", ".join(sorted(cores))), flush=True)
-        check("%d clients at once all get the page" % n, many)
+        check("%d clients at once all get the page" % n, many_diagnosed)
 
         def idle_timeout():
             with connect(port, t) as s:
