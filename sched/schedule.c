@@ -130,8 +130,6 @@
 #include "test_hooks.h"
 #include "trace_events.h"
 
-#define FAIRNESS_GLOBAL_EVERY 61
-#define FAIRNESS_PINNED_EVERY 31
 #define STEAL_ROUNDS 4
 #define IDLE_SPIN_POLLS_DEFAULT 100
 
@@ -632,25 +630,28 @@ static inline struct task *take_local(struct sched_cpu *c, bool oldest_first, bo
  * search (the idle loop's, a requeue's, an exit's) looks everywhere. */
 enum search_scope { SEARCH_HERE, SEARCH_EVERY_CORE };
 
-/* The fairness looks: every FAIRNESS_GLOBAL_EVERY schedules the global
- * queue comes first, every FAIRNESS_PINNED_EVERY the pinned FIFO (when both
+/* The fairness looks: every SCHED_FAIRNESS_GLOBAL_EVERY schedules the global
+ * queue comes first, every SCHED_FAIRNESS_PINNED_EVERY the pinned FIFO (when both
  * fall due together, the global queue). A switch decrements one countdown,
  * until_fairness_look, to whichever turn comes next; only here, once it has
  * run out, are the two turns brought forward by the schedules it counted.
  * That is the same cadence as two countdowns, for one decrement and one
  * comparison a switch instead of two of each. */
+static uint32_t next_fairness_turn(const struct sched_cpu *c) {
+  return c->until_global_check < c->until_pinned_check ? c->until_global_check
+                                                       : c->until_pinned_check;
+}
+
 static struct task *fairness_look(struct sched_cpu *c) {
-  uint32_t counted = c->until_global_check < c->until_pinned_check ? c->until_global_check
-                                                                   : c->until_pinned_check;
+  uint32_t counted = next_fairness_turn(c); /* what until_fairness_look was set to */
   c->until_global_check = (uint16_t)(c->until_global_check - counted);
   c->until_pinned_check = (uint16_t)(c->until_pinned_check - counted);
   bool global_turn = c->until_global_check == 0, pinned_turn = c->until_pinned_check == 0;
   if (global_turn)
-    c->until_global_check = FAIRNESS_GLOBAL_EVERY;
+    c->until_global_check = SCHED_FAIRNESS_GLOBAL_EVERY;
   if (pinned_turn)
-    c->until_pinned_check = FAIRNESS_PINNED_EVERY;
-  c->until_fairness_look = c->until_global_check < c->until_pinned_check ? c->until_global_check
-                                                                        : c->until_pinned_check;
+    c->until_pinned_check = SCHED_FAIRNESS_PINNED_EVERY;
+  c->until_fairness_look = next_fairness_turn(c);
   if (global_turn && global_size()) {
     struct task *t = global_get(c, 1);
     if (t)
@@ -1389,10 +1390,9 @@ void sched_run_core(void) {
    * interrupts masked, when the fault handler cannot refill the cache. */
   stack_slot_core_init();
 #endif
-  c->until_global_check = FAIRNESS_GLOBAL_EVERY;
-  c->until_pinned_check = FAIRNESS_PINNED_EVERY;
-  c->until_fairness_look = FAIRNESS_PINNED_EVERY < FAIRNESS_GLOBAL_EVERY ? FAIRNESS_PINNED_EVERY
-                                                                          : FAIRNESS_GLOBAL_EVERY;
+  c->until_global_check = SCHED_FAIRNESS_GLOBAL_EVERY;
+  c->until_pinned_check = SCHED_FAIRNESS_PINNED_EVERY;
+  c->until_fairness_look = next_fairness_turn(c);
   spin_init(&c->timer_lock, "timer heap");
   c->timer_earliest = UINT64_MAX;
   c->timer_armed = 0; /* unknown: force the first arm */

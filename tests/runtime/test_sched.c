@@ -837,8 +837,9 @@ TEST(a_pinned_task_never_runs_on_another_core) {
 
 /* ---- fairness looks ------------------------------------------------------- */
 
-/* Each core looks at the global queue every 61 of its schedules and at its
- * pinned FIFO every 31 before its own deque (schedule.c, fairness_look), so
+/* Each core looks at the global queue every SCHED_FAIRNESS_GLOBAL_EVERY of
+ * its schedules and at its pinned FIFO every SCHED_FAIRNESS_PINNED_EVERY
+ * before its own deque (schedule.c, fairness_look), so
  * neither waits without bound behind a deque that never empties. Schedules
  * are counted as the yields made on one core, the watched one (each such
  * yield is a schedule there: with work waiting a yield always switches);
@@ -892,7 +893,7 @@ TEST(a_pinned_task_runs_within_a_fairness_turn_behind_tasks_that_yield) {
   waitgroup_wait(&r.done);
   printf("    the pinned task ran after %llu yields\n",
          (unsigned long long)(r.first_marker_at - 1));
-  EXPECT(r.first_marker_at >= 1 && r.first_marker_at - 1 <= 2 * 31);
+  EXPECT(r.first_marker_at >= 1 && r.first_marker_at - 1 <= 2 * SCHED_FAIRNESS_PINNED_EVERY);
 }
 
 TEST(tasks_in_the_global_queue_run_one_per_fairness_turn_behind_tasks_that_yield) {
@@ -911,10 +912,10 @@ TEST(tasks_in_the_global_queue_run_one_per_fairness_turn_behind_tasks_that_yield
   waitgroup_wait(&r.done);
   printf("    the first marker ran after %llu yields, the last after %llu\n",
          (unsigned long long)(r.first_marker_at - 1), (unsigned long long)(r.last_marker_at - 1));
-  EXPECT(r.first_marker_at >= 1 && r.first_marker_at - 1 <= 2 * 61);
+  EXPECT(r.first_marker_at >= 1 && r.first_marker_at - 1 <= 2 * SCHED_FAIRNESS_GLOBAL_EVERY);
   EXPECT(r.last_marker_at >= 1);
   if (cpu_count() == 1)
-    EXPECT(r.last_marker_at - 1 <= 2 * 61 * MARKERS);
+    EXPECT(r.last_marker_at - 1 <= 2 * SCHED_FAIRNESS_GLOBAL_EVERY * MARKERS);
 }
 
 TEST(spawn_rejects_bad_attributes) {

@@ -24,6 +24,11 @@ struct timer;
  *  task in its runnext (schedule.c, steal_runnext). */
 #define SCHED_RUNNEXT_GRACE_NS 50000u
 
+/** Every this many schedules a core looks at the global queue before its
+ *  own work, and at its pinned FIFO (schedule.c, fairness_look). */
+#define SCHED_FAIRNESS_GLOBAL_EVERY 61
+#define SCHED_FAIRNESS_PINNED_EVERY 31
+
 /** Work-stealing deque (Chase-Lev, with the orderings of Lê et al. 2013). */
 struct deque {
   int64_t top __attribute__((aligned(64))); /* thieves CAS here */
