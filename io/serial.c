@@ -211,56 +211,44 @@ static void write_without_parking(struct serial_port *port, const uint8_t *buf, 
   arch_irq_restore(irq);
 }
 
-/* A task on a port whose device cannot interrupt for room: it waits for the
- * device by polling, like code that cannot park, but takes the port lock
- * (and masks interrupts) only for each look at the device, never for the
- * whole write. A paced or slow device makes each byte wait (about 87 us at
- * 115200 baud), and a write of a line under one masked lock would hold off
- * every interrupt of its core, the timer's included, for the whole line.
- * Between looks the task can be preempted like any task that computes; it
- * does not yield, which would leave one byte per round of a busy core.
- *
- * write_lock keeps tasks' writes whole with respect to each other. Code
- * that cannot park may still write between two of the task's looks: it
- * pushes the ring out first (write_without_parking), so its bytes follow
- * the task's queued ones and nothing is lost or reordered, as on a port
- * with a transmit interrupt. The task returns only once the ring is empty:
- * no interrupt would send what it left. */
-static void write_polling_between_bytes(struct serial_port *port, const uint8_t *buf, size_t n) {
-  mutex_lock(&port->write_lock);
-  size_t done = 0;
-  for (;;) {
-    unsigned long irq = spin_lock_irqsave(&port->lock);
-    done += tx_copy_in(port, buf + done, n - done);
-    tx_push(port);
-    bool sent = done == n && tx_queued(port) == 0;
-    unlock_and_ready(port);
-    arch_irq_restore(irq);
-    if (sent)
-      break;
-    arch_cpu_relax();
-  }
-  mutex_unlock(&port->write_lock);
-}
-
+/* A task writes under write_lock (tasks' writes stay whole) and the port
+ * lock, and waits for room one of two ways:
+ * - with a transmit interrupt, it parks on a full ring, and the interrupt
+ *   readies it once the device has taken half the ring;
+ * - without one (tx_irq NULL), it polls the device, but lets go of the port
+ *   lock and unmasks interrupts between looks. A paced or slow device makes
+ *   each byte wait (about 87 us at 115200 baud), and a write of a line
+ *   under one masked lock would hold off every interrupt of its core, the
+ *   timer's included, for the whole line. Between looks the task can be
+ *   preempted like any task that computes; it does not yield, which would
+ *   leave one byte per round of a busy core. It returns only once the ring
+ *   is empty: no interrupt would send what it left.
+ * Code that cannot park may write while the port lock is let go (between
+ * looks, or while the task is parked): it pushes the ring out first
+ * (write_without_parking), so its bytes follow the task's queued ones and
+ * nothing is lost or reordered. */
 void serial_write(struct serial_port *port, const void *buf, size_t n) {
   const uint8_t *bytes = buf;
   if (!may_park(port)) {
     write_without_parking(port, bytes, n);
     return;
   }
-  if (!tx_by_interrupt(port)) {
-    write_polling_between_bytes(port, bytes, n);
-    return;
-  }
+  bool polled = !tx_by_interrupt(port);
   mutex_lock(&port->write_lock);
   unsigned long irq = spin_lock_irqsave(&port->lock);
   size_t done = 0;
   for (;;) {
     done += tx_copy_in(port, bytes + done, n - done);
     tx_push(port);
-    if (done == n)
+    if (done == n && !(polled && tx_queued(port)))
       break;
+    if (polled) {
+      unlock_and_ready(port);
+      arch_irq_restore(irq);
+      arch_cpu_relax();
+      irq = spin_lock_irqsave(&port->lock);
+      continue;
+    }
     /* Park only on a full ring: the device may have taken everything just
      * now, and then no interrupt would come to end the wait. A full ring
      * keeps the transmit interrupt on (tx_push), so the wake-up is sure. */
