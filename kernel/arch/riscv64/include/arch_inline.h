@@ -26,10 +26,10 @@ static inline unsigned long arch_irq_save(void) {
 /* The token of a core whose interrupts were masked (arch.h): SIE clear. */
 #define ARCH_IRQ_TOKEN_MASKED 0
 
-static inline void arch_irq_restore(unsigned long token) {
-  if (token)
-    csr_set(sstatus, SSTATUS_SIE);
-}
+/* The token is SIE as arch_irq_save read it (0 or SSTATUS_SIE), so setting
+ * the token's bits is the whole restore: one csrs, no branch; with 0 it
+ * changes nothing. */
+static inline void arch_irq_restore(unsigned long token) { csr_set(sstatus, token); }
 
 static inline void arch_irq_enable(void) { csr_set(sstatus, SSTATUS_SIE); }
 
