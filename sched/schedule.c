@@ -159,6 +159,25 @@ static uint32_t nspinning; /* cores woken to look for work, still looking */
 
 #define STAT_ADD(c, field, n) OWNER_STORE((c)->stats.field, (c)->stats.field + (n))
 
+/* A switch into a task: a new slice starts unless the task came from
+ * runnext (it inherits the slice: a pair handing off to each other cannot
+ * hog the core). The timer interrupt compares slice_switches over time; no
+ * clock read here. The two counts together are the switch count, so a
+ * switch makes one increment. */
+static inline __attribute__((always_inline)) void count_switch(struct sched_cpu *c,
+                                                               bool inherit) {
+  if (inherit)
+    OWNER_STORE(c->inherited_switches, c->inherited_switches + 1);
+  else
+    OWNER_STORE(c->slice_switches, c->slice_switches + 1);
+}
+
+/* Every switch core c has made into a task, from another core too. */
+static uint64_t switch_count(const struct sched_cpu *c) {
+  return __atomic_load_n(&c->slice_switches, __ATOMIC_RELAXED) +
+         __atomic_load_n(&c->inherited_switches, __ATOMIC_RELAXED);
+}
+
 bool sched_started(void) { return __atomic_load_n(&started, __ATOMIC_ACQUIRE); }
 
 uint64_t ns_to_ticks(uint64_t ns) {
@@ -533,7 +552,7 @@ static struct task *steal_runnext(struct sched_cpu *me, unsigned victim_index) {
   if (!r)
     return NULL;
   /* + 1: the word is 0 until a first look, which no count matches. */
-  uint64_t count = (__atomic_load_n(&victim->stats.switches, __ATOMIC_RELAXED) + 1) &
+  uint64_t count = (switch_count(victim) + 1) &
                    (UINT64_MAX >> LOOK_TIME_BITS);
   uint64_t now = arch_now_ticks();
   uint64_t look = __atomic_load_n(&victim->runnext_look, __ATOMIC_RELAXED);
@@ -789,37 +808,48 @@ static inline void remember_parker(struct sched_cpu *c, const struct task *t) { 
 static inline void check_parker_holds_no_lock(struct sched_cpu *c) { (void)c; }
 #endif
 
+/* A dead task's stack, libc state and struct go back once it is off its
+ * stack. Out of line: the switch paths it is inlined into would otherwise
+ * keep the task in a callee-saved register of their own. */
+static __attribute__((noinline)) void finish_exit(struct sched_cpu *c, struct task *prev) {
+  task_release_libc_state(prev);
+  task_release_stack(c, prev);
+  task_free(c, prev);
+  STAT_ADD(c, tasks_exited, 1);
+}
+
+/* What the context that switched here asked for (claim_next's after fields).
+ * Every context resumes through here once after each switch to it, and
+ * every switch sets c->after first (claim_next), so nothing is reset after
+ * use: a stale value is never read. after_task is read only for the cases
+ * that set it. The common cases are tested first. */
 static inline __attribute__((always_inline)) void finish_switch_inline(void *switch_arg) {
   struct sched_cpu *c = switch_arg;
-  struct task *prev = c->after_task;
-  switch (c->after) {
-  case AFTER_NOTHING:
-    break;
-  case AFTER_REQUEUE: {
+  enum after_switch after = c->after;
+  if (after == AFTER_REQUEUE) {
+    struct task *prev = c->after_task;
     /* prev->pin is read before prev is queued: a thief may run it to the end
-     * and recycle its struct before this core reads anything else. */
+     * and recycle its struct before this core reads anything else. A
+     * requeued task was running, never new, so its state is set without
+     * runq_put's test. */
     bool any_core = prev->pin == TASK_ANY_CORE;
-    runq_put_inline(c, prev);
-    if (any_core)
+    OWNER_STORE(prev->state, TASK_RUNNABLE);
+    if (__builtin_expect(any_core && deque_push(&c->runq, prev), 1)) {
       wake_idle_core();
-    break;
-  }
-  case AFTER_PARK:
+    } else {
+      runq_put_slow(c, prev); /* pinned, or the deque is full */
+      if (any_core)
+        wake_idle_core();
+    }
+  } else if (after == AFTER_PARK) {
     /* Nothing of prev is read here: a parker may already be running on
      * another core (see "Parking and the lost wake-up"). */
     if (c->after_unlock)
       c->after_unlock(c->after_lock);
     check_parker_holds_no_lock(c);
-    break;
-  case AFTER_EXIT:
-    task_release_libc_state(prev);
-    task_release_stack(c, prev);
-    task_free(c, prev);
-    STAT_ADD(c, tasks_exited, 1);
-    break;
-  }
-  c->after = AFTER_NOTHING;
-  c->after_task = NULL;
+  } else if (after == AFTER_EXIT) {
+    finish_exit(c, c->after_task);
+  } /* AFTER_NOTHING: the idle loop's switch to a task */
 }
 
 void finish_switch(void *switch_arg) { finish_switch_inline(switch_arg); }
@@ -850,14 +880,18 @@ claim_next(struct sched_cpu *c, struct task *prev, struct task *next, enum after
            void (*unlock)(void *), void *lock) {
   next->sp = NULL;
   OWNER_STORE(next->state, TASK_RUNNING);
-  next->last_core = (uint16_t)this_cpu()->index; /* c is this core's */
+  next->last_core = c->core; /* c is this core's */
   c->current = next;
   c->after = after;
-  c->after_task = prev;
-  c->after_unlock = unlock;
-  c->after_lock = lock;
-  if (after == AFTER_PARK)
+  /* Only what finish_switch reads for this case: a parker's lock (nothing
+   * of the parker itself), or the task to requeue or free. */
+  if (after == AFTER_PARK) {
+    c->after_unlock = unlock;
+    c->after_lock = lock;
     remember_parker(c, prev);
+  } else {
+    c->after_task = prev;
+  }
 }
 
 /* Leave prev's stack for next's saved context sp; when prev runs again
@@ -886,12 +920,7 @@ switch_to(struct sched_cpu *c, struct task *prev, struct task *next, bool inheri
     sp = first_run_stack(c, next);
   claim_next(c, prev, next, after, unlock, lock);
   if (!(next->flags & TASK_FLAG_IDLE)) {
-    STAT_ADD(c, switches, 1);
-    /* A new slice starts unless the task came from runnext (it inherits the
-     * slice: a pair handing off to each other cannot hog the core). The
-     * timer interrupt compares this count over time; no clock read here. */
-    if (!inherit)
-      c->slice_switches++;
+    count_switch(c, inherit);
     uint64_t slice = __atomic_load_n(&slice_ticks, __ATOMIC_RELAXED);
     if (__builtin_expect((prev->flags & TASK_FLAG_IDLE) && slice, 0))
       arm_slice_from_idle(c, slice);
@@ -963,9 +992,7 @@ static inline __attribute__((always_inline)) void
 plain_switch_to(struct sched_cpu *c, struct task *prev, struct task *next, void *sp, bool inherit,
                 enum after_switch after, void (*unlock)(void *), void *lock, unsigned long irq) {
   claim_next(c, prev, next, after, unlock, lock);
-  STAT_ADD(c, switches, 1);
-  if (!inherit) /* a new slice, as in switch_to */
-    c->slice_switches++;
+  count_switch(c, inherit);
   switch_stacks(c, prev, next, sp, after);
   arch_irq_restore(irq);
 }
@@ -988,21 +1015,23 @@ static __attribute__((noinline)) void switch_away_to_taken(struct sched_cpu *c, 
 }
 
 /* A plain switch: no trace or CPU accounting to tell, no fairness look due,
- * nothing pinned ready or arriving, no stop under way, and prev a real task
- * whose stack did not overrun (the full path reports one). The next task
- * then comes from runnext or this core's deque, and the switch stays plain
- * if that task has run before. The checks are ordered so that the usual
- * reason for the full path (a trace) costs the fewest. A relaxed load of
- * trace_on that misses a trace starting on another core leaves this switch
- * out of it, as if the trace had started a moment later; TRACE_SWITCH
- * reads it the same way. */
+ * nothing pinned ready or arriving, no stop under way (of either kind: one
+ * test against zero; the full path sees which), and prev's stack did
+ * not overrun (the full path reports one). prev is a real task, never a
+ * core's idle loop: every caller of the switch paths has checked that (a
+ * yield, a park, a preemption, an exit). The next task then comes from
+ * runnext or this core's deque, and the switch stays plain if that task has
+ * run before. The checks are ordered so that the usual reason for the full
+ * path (a trace) costs the fewest. A relaxed load of trace_on that misses a
+ * trace starting on another core leaves this switch out of it, as if the
+ * trace had started a moment later; TRACE_SWITCH reads it the same way. */
 static inline bool plain_switch_possible(struct sched_cpu *c, struct task *prev) {
   return !(__atomic_load_n(&trace_on, __ATOMIC_RELAXED) |
            __atomic_load_n(&cpu_accounting, __ATOMIC_RELAXED)) &&
          c->until_fairness_look > 1 && !c->pinned_head &&
          !__atomic_load_n(&c->inbox, __ATOMIC_RELAXED) &&
-         __atomic_load_n(&c->stop, __ATOMIC_RELAXED) != SCHED_STOP_SURVIVE &&
-         !(prev->flags & TASK_FLAG_IDLE) && !task_stack_overrun(prev);
+         __atomic_load_n(&c->stop, __ATOMIC_RELAXED) == SCHED_STOP_NONE &&
+         !task_stack_overrun(prev);
 }
 
 /* The plain switch: it calls nothing before arch_switch, so its frame saves
@@ -1011,10 +1040,9 @@ static inline bool plain_switch_possible(struct sched_cpu *c, struct task *prev)
  * apart is worth some 25 instructions a switch: with the slow paths' calls
  * in the same function, GCC saved ten callee-saved registers on entry that
  * arch_switch then saved again. */
-static __attribute__((noinline)) void plain_switch(struct sched_cpu *c, struct task *prev,
-                                                   enum after_switch after,
-                                                   void (*unlock)(void *), void *lock,
-                                                   unsigned long irq) {
+static inline __attribute__((always_inline)) void
+plain_switch_inline(struct sched_cpu *c, struct task *prev, enum after_switch after,
+                    void (*unlock)(void *), void *lock, unsigned long irq) {
   bool inherit = false;
   struct task *next = take_local(c, after == AFTER_REQUEUE, &inherit);
   if (__builtin_expect(!next, 0)) {
@@ -1035,9 +1063,33 @@ static __attribute__((noinline)) void plain_switch(struct sched_cpu *c, struct t
   plain_switch_to(c, prev, next, sp, inherit, after, unlock, lock, irq);
 }
 
-/* Leave prev: the entry of every yield, park, preemption and exit, reached
- * by a tail call. Both ways on are tail calls too, so the one not taken
- * costs no prologue. */
+/* The plain switch once for every kind of leaving (exits, preemptions),
+ * and once each for the two that run most, yields and parks, with the kind
+ * known at compile time: those test nothing of it before the switch, store
+ * only the after fields their kind uses and keep no constant across the
+ * switch. */
+static __attribute__((noinline)) void plain_switch(struct sched_cpu *c, struct task *prev,
+                                                   enum after_switch after,
+                                                   void (*unlock)(void *), void *lock,
+                                                   unsigned long irq) {
+  plain_switch_inline(c, prev, after, unlock, lock, irq);
+}
+
+static __attribute__((noinline)) void plain_switch_requeue(struct sched_cpu *c, struct task *prev,
+                                                           unsigned long irq) {
+  plain_switch_inline(c, prev, AFTER_REQUEUE, NULL, NULL, irq);
+}
+
+static __attribute__((noinline)) void plain_switch_park(struct sched_cpu *c, struct task *prev,
+                                                        void (*unlock)(void *), void *lock,
+                                                        unsigned long irq) {
+  plain_switch_inline(c, prev, AFTER_PARK, unlock, lock, irq);
+}
+
+/* Leave prev: the entry of every preemption and exit, reached by a tail
+ * call. Both ways on are tail calls too, so the one not taken costs no
+ * prologue. Yields and parks come the same way, by yield_away and
+ * park_away. */
 __attribute__((noinline)) void schedule_away_then_restore(struct sched_cpu *c, struct task *prev,
                                                           enum after_switch after,
                                                           void (*unlock)(void *), void *lock,
@@ -1047,6 +1099,29 @@ __attribute__((noinline)) void schedule_away_then_restore(struct sched_cpu *c, s
     return;
   }
   plain_switch(c, prev, after, unlock, lock, irq);
+}
+
+/* schedule_away_then_restore for a yield (AFTER_REQUEUE), inline in its
+ * callers. */
+static inline __attribute__((always_inline)) void yield_away(struct sched_cpu *c,
+                                                             struct task *prev,
+                                                             unsigned long irq) {
+  if (!plain_switch_possible(c, prev)) {
+    schedule_away_searching(c, prev, AFTER_REQUEUE, NULL, NULL, irq);
+    return;
+  }
+  plain_switch_requeue(c, prev, irq);
+}
+
+/* The same for a park (AFTER_PARK). */
+static inline __attribute__((always_inline)) void park_away(struct sched_cpu *c, struct task *prev,
+                                                            void (*unlock)(void *), void *lock,
+                                                            unsigned long irq) {
+  if (!plain_switch_possible(c, prev)) {
+    schedule_away_searching(c, prev, AFTER_PARK, unlock, lock, irq);
+    return;
+  }
+  plain_switch_park(c, prev, unlock, lock, irq);
 }
 
 /* True when a yield on core c could find no other task: nothing local (in
@@ -1091,7 +1166,7 @@ static inline bool yield_finds_nothing_here(struct sched_cpu *c) {
 static __attribute__((noinline)) void yield_multicore(struct sched_cpu *c, struct task *prev,
                                                       unsigned long irq) {
   if (other_core_has_work(c))
-    schedule_away_then_restore(c, prev, AFTER_REQUEUE, NULL, NULL, irq);
+    yield_away(c, prev, irq);
   else
     arch_irq_restore(irq);
 }
@@ -1118,7 +1193,7 @@ void task_yield(void) {
   }
   check_yielder_holds_no_lock(prev);
   if (!yield_finds_nothing_here(c)) {
-    schedule_away_then_restore(c, prev, AFTER_REQUEUE, NULL, NULL, irq);
+    yield_away(c, prev, irq);
     return;
   }
   if (multicore) {
@@ -1142,7 +1217,7 @@ void task_park(const char *reason, void (*unlock)(void *lock), void *lock) {
    * it would cost about a third of a channel ping-pong. */
   prev->wait_since = c->clock_seen;
   __atomic_store_n(&prev->state, TASK_PARKED, __ATOMIC_RELEASE);
-  schedule_away_then_restore(c, prev, AFTER_PARK, unlock, lock, irq);
+  park_away(c, prev, unlock, lock, irq);
 }
 
 /* A readied task displaced old from runnext (or old is NULL, on a machine
@@ -1317,8 +1392,10 @@ bool sched_cpus_create(void) {
   if (!all)
     return false;
   memset(all, 0, n * sizeof *all);
-  for (unsigned i = 0; i < n; i++)
+  for (unsigned i = 0; i < n; i++) {
     cpu_get(i)->sched = &all[i];
+    all[i].core = (uint16_t)i;
+  }
   sched_cpus = all;
   sched_ncores = n;
   multicore = n > 1;
@@ -1495,7 +1572,7 @@ bool sched_stats(unsigned core, struct sched_stats *out) {
   if (!cpu)
     return false;
   const struct sched_stats *s = &cpu->sched->stats;
-  out->switches = __atomic_load_n(&s->switches, __ATOMIC_RELAXED);
+  out->switches = switch_count(cpu->sched);
   out->tasks_started = __atomic_load_n(&s->tasks_started, __ATOMIC_RELAXED);
   out->tasks_exited = __atomic_load_n(&s->tasks_exited, __ATOMIC_RELAXED);
   out->spawns = __atomic_load_n(&s->spawns, __ATOMIC_RELAXED);

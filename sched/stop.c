@@ -29,6 +29,11 @@
  * a system call. Bare-metal cores stop within microseconds. */
 #define STOP_PATIENCE_MS 1000
 
+void sched_stop_point_slow(struct sched_cpu *c) {
+  if (__atomic_load_n(&c->stop, __ATOMIC_RELAXED) == SCHED_STOP_HALT)
+    sched_halt(c);
+}
+
 void sched_halt(struct sched_cpu *c) {
   /* Release: everything this core did (a task reading main's frame) happens
    * before the stopper's acquire load, so before the exit path reuses it. */

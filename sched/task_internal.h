@@ -135,10 +135,13 @@ __attribute__((noreturn)) void sched_halt(struct sched_cpu *c);
 void sched_refuse_switch_after_main(struct sched_cpu *c, enum after_switch after);
 
 /* A point where core c holds no lock and may stop for good once main has
- * returned (sched/stop.c). One relaxed load of a field of its own. */
+ * returned (sched/stop.c). One relaxed load of a field of its own, tested
+ * against zero: any stop (the only other one is the exit path's own core)
+ * goes out of line to see which. */
+void sched_stop_point_slow(struct sched_cpu *c);
 static inline void sched_stop_point(struct sched_cpu *c) {
-  if (__builtin_expect(__atomic_load_n(&c->stop, __ATOMIC_RELAXED) == SCHED_STOP_HALT, 0))
-    sched_halt(c);
+  if (__builtin_expect(__atomic_load_n(&c->stop, __ATOMIC_RELAXED) != SCHED_STOP_NONE, 0))
+    sched_stop_point_slow(c);
 }
 
 /* accounting.c */

@@ -58,14 +58,20 @@ struct sched_cpu {
   struct task *current __attribute__((aligned(64)));
   struct task *idle_task;   /**< stands for the core's own scheduler stack */
   struct task *pinned_head, *pinned_tail; /**< FIFO of pinned tasks ready here */
+  uint16_t core;            /**< this core's index (cpu.index), for a switch's last_core */
   uint32_t until_fairness_look; /**< schedules left before the next fairness look, of
                                      either kind: the one countdown a switch decrements */
   uint16_t until_global_check;  /**< at the last look: schedules from it to the global
                                      queue's turn (schedule.c, fairness_look) */
   uint16_t until_pinned_check;  /**< ... and to the pinned FIFO's */
   uint32_t rng;             /**< sched_rand's state (steal and select order) */
-  uint32_t slice_switches;  /**< switches that began a new time slice */
-  uint32_t slice_seen;      /**< slice_switches at the last timer check */
+  /* Every switch into a task counts in exactly one of these two (one
+   * increment a switch); sched_stats reports their sum as switches, and
+   * stats.switches below is not kept. Written by this core only, read by
+   * others (sched_stats, a thief's look at runnext). */
+  uint64_t slice_switches;     /**< switches that began a new time slice */
+  uint64_t inherited_switches; /**< switches into a runnext task, which keeps the slice */
+  uint64_t slice_seen;      /**< slice_switches at the last timer check */
   uint64_t slice_seen_at;   /**< ticks of that check */
   uint64_t timer_armed;     /**< deadline the timer compare holds (UINT64_MAX: none) */
   uint64_t asleep_since;    /**< ticks when the current idle sleep began; 0 while awake */
@@ -107,7 +113,7 @@ struct sched_cpu {
   uint32_t ntimers, timer_cap;
   uint64_t timer_earliest;  /**< heap top's deadline, readable without the lock */
 
-  struct sched_stats stats;
+  struct sched_stats stats; /**< written by this core; switches is not kept here (above) */
 
   /* Last: its 2 KiB of slots would otherwise put every field after it
    * beyond RISC-V's signed 12-bit load and store offset from the struct's
