@@ -43,13 +43,15 @@ struct task;
 #define DEQUE_EDGE __ATOMIC_RELAXED
 #endif
 
-/* A push's stores, of words only the owner writes (a slot, bottom), with
- * the ordering the algorithm gives them (relaxed; the release fence before
- * bottom's does the publishing). On hardware a plain volatile store is
- * exactly that: RISC-V GCC 12 turns a relaxed atomic store into an amoswap,
- * which takes no address offset (an extra add each) and is a read-modify-
- * write where a store will do; aligned word stores cannot tear. TSan's
- * build keeps the atomic store, with the ordering TSan needs. */
+/* The owner's stores to words only it writes (a slot, bottom), with the
+ * ordering the algorithm gives them: relaxed, the fences beside them doing
+ * the ordering (a push's release fence before bottom's store, a pop's full
+ * fence after it; GCC's fences are compiler barriers too). On hardware a
+ * plain volatile store is exactly that: RISC-V GCC 12 turns a relaxed
+ * atomic store into an amoswap, which takes no address offset (an extra add
+ * each) and is a read-modify-write where a store will do; aligned word
+ * stores cannot tear. TSan's build keeps the atomic store, with the
+ * ordering TSan needs. */
 #if defined(__SANITIZE_THREAD__)
 #define DEQUE_OWNER_STORE(lv, v, order) __atomic_store_n(&(lv), (v), (order))
 #else
@@ -71,7 +73,7 @@ static inline bool deque_push(struct deque *q, struct task *t) {
 
 static inline struct task *deque_pop(struct deque *q) {
   int64_t b = __atomic_load_n(&q->bottom, __ATOMIC_RELAXED) - 1;
-  __atomic_store_n(&q->bottom, b, DEQUE_EDGE);
+  DEQUE_OWNER_STORE(q->bottom, b, DEQUE_EDGE);
   /* Full fence: the claim on slot b (the store to bottom) must be globally
    * ordered before we read top, or a thief and the owner could both take
    * the last task (store-load ordering; only a seq_cst fence gives it). */
@@ -85,10 +87,10 @@ static inline struct task *deque_pop(struct deque *q) {
       if (!__atomic_compare_exchange_n(&q->top, &t, t + 1, false, __ATOMIC_SEQ_CST,
                                        __ATOMIC_RELAXED))
         x = NULL;
-      __atomic_store_n(&q->bottom, b + 1, __ATOMIC_RELAXED);
+      DEQUE_OWNER_STORE(q->bottom, b + 1, __ATOMIC_RELAXED);
     }
   } else {
-    __atomic_store_n(&q->bottom, b + 1, __ATOMIC_RELAXED);
+    DEQUE_OWNER_STORE(q->bottom, b + 1, __ATOMIC_RELAXED);
   }
   return x;
 }
