@@ -87,30 +87,34 @@ static void spare_give(struct task *batch) {
   spin_unlock_irqrestore(&spare_lock, flags);
 }
 
-struct task *task_alloc(struct sched_cpu *c) {
-  if (!c->free_tasks) {
-    struct task *batch = spare_take();
-    if (batch) {
-      c->free_tasks = batch;
-      c->nfree_tasks = TASKS_PER_SLAB;
-    }
-  }
-  if (!c->free_tasks) {
-    struct task_slab *slab = malloc(sizeof *slab);
-    if (!slab)
-      return NULL;
-    memset(slab, 0, sizeof *slab);
-    for (int i = TASKS_PER_SLAB - 1; i >= 0; i--) {
-      slab->tasks[i].link = c->free_tasks;
-      c->free_tasks = &slab->tasks[i];
-    }
+/* Core c's free list is empty: fill it with a batch of spares, or else a
+ * new slab. False when there is no memory for one. */
+static __attribute__((noinline)) bool task_refill(struct sched_cpu *c) {
+  struct task *batch = spare_take();
+  if (batch) {
+    c->free_tasks = batch;
     c->nfree_tasks = TASKS_PER_SLAB;
-    struct task_slab *head = __atomic_load_n(&all_slabs, __ATOMIC_RELAXED);
-    do
-      slab->next = head;
-    while (!__atomic_compare_exchange_n(&all_slabs, &head, slab, true, __ATOMIC_RELEASE,
-                                        __ATOMIC_RELAXED));
+    return true;
   }
+  struct task_slab *slab = malloc(sizeof *slab);
+  if (!slab)
+    return false;
+  memset(slab, 0, sizeof *slab);
+  for (int i = TASKS_PER_SLAB - 1; i >= 0; i--) {
+    slab->tasks[i].link = c->free_tasks;
+    c->free_tasks = &slab->tasks[i];
+  }
+  c->nfree_tasks = TASKS_PER_SLAB;
+  struct task_slab *head = __atomic_load_n(&all_slabs, __ATOMIC_RELAXED);
+  do
+    slab->next = head;
+  while (!__atomic_compare_exchange_n(&all_slabs, &head, slab, true, __ATOMIC_RELEASE,
+                                      __ATOMIC_RELAXED));
+  return true;
+}
+
+/* A task struct off core c's free list, which is not empty. */
+static inline struct task *task_take(struct sched_cpu *c) {
   struct task *t = c->free_tasks;
   c->free_tasks = t->link;
   c->nfree_tasks--;
@@ -262,31 +266,12 @@ void task_release_stack(struct sched_cpu *c, struct task *t) {
     free(stack);
 }
 
-int task_spawn(task_t **out, void (*fn)(void *arg), void *arg, const struct task_attr *attr) {
-  static const struct task_attr defaults = TASK_ATTR_INIT;
-  if (!attr)
-    attr = &defaults;
-  size_t stack_size = attr->stack_size ? attr->stack_size : TASK_STACK_DEFAULT;
-  if (!fn || stack_size < TASK_STACK_MIN || stack_size > UINT32_MAX - 4095 - ARCH_STACK_EXTRA ||
-      (attr->pin != TASK_ANY_CORE && (attr->pin < 0 || (unsigned)attr->pin >= sched_core_count())))
-    return -EINVAL;
-  bool heap_stack = attr->heap_stack || !ARCH_HAS_STACK_SLOTS;
-#if ARCH_HAS_STACK_SLOTS
-  /* A guarded stack is a reservation that grows page by page: by default
-   * STACK_SLOT_DEFAULT_RESERVATION, else what was asked for. */
-  if (!heap_stack && !attr->stack_size)
-    stack_size = STACK_SLOT_DEFAULT_RESERVATION;
-#endif
-  stack_size = heap_stack ? STACK_BYTES(stack_size, 16) : STACK_BYTES(stack_size, STACK_SLOT_PAGE);
-
-  unsigned long irq = arch_irq_save();
-  struct sched_cpu *c = sched_self();
-  struct task *t = task_alloc(c);
-  if (!t) {
-    arch_irq_restore(irq);
-    return -ENOMEM;
-  }
-  unsigned me = this_cpu()->index;
+/* The spawn once core c has a task struct t for it (interrupts masked with
+ * token irq, restored here). */
+static inline __attribute__((always_inline)) int
+spawn_into(struct sched_cpu *c, struct task *t, task_t **out, void (*fn)(void *arg), void *arg,
+           const struct task_attr *attr, size_t stack_size, bool heap_stack, unsigned long irq) {
+  unsigned me = c->core;
   *t = (struct task){
       .sp = SP_NEW,
       .fn = fn,
@@ -306,11 +291,51 @@ int task_spawn(task_t **out, void (*fn)(void *arg), void *arg, const struct task
   /* From runq_put on, t belongs to whichever core takes it: it may run, exit
    * and be recycled into a new task before this line returns, so nothing of
    * t is read after it is queued. */
+  bool any_core = attr->pin == TASK_ANY_CORE;
   runq_put(c, t);
-  if (attr->pin == TASK_ANY_CORE)
+  if (any_core)
     wake_idle_core(); /* pinned tasks wake only their own core (runq_put) */
   arch_irq_restore(irq);
   return 0;
+}
+
+/* task_spawn's way when core c's free list is empty: refill it, then spawn.
+ * Out of line and reached by a tail call, so that the common case keeps
+ * nothing in callee-saved registers across the refill. */
+static __attribute__((noinline)) int spawn_after_refill(struct sched_cpu *c, task_t **out,
+                                                        void (*fn)(void *arg), void *arg,
+                                                        const struct task_attr *attr,
+                                                        size_t stack_size, bool heap_stack,
+                                                        unsigned long irq) {
+  if (!task_refill(c)) {
+    arch_irq_restore(irq);
+    return -ENOMEM;
+  }
+  return spawn_into(c, task_take(c), out, fn, arg, attr, stack_size, heap_stack, irq);
+}
+
+int task_spawn(task_t **out, void (*fn)(void *arg), void *arg, const struct task_attr *attr) {
+  static const struct task_attr defaults = TASK_ATTR_INIT;
+  if (!attr)
+    attr = &defaults;
+  size_t stack_size = attr->stack_size ? attr->stack_size : TASK_STACK_DEFAULT;
+  if (!fn || stack_size < TASK_STACK_MIN || stack_size > UINT32_MAX - 4095 - ARCH_STACK_EXTRA ||
+      (attr->pin != TASK_ANY_CORE && (attr->pin < 0 || (unsigned)attr->pin >= sched_core_count())))
+    return -EINVAL;
+  bool heap_stack = attr->heap_stack || !ARCH_HAS_STACK_SLOTS;
+#if ARCH_HAS_STACK_SLOTS
+  /* A guarded stack is a reservation that grows page by page: by default
+   * STACK_SLOT_DEFAULT_RESERVATION, else what was asked for. */
+  if (!heap_stack && !attr->stack_size)
+    stack_size = STACK_SLOT_DEFAULT_RESERVATION;
+#endif
+  stack_size = heap_stack ? STACK_BYTES(stack_size, 16) : STACK_BYTES(stack_size, STACK_SLOT_PAGE);
+
+  unsigned long irq = arch_irq_save();
+  struct sched_cpu *c = sched_self();
+  if (__builtin_expect(!c->free_tasks, 0))
+    return spawn_after_refill(c, out, fn, arg, attr, stack_size, heap_stack, irq);
+  return spawn_into(c, task_take(c), out, fn, arg, attr, stack_size, heap_stack, irq);
 }
 
 void task_entry(void *task, void *switch_arg) {

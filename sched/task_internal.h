@@ -115,7 +115,6 @@ extern unsigned global_count;
 static inline unsigned global_size(void) { return HINT_LOAD(global_count); }
 
 /* task.c */
-struct task *task_alloc(struct sched_cpu *c);
 void task_free(struct sched_cpu *c, struct task *t);
 /* Bytes of stacks core @p c keeps for reuse now (any core may ask). */
 uint64_t task_stack_pool_bytes(const struct sched_cpu *c);
