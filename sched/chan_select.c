@@ -36,7 +36,7 @@
  * A timer that fires while the task is still on its way to sleep (the
  * deadline passed during the park: find_runnable runs this core's expired
  * timers) readies a task that is already marked parked; the scheduler
- * then does not switch at all (schedule_away's next == prev case) and the
+ * then does not switch at all (switch_away_to's next == prev case) and the
  * task goes on with the timeout won.
  */
 

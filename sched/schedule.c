@@ -930,7 +930,7 @@ switch_to(struct sched_cpu *c, struct task *prev, struct task *next, bool inheri
   switch_stacks(c, prev, next, sp, after);
 }
 
-/* The switch from prev to next as schedule_away found it (next NULL: nothing
+/* The switch from prev to next as the search found it (next NULL: nothing
  * to run; next == prev: prev's own timer readied it), then the interrupt
  * mask restored: every case, for the paths that are not plain. Inline in
  * both of its callers, so that neither pays a second prologue. */
@@ -965,8 +965,8 @@ static inline void check_switcher_holds_no_lock(struct task *prev, enum after_sw
                             after == AFTER_EXIT ? "exited" : "yielded or was preempted", NULL);
 }
 
-/* schedule_away's every case: the stop check, the fairness looks, the
- * slow search. */
+/* Leaving prev by the full path (whatever plain_switch_possible refused):
+ * the stop check, the fairness looks, the slow search. */
 static __attribute__((noinline)) void schedule_away_searching(struct sched_cpu *c,
                                                               struct task *prev,
                                                               enum after_switch after,
@@ -1063,18 +1063,10 @@ plain_switch_inline(struct sched_cpu *c, struct task *prev, enum after_switch af
   plain_switch_to(c, prev, next, sp, inherit, after, unlock, lock, irq);
 }
 
-/* The plain switch once for every kind of leaving (exits, preemptions),
- * and once each for the two that run most, yields and parks, with the kind
- * known at compile time: those test nothing of it before the switch, store
- * only the after fields their kind uses and keep no constant across the
- * switch. */
-static __attribute__((noinline)) void plain_switch(struct sched_cpu *c, struct task *prev,
-                                                   enum after_switch after,
-                                                   void (*unlock)(void *), void *lock,
-                                                   unsigned long irq) {
-  plain_switch_inline(c, prev, after, unlock, lock, irq);
-}
-
+/* The plain switch once for each kind of leaving, the kind known at
+ * compile time: none tests it before the switch, each stores only the
+ * after-fields its kind uses, and none keeps a constant across the switch.
+ * Yields and preemptions requeue, parks park, exits exit. */
 static __attribute__((noinline)) void plain_switch_requeue(struct sched_cpu *c, struct task *prev,
                                                            unsigned long irq) {
   plain_switch_inline(c, prev, AFTER_REQUEUE, NULL, NULL, irq);
@@ -1086,23 +1078,16 @@ static __attribute__((noinline)) void plain_switch_park(struct sched_cpu *c, str
   plain_switch_inline(c, prev, AFTER_PARK, unlock, lock, irq);
 }
 
-/* Leave prev: the entry of every preemption and exit, reached by a tail
- * call. Both ways on are tail calls too, so the one not taken costs no
- * prologue. Yields and parks come the same way, by yield_away and
- * park_away. */
-__attribute__((noinline)) void schedule_away_then_restore(struct sched_cpu *c, struct task *prev,
-                                                          enum after_switch after,
-                                                          void (*unlock)(void *), void *lock,
-                                                          unsigned long irq) {
-  if (!plain_switch_possible(c, prev)) {
-    schedule_away_searching(c, prev, after, unlock, lock, irq);
-    return;
-  }
-  plain_switch(c, prev, after, unlock, lock, irq);
+static __attribute__((noinline)) void plain_switch_exit(struct sched_cpu *c, struct task *prev) {
+  plain_switch_inline(c, prev, AFTER_EXIT, NULL, NULL, ARCH_IRQ_TOKEN_MASKED);
 }
 
-/* schedule_away_then_restore for a yield (AFTER_REQUEUE), inline in its
- * callers. */
+/* Leave prev, the running task, interrupts masked with token irq, which is
+ * restored once prev runs again (or at once, if there was nothing to switch
+ * to): the plain switch for the kind when plain_switch_possible, the full
+ * path otherwise, each reached by a tail call so that the one not taken
+ * costs no prologue. Inline in their callers, which end with them, so that
+ * a yield or a park keeps no frame of its own across the switch. */
 static inline __attribute__((always_inline)) void yield_away(struct sched_cpu *c,
                                                              struct task *prev,
                                                              unsigned long irq) {
@@ -1113,7 +1098,6 @@ static inline __attribute__((always_inline)) void yield_away(struct sched_cpu *c
   plain_switch_requeue(c, prev, irq);
 }
 
-/* The same for a park (AFTER_PARK). */
 static inline __attribute__((always_inline)) void park_away(struct sched_cpu *c, struct task *prev,
                                                             void (*unlock)(void *), void *lock,
                                                             unsigned long irq) {
@@ -1122,6 +1106,14 @@ static inline __attribute__((always_inline)) void park_away(struct sched_cpu *c,
     return;
   }
   plain_switch_park(c, prev, unlock, lock, irq);
+}
+
+void schedule_away_for_exit(struct sched_cpu *c, struct task *prev) {
+  if (!plain_switch_possible(c, prev)) {
+    schedule_away_searching(c, prev, AFTER_EXIT, NULL, NULL, ARCH_IRQ_TOKEN_MASKED);
+    return;
+  }
+  plain_switch_exit(c, prev);
 }
 
 /* True when a yield on core c could find no other task: nothing local (in
@@ -1334,7 +1326,7 @@ static void on_irq_exit(void) {
   /* For the trace's stop reason; cleared by the switch, or here when
    * there was nothing to switch to (sched_self: we may resume elsewhere). */
   c->preempting = true;
-  schedule_away(c, cur, AFTER_REQUEUE, NULL, NULL);
+  yield_away(c, cur, ARCH_IRQ_TOKEN_MASKED);
   sched_self()->preempting = false;
 }
 

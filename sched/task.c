@@ -354,7 +354,7 @@ void task_exit(void) {
   if (!t || (t->flags & TASK_FLAG_IDLE))
     panic("task_exit called outside a task");
   __atomic_store_n(&t->state, TASK_DEAD, __ATOMIC_RELAXED);
-  schedule_away(c, t, AFTER_EXIT, NULL, NULL);
+  schedule_away_for_exit(c, t);
   panic("a dead task was resumed");
 }
 

@@ -154,16 +154,9 @@ void sched_dump_tasks_for_panic(void); /* panic_end's dump handler */
 /* schedule.c */
 void runq_put(struct sched_cpu *c, struct task *t);
 void wake_idle_core(void);
-/* Leave the running task prev (interrupts masked) and, once it runs again
- * (or at once, if there was nothing to switch to), arch_irq_restore(irq):
- * a yield or a park ends with a tail call here, so its own frame saves
- * nothing across the switch. */
-void schedule_away_then_restore(struct sched_cpu *c, struct task *prev, enum after_switch after,
-                                void (*unlock)(void *), void *lock, unsigned long irq);
-static inline void schedule_away(struct sched_cpu *c, struct task *prev, enum after_switch after,
-                                 void (*unlock)(void *), void *lock) {
-  schedule_away_then_restore(c, prev, after, unlock, lock, ARCH_IRQ_TOKEN_MASKED);
-}
+/* Leave prev, the running task, for good (task_exit: interrupts masked,
+ * prev marked dead); its stack and struct are freed once it is off them. */
+void schedule_away_for_exit(struct sched_cpu *c, struct task *prev);
 void finish_switch(void *switch_arg);
 uint64_t ns_to_ticks(uint64_t ns);
 uint64_t ticks_to_ns(uint64_t ticks);
