@@ -1002,16 +1002,33 @@ plain_switch_to(struct sched_cpu *c, struct task *prev, struct task *next, void 
  * spawn's): it is done here as switch_to would, without the checks that
  * plain_switch_possible has made. SP_NEW is stable once the task is taken:
  * only the core running it replaces its sp. */
-static __attribute__((noinline)) void switch_away_to_taken(struct sched_cpu *c, struct task *prev,
-                                                           struct task *next, bool inherit,
-                                                           enum after_switch after,
-                                                           void (*unlock)(void *), void *lock,
-                                                           unsigned long irq) {
+static inline __attribute__((always_inline)) void
+switch_away_to_taken_inline(struct sched_cpu *c, struct task *prev, struct task *next, bool inherit,
+                            enum after_switch after, void (*unlock)(void *), void *lock,
+                            unsigned long irq) {
   if (next != prev && __atomic_load_n(&next->sp, __ATOMIC_RELAXED) == SP_NEW) {
     plain_switch_to(c, prev, next, first_run_stack(c, next), inherit, after, unlock, lock, irq);
     return;
   }
   switch_away_to(c, prev, next, inherit, after, unlock, lock, irq);
+}
+
+/* Once for parks and exits, and once for requeues, whose first runs (a
+ * spawner's yield into its new task) are the common ones: with the kind a
+ * constant, fewer values live across first_run_stack's call. */
+static __attribute__((noinline)) void switch_away_to_taken(struct sched_cpu *c, struct task *prev,
+                                                           struct task *next, bool inherit,
+                                                           enum after_switch after,
+                                                           void (*unlock)(void *), void *lock,
+                                                           unsigned long irq) {
+  switch_away_to_taken_inline(c, prev, next, inherit, after, unlock, lock, irq);
+}
+
+static __attribute__((noinline)) void switch_away_to_taken_requeue(struct sched_cpu *c,
+                                                                   struct task *prev,
+                                                                   struct task *next, bool inherit,
+                                                                   unsigned long irq) {
+  switch_away_to_taken_inline(c, prev, next, inherit, AFTER_REQUEUE, NULL, NULL, irq);
 }
 
 /* A plain switch: no trace or CPU accounting to tell, no fairness look due,
@@ -1057,7 +1074,10 @@ plain_switch_inline(struct sched_cpu *c, struct task *prev, enum after_switch af
    * NULL (another core still saving it) and prev itself go on out of line. */
   void *sp = __atomic_load_n(&next->sp, __ATOMIC_ACQUIRE);
   if (__builtin_expect(sp == NULL || sp == SP_NEW || next == prev, 0)) {
-    switch_away_to_taken(c, prev, next, inherit, after, unlock, lock, irq);
+    if (after == AFTER_REQUEUE)
+      switch_away_to_taken_requeue(c, prev, next, inherit, irq);
+    else
+      switch_away_to_taken(c, prev, next, inherit, after, unlock, lock, irq);
     return;
   }
   plain_switch_to(c, prev, next, sp, inherit, after, unlock, lock, irq);
