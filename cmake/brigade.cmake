@@ -17,6 +17,12 @@ include(cmake/portable.cmake)
 set(BRIGADE_STACK_PROBE_FLAGS_aarch64 -fstack-clash-protection)
 set(BRIGADE_STACK_PROBE_FLAGS_riscv64 -fstack-clash-protection -Werror=frame-larger-than=16384)
 set(BRIGADE_WARNINGS -Wall -Wextra -Werror -Wno-unused-parameter)
+# The runtime's own code (not the programs built on it) uses no FP or SIMD
+# register on AArch64, so running the scheduler, a trap handler or the idle
+# loop never turns a context into one with FP state, whose every switch then
+# saves d8-d15 (kernel/arch/aarch64/switch.S). GCC would otherwise copy
+# small structs through q registers, and a variadic function saves q0-q7.
+set(BRIGADE_RUNTIME_ONLY_C_FLAGS_aarch64 -mgeneral-regs-only)
 set(BRIGADE_C_FLAGS ${BRIGADE_ARCH_FLAGS} -O2 -g -std=gnu11 -ffunction-sections -fdata-sections
     -fno-common -D__DYNAMIC_REENT__ ${BRIGADE_STACK_PROBE_FLAGS_${BRIGADE_ARCH}})
 
@@ -74,6 +80,8 @@ target_compile_definitions(brigade_runtime PRIVATE ${BRIGADE_BOARD_DEFINES})
 target_compile_options(brigade_runtime PUBLIC
   $<$<COMPILE_LANGUAGE:C>:${BRIGADE_C_FLAGS} ${BRIGADE_WARNINGS}>
   $<$<COMPILE_LANGUAGE:ASM>:${BRIGADE_ARCH_FLAGS}>)
+target_compile_options(brigade_runtime PRIVATE
+  $<$<COMPILE_LANGUAGE:C>:${BRIGADE_RUNTIME_ONLY_C_FLAGS_${BRIGADE_ARCH}}>)
 target_link_options(brigade_runtime PUBLIC
   ${BRIGADE_ARCH_FLAGS} -nostdlib -nostartfiles -static
   -T ${BRIGADE_LINKER_SCRIPT} -Wl,--defsym=BRIGADE_LOAD_ADDR=${BRIGADE_LOAD_ADDR}

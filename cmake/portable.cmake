@@ -64,4 +64,8 @@ function(brigade_sched_libraries)
   add_library(brigade_sched_test_hooks OBJECT ${BRIGADE_SCHED_SOURCES})
   target_link_libraries(brigade_sched_test_hooks PRIVATE brigade_runtime)
   target_compile_definitions(brigade_sched_test_hooks PRIVATE BRIGADE_SCHED_TEST_HOOKS)
+  foreach(sched brigade_sched brigade_sched_test_hooks)
+    target_compile_options(${sched} PRIVATE
+      $<$<COMPILE_LANGUAGE:C>:${BRIGADE_RUNTIME_ONLY_C_FLAGS_${BRIGADE_ARCH}}>)
+  endforeach()
 endfunction()

@@ -72,11 +72,12 @@ RISCV64 = SwitchFrame(
     core_reg="tp",
 )
 
-# kernel/arch/aarch64/switch.S: x19-x28, x29 (fp), x30 (lr), d8-d15 in 20
-# words; the task resumes at x30. QEMU's gdbstub shows TPIDR_EL1, the core
-# pointer, among its system registers.
+# kernel/arch/aarch64/switch.S: x19-x28, x29 (fp), x30 (lr), d8-d15 (saved
+# only for a task with FP state), CPACR_EL1 and a pad, 22 words; the task
+# resumes at x30. QEMU's gdbstub shows TPIDR_EL1, the core pointer, among
+# its system registers.
 AARCH64 = SwitchFrame(
-    size=20 * 8,
+    size=22 * 8,
     pc_word=11,
     words=dict([("x%d" % (19 + i), i) for i in range(10)] + [("x29", 10), ("x30", 11)]),
     sp_reg="sp",

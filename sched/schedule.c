@@ -1551,6 +1551,9 @@ void sched_run_core(void) {
        * and idle_ticks ("idle time" above). */
       __atomic_store_n(&c->asleep_since, t0, __ATOMIC_RELEASE);
       TRACE(TRACE_IDLE_SLEEP, 0);
+      /* A task's exit, freed here, may have run newlib code that uses FP
+       * registers; the switches out of this loop need not save them. */
+      arch_forget_fp_state();
       arch_wait_for_interrupt();
       TRACE(TRACE_IDLE_WAKE, 0);
       c->clock_seen = arch_now_ticks();

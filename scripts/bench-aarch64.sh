@@ -48,11 +48,26 @@ tables=$(sed -n '/^### /,/^[0-9]* passed, [0-9]* failed$/p' <<<"$output" | sed '
 uart_row=$(grep '^| UART RX interrupt' <<<"$uart")
 
 # The trap entry's straight-line assembly before the C entry, from the
-# disassembly: the vector slot (4 instructions) and trap_common up to its bl
-# (awk reads to the end: an early exit would fail the pipe).
+# disassembly, as an interrupt takes it on a core whose running context has
+# FP access off (the reader's core is idle, and the idle loop does no FP):
+# the IRQ vector slot (the one that starts with a pre-indexed push) up to
+# its branch, then trap_common_elr_saved up to its bl, less the FP saves
+# that its tbz jumps over. (awk reads to the end: an early exit would fail
+# the pipe.)
 elf=build/qemu-virt-aarch64/bench/uart_wake_bench.elf
-entry_asm=$(aarch64-linux-gnu-objdump -d "$elf" |
-  awk '/<trap_common>:/ {f = 1; next} f && /^ *[0-9a-f]+:/ {n++} f && /bl\t.*<aarch64_trap>/ {print n + 4; f = 0}')
+entry_asm=$(aarch64-linux-gnu-objdump -d "$elf" | awk '
+  /\tstp\tx0, x1, \[sp, #-16\]!/ {slot = 1}
+  slot && /^ *[0-9a-f]+:/ {n++}
+  slot && /<trap_common_elr_saved>/ {slot = 0}
+  /<trap_common_elr_saved>:/ {common = 1; next}
+  common && /^ *[0-9a-f]+:/ {
+    addr = $1; sub(/:$/, "", addr)
+    if (addr == target) skipping = 0
+    if (!skipping) n++
+    if (/\ttbz\t/ && target == "") {target = $(NF - 1); skipping = 1}
+  }
+  common && /bl\t.*<aarch64_trap>/ {common = 0}
+  END {print n}')
 
 # RISC-V: the path of a trap that finds sstatus.FS not Dirty (the reader's
 # core is idle, and the idle task does no FP), which skips the 32 fsd.
@@ -77,7 +92,7 @@ side_by_side=$(
   rv=$(uart_median_of "$rv_uart")
   a64=$(uart_median_of "$uart")
   echo "| UART RX interrupt (trap C entry) to the parked reader running | $rv | $a64 | $(awk -v a="$a64" -v r="$rv" 'BEGIN {printf "%.2f", a / r}') |"
-  echo "| trap entry assembly before that C entry (from the disassembly; RISC-V with no FP register dirty) | $rv_entry_asm | $entry_asm | |"
+  echo "| trap entry assembly of an interrupt before that C entry (from the disassembly; no FP state in the interrupted context) | $rv_entry_asm | $entry_asm | |"
 )
 
 tables="$tables

@@ -21,7 +21,6 @@
 #define SCR_EL3_NO_EL2 0x4b1   /* the same without HCE, for cores with no EL2 */
 #define HCR_EL2_RW (1 << 31)   /* EL1 is AArch64; nothing trapped to EL2 */
 #define CPTR_EL2_RES1 0x33ff   /* and TFP clear: FP/SIMD not trapped to EL2 */
-#define CPACR_FPEN (3 << 20)   /* FP/SIMD usable at EL1 and EL0 */
 #define MAIR_VALUE 0xff00      /* attr0 Device-nGnRnE, attr1 Normal write-back (mmu.c) */
 /* T0SZ=25 (39-bit VA), walks inner/outer write-back cacheable and inner
  * shareable, 4 KiB granule, TTBR1 walks disabled; IPS filled in at run time. */

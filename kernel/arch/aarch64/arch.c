@@ -67,16 +67,24 @@ void aarch64_cpu_init(void) {
   isb();
 }
 
+/* FP access off: every context turns it on by its first FP instruction
+ * (switch.S, trap_entry.S). The isb makes that next instruction trap. */
+void arch_forget_fp_state(void) {
+  sysreg_write(cpacr_el1, sysreg_read(cpacr_el1) & ~CPACR_FPEN);
+  isb();
+}
+
 void *arch_init_stack(void *stack_lo, size_t size, void (*entry)(void *arg, void *switch_arg),
                       void *arg) {
   extern void arch_task_trampoline(void);
   uintptr_t top = ((uintptr_t)stack_lo + size) & ~(uintptr_t)15;
-  unsigned long *frame = (unsigned long *)top - 20; /* switch.S's FRAME */
-  for (int i = 0; i < 20; i++)
+  unsigned long *frame = (unsigned long *)top - 22; /* switch.S's FRAME */
+  for (int i = 0; i < 22; i++)
     frame[i] = 0;
   frame[0] = (unsigned long)entry;                 /* x19 */
   frame[1] = (unsigned long)arg;                   /* x20 */
   frame[11] = (unsigned long)arch_task_trampoline; /* x30 */
+  frame[20] = 0; /* CPACR_EL1 with FP access off: a new task has no FP state */
   return frame;
 }
 

@@ -8,27 +8,37 @@
  * resumes this context reads *save_sp with acquire ordering, so no core can
  * resume a half-saved context (the release orders every store of the save
  * before it).
+ *
+ * d8-d15 are saved only for a task that has FP state, which CPACR_EL1.FPEN
+ * tells: a task starts with FP/SIMD access off (arch_init_stack), and its
+ * first FP or SIMD instruction traps; trap_entry.S turns access on and
+ * retries it. The frame keeps CPACR_EL1 as it was at the switch-out, and
+ * the switch-in puts it back, so a task that once used FP keeps access on
+ * and its d8-d15 saved at every switch, and a task that never did pays no
+ * FP save or load. Access goes off again only when a switch brings in a
+ * task without: an isb then makes sure that task's first FP instruction
+ * traps (instead of running untracked on the registers of the task before).
+ * What trap_entry.S relies on follows: access off at a trap means the
+ * interrupted context holds no FP value.
  */
-#define FRAME (20 * 8)
+#define FRAME (22 * 8)
+#define FRAME_CPACR (20 * 8)	/* CPACR_EL1 at the switch-out; word 21 pads */
+#define CPACR_FPEN_EL1_BIT 20	/* FPEN's low bit: set, EL1 may use FP/SIMD */
 
-	.section .text
-	.balign 4
-	.global arch_switch
-arch_switch:
-	sub	sp, sp, #FRAME
+.macro save_general
 	stp	x19, x20, [sp, #0 * 8]
 	stp	x21, x22, [sp, #2 * 8]
 	stp	x23, x24, [sp, #4 * 8]
 	stp	x25, x26, [sp, #6 * 8]
 	stp	x27, x28, [sp, #8 * 8]
 	stp	x29, x30, [sp, #10 * 8]
-	stp	d8, d9, [sp, #12 * 8]
-	stp	d10, d11, [sp, #14 * 8]
-	stp	d12, d13, [sp, #16 * 8]
-	stp	d14, d15, [sp, #18 * 8]
-	mov	x9, sp
-	stlr	x9, [x0]
+.endm
 
+/* Publish the outgoing frame, take the incoming one and load its general
+ * registers; leaves the incoming frame's CPACR_EL1 in x10. */
+.macro publish_and_load_general
+	mov	x10, sp
+	stlr	x10, [x0]
 	mov	sp, x1
 	ldp	x19, x20, [sp, #0 * 8]
 	ldp	x21, x22, [sp, #2 * 8]
@@ -36,13 +46,47 @@ arch_switch:
 	ldp	x25, x26, [sp, #6 * 8]
 	ldp	x27, x28, [sp, #8 * 8]
 	ldp	x29, x30, [sp, #10 * 8]
+	ldr	x10, [sp, #FRAME_CPACR]
+.endm
+
+	.section .text
+	.balign 4
+	.global arch_switch
+arch_switch:
+	sub	sp, sp, #FRAME
+	save_general
+	mrs	x9, cpacr_el1
+	str	x9, [sp, #FRAME_CPACR]
+	tbnz	x9, #CPACR_FPEN_EL1_BIT, .Lout_has_fp
+	publish_and_load_general
+	tbnz	x10, #CPACR_FPEN_EL1_BIT, .Lin_has_fp_access_off
+.Ldone:
+	add	sp, sp, #FRAME
+	mov	x0, x2
+	ret
+
+	/* The outgoing task has FP state. */
+.Lout_has_fp:
+	stp	d8, d9, [sp, #12 * 8]
+	stp	d10, d11, [sp, #14 * 8]
+	stp	d12, d13, [sp, #16 * 8]
+	stp	d14, d15, [sp, #18 * 8]
+	publish_and_load_general
+	tbnz	x10, #CPACR_FPEN_EL1_BIT, .Lload_fp
+	msr	cpacr_el1, x10		/* access off for a task without FP state */
+	isb
+	b	.Ldone
+
+	/* The incoming task has FP state, the outgoing one had none. */
+.Lin_has_fp_access_off:
+	msr	cpacr_el1, x10
+	isb				/* the loads below must see access on */
+.Lload_fp:
 	ldp	d8, d9, [sp, #12 * 8]
 	ldp	d10, d11, [sp, #14 * 8]
 	ldp	d12, d13, [sp, #16 * 8]
 	ldp	d14, d15, [sp, #18 * 8]
-	add	sp, sp, #FRAME
-	mov	x0, x2
-	ret
+	b	.Ldone
 
 /* First "return" of a new task: arch_init_stack put the entry in x19 and its
  * argument in x20; x0 holds the arg of the arch_switch that started us. */

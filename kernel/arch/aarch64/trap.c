@@ -20,6 +20,7 @@ _Static_assert(offsetof(struct trap_frame, esr) == TF_ESR, "trap frame layout");
 _Static_assert(offsetof(struct trap_frame, far) == TF_FAR, "trap frame layout");
 _Static_assert(offsetof(struct trap_frame, fpcr) == TF_FPCR, "trap frame layout");
 _Static_assert(offsetof(struct trap_frame, fpsr) == TF_FPSR, "trap frame layout");
+_Static_assert(offsetof(struct trap_frame, cpacr) == TF_CPACR, "trap frame layout");
 _Static_assert(offsetof(struct trap_frame, q[0]) == TF_Q(0), "trap frame layout");
 _Static_assert(sizeof(struct trap_frame) == TF_SIZE && TF_SIZE % 16 == 0, "trap frame size");
 

@@ -22,11 +22,22 @@
  *   below the one being handled. A panic inside a panic report stops the
  *   machine (kernel/panic.c), so nesting stays a few frames deep.
  *
- * Every general and SIMD/FP register is saved, not just the caller-saved
- * ones. ELR_EL1 and SPSR_EL1 are per core, so they are saved in the frame
- * and restored from it just before eret; SPSR's mode field (EL1t) takes the
- * interrupted code back to SP_EL0.
+ * Every general register is saved, not just the caller-saved ones, and
+ * every SIMD/FP register with FPCR and FPSR when the interrupted context
+ * has FP access on (CPACR_EL1.FPEN, kept per task by switch.S): with access
+ * off it holds no FP value, and the frame records which (TF_CPACR). ELR_EL1
+ * and SPSR_EL1 are per core, so they are saved in the frame and restored
+ * from it just before eret; SPSR's mode field (EL1t) takes the interrupted
+ * code back to SP_EL0.
+ *
+ * A task's first FP or SIMD instruction traps (ESR class 0x07): both
+ * synchronous vectors turn access on and retry the instruction (eret is a
+ * context synchronization event, so it sees access on), before the common
+ * path and any C code. From then on the task is one with FP state. A
+ * handler's own FP use on top of a context without ends at its return,
+ * which turns access back off.
  */
+#include "sysreg.h"
 #include "trap_frame.h"
 
 /* Each vector slot (128 bytes) makes room for the frame, frees two
@@ -38,9 +49,22 @@
 	.balign 0x80
 	sub	sp, sp, #TF_SIZE
 	stp	x0, x1, [sp, #TF_X(0)]
+	.if \kind == TRAP_SYNC
+	fp_access_on_first_use
+	.endif
 	mrs	x0, sp_el0		/* the interrupted sp */
 	mov	x1, #\kind
 	b	trap_common
+.endm
+
+/* In a synchronous vector, x0 and x1 saved at the frame's TF_X(0): an FP
+ * access trap goes to fp_first_use; anything else falls through with x0
+ * clobbered. */
+.macro fp_access_on_first_use
+	mrs	x0, esr_el1
+	ubfx	x0, x0, #ESR_EC_SHIFT, #6
+	cmp	x0, #ESR_EC_FP_ACCESS
+	b.eq	fp_first_use
 .endm
 
 /* From EL1t, with the frame on the interrupted stack (SP_EL0). Interrupts
@@ -77,6 +101,9 @@
 	.balign 0x80
 	sub	sp, sp, #TF_SIZE
 	stp	x0, x1, [sp, #TF_X(0)]
+	.if \kind == TRAP_SYNC
+	fp_access_on_first_use
+	.endif
 	add	x0, sp, #TF_SIZE	/* the interrupted sp */
 	mov	x1, #\kind
 	b	trap_common
@@ -109,6 +136,16 @@ aarch64_vectors:
 
 	.section .text
 	.balign 4
+/* An FP or SIMD instruction with access off: turn access on and retry it.
+ * The frame was only room for x0 and x1; nothing else is touched. */
+fp_first_use:
+	mrs	x0, cpacr_el1
+	orr	x0, x0, #CPACR_FPEN
+	msr	cpacr_el1, x0
+	ldp	x0, x1, [sp, #TF_X(0)]
+	add	sp, sp, #TF_SIZE
+	eret
+
 trap_common:
 	/* On the exception stack (nothing here can fault): ELR and SPSR. */
 	stp	x2, x3, [sp, #TF_X(2)]
@@ -137,6 +174,9 @@ trap_common_elr_saved:
 	mrs	x2, esr_el1		/* for an IRQ, meaningless (a nested fault may have changed them) */
 	mrs	x3, far_el1
 	stp	x2, x3, [sp, #TF_ESR]
+	mrs	x2, cpacr_el1
+	str	x2, [sp, #TF_CPACR]
+	tbz	x2, #CPACR_FPEN_EL1_BIT, 1f	/* no FP state to save */
 	mrs	x2, fpcr
 	mrs	x3, fpsr
 	stp	x2, x3, [sp, #TF_FPCR]
@@ -157,14 +197,26 @@ trap_common_elr_saved:
 	stp	q26, q27, [x2, #13 * 32]
 	stp	q28, q29, [x2, #14 * 32]
 	stp	q30, q31, [x2, #15 * 32]
-
+1:
 	mov	x0, sp
 	mov	x29, #0			/* the frame chain ends here for backtraces */
 	bl	aarch64_trap		/* (frame, kind) */
 
 	/* The handler may have switched tasks and come back on another core:
 	 * everything is reloaded from this frame except TPIDR_EL1 (the core
-	 * pointer belongs to whichever core runs us now). */
+	 * pointer belongs to whichever core runs us now). FP access is on
+	 * again if it was on at entry: only a switch brings in a context's
+	 * access, and it brings back what that context had when it left. If
+	 * it was off, a handler may have turned it on by using FP, for values
+	 * that are dead now: it goes back off (the eret below synchronizes),
+	 * so a handler's FP does not give the interrupted context FP state. */
+	ldr	x2, [sp, #TF_CPACR]
+	tbnz	x2, #CPACR_FPEN_EL1_BIT, 2f
+	mrs	x3, cpacr_el1
+	tbz	x3, #CPACR_FPEN_EL1_BIT, 1f
+	msr	cpacr_el1, x2
+	b	1f
+2:
 	add	x2, sp, #TF_Q(0)
 	ldp	q0, q1, [x2, #0 * 32]
 	ldp	q2, q3, [x2, #1 * 32]
@@ -185,6 +237,7 @@ trap_common_elr_saved:
 	ldp	x2, x3, [sp, #TF_FPCR]
 	msr	fpcr, x2
 	msr	fpsr, x3
+1:
 	ldp	x2, x3, [sp, #TF_ELR]
 	msr	elr_el1, x2
 	msr	spsr_el1, x3

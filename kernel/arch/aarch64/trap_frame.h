@@ -13,8 +13,9 @@
 #define TF_FAR (35 * 8)
 #define TF_FPCR (36 * 8)
 #define TF_FPSR (37 * 8)
-#define TF_Q(n) (38 * 8 + (n) * 16) /* q0..q31, 16-byte aligned */
-#define TF_SIZE (38 * 8 + 32 * 16)  /* 816, a multiple of 16 */
+#define TF_CPACR (38 * 8) /* CPACR_EL1 at entry: FPEN off, no FP state saved */
+#define TF_Q(n) (40 * 8 + (n) * 16) /* q0..q31, 16-byte aligned */
+#define TF_SIZE (40 * 8 + 32 * 16)  /* 832, a multiple of 16 */
 
 /* Which vector was taken (the second argument of aarch64_trap). */
 #define TRAP_SYNC 0
@@ -33,6 +34,8 @@ struct trap_frame {
   unsigned long far;
   unsigned long fpcr;
   unsigned long fpsr;
+  unsigned long cpacr;
+  unsigned long pad;
   __uint128_t q[32];
 };
 #endif

@@ -69,6 +69,13 @@ uint64_t arch_last_device_irq_instret(void) { return this_cpu()->arch.device_irq
  * it is NULL. */
 void arch_exception_stack_ready(struct cpu *cpu) { (void)cpu; }
 
+/* FS Initial: no FP state (switch.S). Dirty becomes Initial through Off,
+ * which lasts two instructions that touch no FP register. */
+void arch_forget_fp_state(void) {
+  csr_clear(sstatus, SSTATUS_FS_MASK);
+  csr_set(sstatus, SSTATUS_FS_INITIAL);
+}
+
 void *arch_init_stack(void *stack_lo, size_t size, void (*entry)(void *arg, void *switch_arg),
                       void *arg) {
   extern void arch_task_trampoline(void);

@@ -109,6 +109,9 @@ uint64_t arch_last_device_irq_instret(void) { return 0; }
 /* The host takes its signals where the C library puts them. */
 void arch_exception_stack_ready(struct cpu *cpu) { (void)cpu; }
 
+/* The switch saves the FP control words of every task; nothing to forget. */
+void arch_forget_fp_state(void) {}
+
 static struct host_cpu *me(void) { return &host_cpus[arch_this_cpu()->index]; }
 
 void host_arch_init(unsigned ncpus) {

@@ -92,6 +92,16 @@ void *arch_init_stack(void *stack_lo, size_t size, void (*entry)(void *arg, void
  */
 void arch_exception_stack_ready(struct cpu *cpu);
 
+/**
+ * @brief The calling context holds no FP or SIMD value from here on: a
+ *        core's scheduler loop about to sleep. It is the runtime's own code,
+ *        which keeps no value in FP registers, but what it called (newlib's
+ *        memcpy and memset use SIMD registers on AArch64) may have given it FP
+ *        state. The arch stops saving FP registers for it at switches and
+ *        interrupts until it uses FP again.
+ */
+void arch_forget_fp_state(void);
+
 /*
  * ARCH_EXCEPTION_STACK_SIZE (arch_inline.h): bytes of each core's exception
  * stack (struct cpu's exception_stack_top), or 0 where the

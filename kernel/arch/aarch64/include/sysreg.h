@@ -14,9 +14,16 @@
 
 #define CNTP_CTL_ENABLE (1UL << 0)
 
+/* CPACR_EL1.FPEN: 0b11, FP/SIMD usable at EL1 and EL0; 0b00, both trap. A
+ * task without FP state runs with it 0b00 (kernel/arch/aarch64/switch.S);
+ * brigade sets no other CPACR_EL1 bit. */
+#define CPACR_FPEN (3UL << 20)
+#define CPACR_FPEN_EL1_BIT 20 /* set: EL1 may use FP/SIMD */
+
 /* ESR_ELx.EC values named in panic reports (ARM ARM D17.2.37). */
 #define ESR_EC_SHIFT 26
 #define ESR_EC_UNKNOWN 0x00
+#define ESR_EC_FP_ACCESS 0x07 /* FP/SIMD with CPACR_EL1.FPEN off */
 #define ESR_EC_IABT_SAME_EL 0x21
 #define ESR_EC_DABT_SAME_EL 0x25
 #define ESR_ISS_DABT_WNR (1UL << 6) /* data abort: caused by a write */
