@@ -60,24 +60,24 @@ class SwitchFrame:
         self.core_reg = core_reg  # holds the running core's struct cpu *
 
 
-# kernel/arch/riscv64/switch.S: ra, s0-s11, fs0-fs11 (saved only for a task
-# with FP state) and a flag word, 26 words in all. The floating-point saves
-# are not loaded: GDB writes them as floats, and unwinding needs only the
-# integer registers.
+# kernel/arch/riscv64/switch.S: ra, s0-s11, fs0-fs11 and fcsr (saved only
+# for a task with FP state), a flag word and a pad, 28 words in all. The
+# floating-point saves are not loaded: GDB writes them as floats, and
+# unwinding needs only the integer registers.
 RISCV64 = SwitchFrame(
-    size=26 * 8,
+    size=28 * 8,
     pc_word=0,
     words=dict([("ra", 0)] + [("s%d" % i, 1 + i) for i in range(12)]),
     sp_reg="sp",
     core_reg="tp",
 )
 
-# kernel/arch/aarch64/switch.S: x19-x28, x29 (fp), x30 (lr), d8-d15 (saved
-# only for a task with FP state), CPACR_EL1 and a pad, 22 words; the task
-# resumes at x30. QEMU's gdbstub shows TPIDR_EL1, the core pointer, among
-# its system registers.
+# kernel/arch/aarch64/switch.S: x19-x28, x29 (fp), x30 (lr), d8-d15, FPCR
+# and FPSR (saved only for a task with FP state), CPACR_EL1 and a pad, 24
+# words; the task resumes at x30. QEMU's gdbstub shows TPIDR_EL1, the core
+# pointer, among its system registers.
 AARCH64 = SwitchFrame(
-    size=22 * 8,
+    size=24 * 8,
     pc_word=11,
     words=dict([("x%d" % (19 + i), i) for i in range(10)] + [("x29", 10), ("x30", 11)]),
     sp_reg="sp",

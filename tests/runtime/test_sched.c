@@ -787,6 +787,105 @@ TEST(fp_registers_held_across_yields_survive_beside_other_fp_tasks) {
   }
 }
 
+/* ---- the FP environment per task --------------------------------------------- */
+
+/* The rounding mode and the accrued exception flags belong to a task, as
+ * they belong to a thread: one task's fesetround must not round another's
+ * sums, nor its inexact result show in another's flags. Two tasks share a
+ * core and yield to each other: one rounds toward zero and raises inexact,
+ * the other keeps the default (to nearest) and raises nothing. Each checks
+ * its own environment after every yield. newlib's fenv for AArch64 is a
+ * stub (and the host's needs libm), so the registers are read and written
+ * directly. */
+#define FP_ENV_TURNS 50
+
+#if defined(__riscv)
+static void round_toward_zero(void) { __asm__ volatile("fsrmi 1" ::: "memory"); }
+static int rounds_toward_zero(void) {
+  unsigned long frm;
+  __asm__ volatile("frrm %0" : "=r"(frm)::"memory");
+  return frm == 1;
+}
+static int inexact_raised(void) {
+  unsigned long flags;
+  __asm__ volatile("frflags %0" : "=r"(flags)::"memory");
+  return flags & 1; /* NX */
+}
+#elif defined(__aarch64__)
+static void round_toward_zero(void) {
+  unsigned long fpcr;
+  __asm__ volatile("mrs %0, fpcr" : "=r"(fpcr)::"memory");
+  __asm__ volatile("msr fpcr, %0" ::"r"(fpcr | (3UL << 22)) : "memory"); /* RMode RZ */
+}
+static int rounds_toward_zero(void) {
+  unsigned long fpcr;
+  __asm__ volatile("mrs %0, fpcr" : "=r"(fpcr)::"memory");
+  return ((fpcr >> 22) & 3) == 3;
+}
+static int inexact_raised(void) {
+  unsigned long fpsr;
+  __asm__ volatile("mrs %0, fpsr" : "=r"(fpsr)::"memory");
+  return (fpsr >> 4) & 1; /* IXC */
+}
+#elif defined(__x86_64__)
+static unsigned mxcsr(void) {
+  unsigned v;
+  __asm__ volatile("stmxcsr %0" : "=m"(v)::"memory");
+  return v;
+}
+static void round_toward_zero(void) {
+  unsigned v = mxcsr() | (3u << 13); /* RC toward zero (SSE does the doubles) */
+  __asm__ volatile("ldmxcsr %0" ::"m"(v) : "memory");
+}
+static int rounds_toward_zero(void) { return ((mxcsr() >> 13) & 3) == 3; }
+static int inexact_raised(void) { return (mxcsr() >> 5) & 1; /* PE */ }
+#else
+#error "the FP environment test needs this architecture's rounding and flag registers"
+#endif
+
+struct fp_env_turns {
+  unsigned wrong;
+  struct waitgroup *wg;
+};
+
+static volatile double fp_env_third_of = 1.0;
+
+static void turns_toward_zero(void *arg) {
+  struct fp_env_turns *t = arg;
+  round_toward_zero();
+  volatile double third = fp_env_third_of / 3; /* inexact */
+  (void)third;
+  for (int i = 0; i < FP_ENV_TURNS; i++) {
+    task_yield();
+    t->wrong += !rounds_toward_zero() || !inexact_raised();
+  }
+  waitgroup_done(t->wg);
+}
+
+static void turns_to_nearest(void *arg) {
+  struct fp_env_turns *t = arg;
+  for (int i = 0; i < FP_ENV_TURNS; i++) {
+    task_yield();
+    t->wrong += rounds_toward_zero() || inexact_raised();
+  }
+  waitgroup_done(t->wg);
+}
+
+TEST(fp_rounding_mode_and_flags_are_per_task) {
+  struct waitgroup wg = WAITGROUP_INIT;
+  struct fp_env_turns zero = {.wg = &wg}, nearest = {.wg = &wg};
+  struct task_attr attr = {.name = "fp env rz", .pin = (int)cpu_count() - 1};
+  waitgroup_add(&wg, 2);
+  ASSERT(task_spawn(NULL, turns_toward_zero, &zero, &attr) == 0);
+  attr.name = "fp env nearest";
+  ASSERT(task_spawn(NULL, turns_to_nearest, &nearest, &attr) == 0);
+  waitgroup_wait(&wg);
+  printf("  toward zero: %u of %d turns wrong; to nearest: %u of %d turns wrong\n", zero.wrong,
+         FP_ENV_TURNS, nearest.wrong, FP_ENV_TURNS);
+  EXPECT_EQ(zero.wrong, 0);
+  EXPECT_EQ(nearest.wrong, 0);
+}
+
 /* ---- pinning ------------------------------------------------------------------ */
 
 struct pin_check {

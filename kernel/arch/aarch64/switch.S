@@ -9,20 +9,23 @@
  * resume a half-saved context (the release orders every store of the save
  * before it).
  *
- * d8-d15 are saved only for a task that has FP state, which CPACR_EL1.FPEN
- * tells: a task starts with FP/SIMD access off (arch_init_stack), and its
- * first FP or SIMD instruction traps; trap_entry.S turns access on and
- * retries it. The frame keeps CPACR_EL1 as it was at the switch-out, and
- * the switch-in puts it back, so a task that once used FP keeps access on
- * and its d8-d15 saved at every switch, and a task that never did pays no
- * FP save or load. Access goes off again only when a switch brings in a
+ * d8-d15, with FPCR (the rounding mode) and FPSR (the accrued exception
+ * flags), are saved only for a task that has FP state, which
+ * CPACR_EL1.FPEN tells: a task starts with FP/SIMD access off
+ * (arch_init_stack), and its first FP or SIMD instruction traps;
+ * trap_entry.S turns access on, starts the task's FPCR and FPSR at their
+ * defaults and retries it. The frame keeps CPACR_EL1 as it was at the
+ * switch-out, and the switch-in puts it back, so a task that once used FP
+ * keeps access on and its FP state saved at every switch, and a task that
+ * never did pays no FP save or load. Access goes off again only when a switch brings in a
  * task without: an isb then makes sure that task's first FP instruction
  * traps (instead of running untracked on the registers of the task before).
  * What trap_entry.S relies on follows: access off at a trap means the
  * interrupted context holds no FP value.
  */
-#define FRAME (22 * 8)
-#define FRAME_CPACR (20 * 8)	/* CPACR_EL1 at the switch-out; word 21 pads */
+#define FRAME (24 * 8)
+#define FRAME_FPCR (20 * 8)	/* and FPSR at word 21 */
+#define FRAME_CPACR (22 * 8)	/* CPACR_EL1 at the switch-out; word 23 pads */
 #define CPACR_FPEN_EL1_BIT 20	/* FPEN's low bit: set, EL1 may use FP/SIMD */
 
 .macro save_general
@@ -71,6 +74,9 @@ arch_switch:
 	stp	d10, d11, [sp, #14 * 8]
 	stp	d12, d13, [sp, #16 * 8]
 	stp	d14, d15, [sp, #18 * 8]
+	mrs	x11, fpcr
+	mrs	x12, fpsr
+	stp	x11, x12, [sp, #FRAME_FPCR]
 	publish_and_load_general
 	tbnz	x10, #CPACR_FPEN_EL1_BIT, .Lload_fp
 	msr	cpacr_el1, x10		/* access off for a task without FP state */
@@ -86,6 +92,9 @@ arch_switch:
 	ldp	d10, d11, [sp, #14 * 8]
 	ldp	d12, d13, [sp, #16 * 8]
 	ldp	d14, d15, [sp, #18 * 8]
+	ldp	x11, x12, [sp, #FRAME_FPCR]
+	msr	fpcr, x11
+	msr	fpsr, x12
 	b	.Ldone
 
 /* First "return" of a new task: arch_init_stack put the entry in x19 and its

@@ -136,12 +136,17 @@ aarch64_vectors:
 
 	.section .text
 	.balign 4
-/* An FP or SIMD instruction with access off: turn access on and retry it.
+/* An FP or SIMD instruction with access off: turn access on, start FPCR
+ * and FPSR at their defaults (round to nearest, no flags: what the task
+ * before left there is not this context's), and retry the instruction.
  * The frame was only room for x0 and x1; nothing else is touched. */
 fp_first_use:
 	mrs	x0, cpacr_el1
 	orr	x0, x0, #CPACR_FPEN
 	msr	cpacr_el1, x0
+	isb				/* the two writes below must see access on */
+	msr	fpcr, xzr
+	msr	fpsr, xzr
 	ldp	x0, x1, [sp, #TF_X(0)]
 	add	sp, sp, #TF_SIZE
 	eret

@@ -69,21 +69,23 @@ uint64_t arch_last_device_irq_instret(void) { return this_cpu()->arch.device_irq
  * it is NULL. */
 void arch_exception_stack_ready(struct cpu *cpu) { (void)cpu; }
 
-/* FS Initial: no FP state (switch.S). Dirty becomes Initial through Off,
- * which lasts two instructions that touch no FP register. */
+/* FS Initial with fcsr at its default (0), as switch.S leaves a task
+ * without FP state: FS Dirty first (fcsr cannot be written while FS is
+ * Off), fcsr 0, then Dirty (3) less Clean's bit (2) is Initial (1). */
 void arch_forget_fp_state(void) {
-  csr_clear(sstatus, SSTATUS_FS_MASK);
-  csr_set(sstatus, SSTATUS_FS_INITIAL);
+  csr_set(sstatus, SSTATUS_FS_DIRTY);
+  __asm__ volatile("fscsr zero" ::: "memory");
+  csr_clear(sstatus, SSTATUS_FS_CLEAN);
 }
 
 void *arch_init_stack(void *stack_lo, size_t size, void (*entry)(void *arg, void *switch_arg),
                       void *arg) {
   extern void arch_task_trampoline(void);
   uintptr_t top = ((uintptr_t)stack_lo + size) & ~(uintptr_t)15;
-  unsigned long *frame = (unsigned long *)top - 26;
-  /* switch.S's frame: ra, s0-s11, fs0-fs11, and word 25 saying whether
-   * fs0-fs11 are in it. The first switch-in reads ra, s0, s1 and word 25
-   * (0: no FP state, so fs0-fs11 are not loaded). The s-registers it also
+  unsigned long *frame = (unsigned long *)top - 28;
+  /* switch.S's frame: ra, s0-s11, fs0-fs11, word 25 saying whether they
+   * and fcsr (word 26) are in it, and a pad. The first switch-in reads ra,
+   * s0, s1 and word 25 (0: no FP state, so no FP register is loaded). The s-registers it also
    * loads are dead: the trampoline's callee saves any it uses before use,
    * as the ABI has it, and never returns. They are left unwritten: zeroing
    * them would cost a memset call, about 90 instructions, on every task's

@@ -91,10 +91,9 @@ void board_diagnose_cpu(const struct cpu *cpu) {
 }
 
 void board_cpu_init(struct cpu *cpu) {
-  /* FP on (state "initial") so tasks and newlib may use it; the trap entry
-   * and the context switch save FP registers. */
-  csr_clear(sstatus, SSTATUS_FS_MASK);
-  csr_set(sstatus, SSTATUS_FS_INITIAL);
+  /* FP on (state "initial", fcsr at its default) so tasks and newlib may
+   * use it; the trap entry and the context switch save FP registers. */
+  arch_forget_fp_state();
   /* The wake-up IPI, the timer and device interrupts (the PLIC only raises
    * those the board routed here). sstatus.SIE stays clear in the scheduler
    * loop, where they only end a wfi; tasks run with it set. */

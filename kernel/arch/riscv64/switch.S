@@ -7,20 +7,25 @@
  * acquire ordering; the fence below makes every store of the save visible
  * first, so no core can resume a half-saved context.
  *
- * fs0-fs11 are saved only for a task that has FP state, which sstatus.FS
- * tells: Initial (1) means the running task holds no FP value, Clean (2)
- * or Dirty (3) that it may (FS turns Dirty by itself at any FP register
+ * fs0-fs11 and fcsr (the rounding mode and the accrued exception flags)
+ * are saved only for a task that has FP state, which sstatus.FS tells:
+ * Initial (1) means the running task holds no FP value, Clean (2) or Dirty
+ * (3) that it may (FS turns Dirty by itself at any FP register or fcsr
  * write). Frame word 25 records which, and the switch-in sets FS from it:
- * Clean after loading fs0-fs11 (the loads made it Dirty), Initial for a
- * task without. So a task that once wrote an FP register keeps its
- * fs0-fs11 saved at every switch, written since or not, and a task that
- * never did pays no FP save or load. The boot sets FS to Initial
- * (sbi_board.c), and a new task's frame says "no FP" (arch.c). What
- * trap_entry.S relies on still holds: FS not Dirty at a trap means no FP
- * register changed since the task was switched in.
+ * Clean after loading the task's FP state (the loads made it Dirty),
+ * Initial for a task without, with fcsr back at its default (0: round to
+ * nearest, no flags), so that a task's first FP instruction does not see
+ * the environment of the task before. So a task that once wrote an FP
+ * register keeps its FP state saved at every switch, written since or not,
+ * and a task that never did pays no FP save or load. The boot sets FS to
+ * Initial and fcsr to 0 (arch_forget_fp_state), and a new task's frame
+ * says "no FP" (arch.c). What trap_entry.S relies on still holds: FS not
+ * Dirty at a trap means no FP register changed since the task was switched
+ * in.
  */
-#define FRAME (26 * 8)
-#define FRAME_HAS_FP (25 * 8)	/* 1: fs0-fs11 are in this frame */
+#define FRAME (28 * 8)
+#define FRAME_HAS_FP (25 * 8)	/* 1: fs0-fs11 and fcsr are in this frame */
+#define FRAME_FCSR (26 * 8)	/* word 27 pads */
 #define SSTATUS_FS_LO (1 << 13)	/* FS bit 13 (lui operand 2) */
 #define SSTATUS_FS_HI_SHIFT 14	/* FS bit 14: set for Clean and Dirty */
 
@@ -59,6 +64,8 @@ arch_switch:
 	fsd	fs9, 22*8(sp)
 	fsd	fs10, 23*8(sp)
 	fsd	fs11, 24*8(sp)
+	frcsr	t2
+	sd	t2, FRAME_FCSR(sp)
 .Lsaved:
 	/* Release: the saves above happen-before the store that publishes them. */
 	fence	rw, w
@@ -82,8 +89,10 @@ arch_switch:
 	bnez	t0, .Lload_fp
 	/* No FP state comes in. FS is still what the save above read (nothing
 	 * in between touches FP): Initial already when the outgoing task had
-	 * none either, which is the common case and costs nothing more. */
+	 * none either, which is the common case and costs nothing more (fcsr
+	 * is then 0 already). */
 	beqz	t1, .Ldone
+	fscsr	zero			/* the default environment; FS Dirty */
 	lui	t0, SSTATUS_FS_LO >> 12
 	csrs	sstatus, t0		/* Clean or Dirty -> Dirty */
 	slli	t0, t0, 1
@@ -102,6 +111,8 @@ arch_switch:
 	fld	fs9, 22*8(sp)
 	fld	fs10, 23*8(sp)
 	fld	fs11, 24*8(sp)
+	ld	t0, FRAME_FCSR(sp)
+	fscsr	t0
 	/* The loads left FS Dirty; Clean says "this task's FP state, as
 	 * loaded". Dirty is 3, Clean 2: clear bit 13. */
 	lui	t0, SSTATUS_FS_LO >> 12
