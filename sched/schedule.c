@@ -267,7 +267,8 @@ static void wake_core(unsigned index);
 
 static __attribute__((noinline)) void runq_put_slow(struct sched_cpu *c, struct task *t);
 
-/* Queue a runnable task on core c (the calling core, interrupts masked). */
+/* Queue a runnable task on core c (the calling core, interrupts masked).
+ * finish_switch_inline's requeue repeats this with its wake-up folded in. */
 static inline void runq_put_inline(struct sched_cpu *c, struct task *t) {
   if (t->state != TASK_NEW)
     OWNER_STORE(t->state, TASK_RUNNABLE);
@@ -828,10 +829,13 @@ static inline __attribute__((always_inline)) void finish_switch_inline(void *swi
   enum after_switch after = c->after;
   if (after == AFTER_REQUEUE) {
     struct task *prev = c->after_task;
-    /* prev->pin is read before prev is queued: a thief may run it to the end
-     * and recycle its struct before this core reads anything else. A
-     * requeued task was running, never new, so its state is set without
-     * runq_put's test. */
+    /* runq_put_inline's queueing, written out so that one test of
+     * any_core serves the queueing and the wake-up (sharing a helper with
+     * runq_put_inline cost a yield one instruction): a change to either
+     * belongs in both. prev->pin is read before prev is queued: a thief
+     * may run it to the end and recycle its struct before this core reads
+     * anything else. A requeued task was running, never new, so its state
+     * is set without runq_put's test. */
     bool any_core = prev->pin == TASK_ANY_CORE;
     OWNER_STORE(prev->state, TASK_RUNNABLE);
     if (__builtin_expect(any_core && deque_push(&c->runq, prev), 1)) {
