@@ -23,6 +23,8 @@
 
 #include <brigade/sched_cpu.h>
 
+#include "owner_store.h"
+
 struct task;
 
 #define DEQUE_MASK (SCHED_DEQUE_SIZE - 1)
@@ -43,37 +45,26 @@ struct task;
 #define DEQUE_EDGE __ATOMIC_RELAXED
 #endif
 
-/* The owner's stores to words only it writes (a slot, bottom), with the
- * ordering the algorithm gives them: relaxed, the fences beside them doing
- * the ordering (a push's release fence before bottom's store, a pop's full
- * fence after it; GCC's fences are compiler barriers too). On hardware a
- * plain volatile store is exactly that: RISC-V GCC 12 turns a relaxed
- * atomic store into an amoswap, which takes no address offset (an extra add
- * each) and is a read-modify-write where a store will do; aligned word
- * stores cannot tear. TSan's build keeps the atomic store, with the
- * ordering TSan needs. */
-#if defined(__SANITIZE_THREAD__)
-#define DEQUE_OWNER_STORE(lv, v, order) __atomic_store_n(&(lv), (v), (order))
-#else
-#define DEQUE_OWNER_STORE(lv, v, order) (*(volatile __typeof__(lv) *)&(lv) = (v))
-#endif
-
+/* The owner's stores to a slot and to bottom are OWNER_STOREs: relaxed, the
+ * fences beside them doing the ordering (a push's release fence before
+ * bottom's store, a pop's full fence after it). The order each names is
+ * what TSan's build, which has no fences, gives the store instead. */
 static inline bool deque_push(struct deque *q, struct task *t) {
   int64_t b = __atomic_load_n(&q->bottom, __ATOMIC_RELAXED);
   int64_t top = __atomic_load_n(&q->top, __ATOMIC_ACQUIRE);
   if (b - top >= SCHED_DEQUE_SIZE)
     return false;
-  DEQUE_OWNER_STORE(q->slot[b & DEQUE_MASK], t, __ATOMIC_RELAXED);
+  OWNER_STORE(q->slot[b & DEQUE_MASK], t);
   /* Release fence: the slot's contents (and the task's fields written
    * before the push) are visible before a thief can see the new bottom. */
   DEQUE_FENCE_RELEASE();
-  DEQUE_OWNER_STORE(q->bottom, b + 1, DEQUE_PUSH_BOTTOM_STORE);
+  OWNER_STORE_ORDERED(q->bottom, b + 1, DEQUE_PUSH_BOTTOM_STORE);
   return true;
 }
 
 static inline struct task *deque_pop(struct deque *q) {
   int64_t b = __atomic_load_n(&q->bottom, __ATOMIC_RELAXED) - 1;
-  DEQUE_OWNER_STORE(q->bottom, b, DEQUE_EDGE);
+  OWNER_STORE_ORDERED(q->bottom, b, DEQUE_EDGE);
   /* Full fence: the claim on slot b (the store to bottom) must be globally
    * ordered before we read top, or a thief and the owner could both take
    * the last task (store-load ordering; only a seq_cst fence gives it). */
@@ -87,10 +78,10 @@ static inline struct task *deque_pop(struct deque *q) {
       if (!__atomic_compare_exchange_n(&q->top, &t, t + 1, false, __ATOMIC_SEQ_CST,
                                        __ATOMIC_RELAXED))
         x = NULL;
-      DEQUE_OWNER_STORE(q->bottom, b + 1, __ATOMIC_RELAXED);
+      OWNER_STORE(q->bottom, b + 1);
     }
   } else {
-    DEQUE_OWNER_STORE(q->bottom, b + 1, __ATOMIC_RELAXED);
+    OWNER_STORE(q->bottom, b + 1);
   }
   return x;
 }

@@ -80,16 +80,7 @@ static inline unsigned sched_core_count(void) { return sched_ncores; }
 static inline struct sched_cpu *sched_of(unsigned core) { return &sched_cpus[core]; }
 
 #include "deque.h"
-
-/* A store to a field its owner alone writes but other cores may read (task
- * state, counters). Plain and volatile: RISC-V GCC 12 turns a relaxed atomic
- * store into an amoswap, and aligned word stores cannot tear. ThreadSanitizer
- * needs to see it as atomic. */
-#if defined(__SANITIZE_THREAD__)
-#define OWNER_STORE(lv, v) __atomic_store_n(&(lv), (v), __ATOMIC_RELAXED)
-#else
-#define OWNER_STORE(lv, v) (*(volatile __typeof__(lv) *)&(lv) = (v))
-#endif
+#include "owner_store.h"
 
 /* A peek at a field other cores write, used only as a hint where a stale
  * value is harmless: the yield that finds nothing to run returns, and work
