@@ -17,16 +17,17 @@
  * defaults and retries it. The frame keeps CPACR_EL1 as it was at the
  * switch-out, and the switch-in puts it back, so a task that once used FP
  * keeps access on and its FP state saved at every switch, and a task that
- * never did pays no FP save or load. Access goes off again only when a switch brings in a
- * task without: an isb then makes sure that task's first FP instruction
- * traps (instead of running untracked on the registers of the task before).
- * What trap_entry.S relies on follows: access off at a trap means the
- * interrupted context holds no FP value.
+ * never did pays no FP save or load. Access goes off again only when a
+ * switch brings in a task without: an isb then makes sure that task's first
+ * FP instruction traps (instead of running untracked on the registers of
+ * the task before). What trap_entry.S relies on follows: access off at a
+ * trap means the interrupted context holds no FP value.
  */
+#include "sysreg.h"
+
 #define FRAME (24 * 8)
 #define FRAME_FPCR (20 * 8)	/* and FPSR at word 21 */
 #define FRAME_CPACR (22 * 8)	/* CPACR_EL1 at the switch-out; word 23 pads */
-#define CPACR_FPEN_EL1_BIT 20	/* FPEN's low bit: set, EL1 may use FP/SIMD */
 
 .macro save_general
 	stp	x19, x20, [sp, #0 * 8]
@@ -41,7 +42,7 @@
  * registers; leaves the incoming frame's CPACR_EL1 in x10. */
 .macro publish_and_load_general
 	mov	x10, sp
-	stlr	x10, [x0]
+	stlr	x10, [x0]		/* release: every store of the save before it */
 	mov	sp, x1
 	ldp	x19, x20, [sp, #0 * 8]
 	ldp	x21, x22, [sp, #2 * 8]
