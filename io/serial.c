@@ -153,6 +153,15 @@ size_t serial_read(struct serial_port *port, void *buf, size_t n) {
  * receives by interrupt; its writers transmit by polling. */
 static bool tx_by_interrupt(const struct serial_port *p) { return p->interrupts && p->hw->tx_irq; }
 
+/* Every switch of the transmit interrupt goes through here, so tx_irq_on
+ * says whether it is on. */
+static void set_tx_irq(struct serial_port *p, bool on) {
+  if (on != p->tx_irq_on) {
+    p->hw->tx_irq(p->dev, on);
+    p->tx_irq_on = on;
+  }
+}
+
 /* Hand the device what it takes now; keep the transmit interrupt on exactly
  * while bytes are left, so an idle port takes no interrupts. */
 static void tx_push(struct serial_port *p) {
@@ -161,7 +170,7 @@ static void tx_push(struct serial_port *p) {
     p->stats.tx_bytes++;
   }
   if (tx_by_interrupt(p))
-    p->hw->tx_irq(p->dev, tx_queued(p) != 0);
+    set_tx_irq(p, tx_queued(p) != 0);
 }
 
 /* Make room for one byte by waiting on the device: the path for writers
@@ -276,7 +285,7 @@ void serial_flush_polled(struct serial_port *port, bool bounded) {
   while (tx_queued(port))
     tx_push_one_polled(port);
   if (tx_by_interrupt(port))
-    port->hw->tx_irq(port->dev, false);
+    set_tx_irq(port, false);
   if (locked)
     unlock_and_ready(port); /* the writer parked for room, if any */
   arch_irq_restore(irq);
@@ -306,7 +315,10 @@ void serial_interrupt(struct serial_port *port) {
   spin_lock_raw(&port->lock); /* interrupt context: already masked */
   port->stats.interrupts++;
   rx_fill(port);
-  tx_push(port);
+  /* With the transmit ring empty and its interrupt off (the common case of
+   * a receive interrupt), tx_push would find nothing to do. */
+  if (tx_queued(port) || port->tx_irq_on)
+    tx_push(port);
   unlock_and_ready(port);
 }
 

@@ -44,7 +44,8 @@ struct serial_hw {
   void (*tx_byte)(void *dev, uint8_t byte);
   /** Switch the receive interrupt on or off. */
   void (*rx_irq)(void *dev, bool on);
-  /** Switch the transmit-room interrupt on or off. NULL: the device has no
+  /** Switch the transmit-room interrupt on or off; it is off when the
+   *  driver hands the device to serial_init. NULL: the device has no
    *  usable one; writers then transmit by polling, reads still park. */
   void (*tx_irq)(void *dev, bool on);
   /** Bytes the device lost since the last call (overruns); may be NULL. */
@@ -82,6 +83,7 @@ struct serial_port {
   bool onlcr;       /**< write "\n" as "\r\n" (termios ONLCR) */
   bool interrupts;  /**< serial_start_interrupts was called */
   bool rx_stopped;  /**< receive interrupt off because the ring is full */
+  bool tx_irq_on;   /**< transmit interrupt on (while bytes wait: tx_push) */
   spinlock_t lock;  /**< rings, waiters, counters; taken with interrupts masked */
   uint32_t rx_head, rx_tail; /**< free-running; tail - head = bytes waiting */
   uint32_t tx_head, tx_tail;
