@@ -99,18 +99,18 @@ int irq_attach(unsigned line, void (*fn)(void *arg), void *arg, const char *name
   return 0;
 }
 
-void irq_dispatch(unsigned line) {
-  unsigned n = __atomic_load_n(&nlines, __ATOMIC_ACQUIRE);
-  struct irq_line *table = __atomic_load_n(&lines, __ATOMIC_ACQUIRE);
-  void (*fn)(void *) = line < n ? __atomic_load_n(&table[line].fn, __ATOMIC_ACQUIRE) : NULL;
-  if (!fn)
-    panic("device interrupt line %u fired on core %u, but no driver is attached to it", line,
-          cpu_index());
-  __atomic_fetch_add(&table[line].count, 1, __ATOMIC_RELAXED);
+static __attribute__((noreturn, noinline, cold)) void no_driver_panic(unsigned line) {
+  panic("device interrupt line %u fired on core %u, but no driver is attached to it", line,
+        cpu_index());
+}
+
+/* A handler's run with tracing or CPU accounting on: its trace events and
+ * its time around it. */
+static __attribute__((noinline)) void dispatch_observed(unsigned line, void (*fn)(void *),
+                                                        void *arg, bool accounting) {
   TRACE(TRACE_IRQ_ENTER, line);
-  bool accounting = __atomic_load_n(&cpu_accounting, __ATOMIC_RELAXED);
   uint64_t t0 = accounting ? arch_now_ticks() : 0;
-  fn(table[line].arg);
+  fn(arg);
   if (accounting) {
     /* Only this core writes it; readers on other cores load it relaxed
      * (an aligned 64-bit store does not tear on the 64-bit targets). */
@@ -118,6 +118,24 @@ void irq_dispatch(unsigned line) {
     __atomic_store_n(&me->irq_ticks, me->irq_ticks + (arch_now_ticks() - t0), __ATOMIC_RELAXED);
   }
   TRACE(TRACE_IRQ_EXIT, line);
+}
+
+void irq_dispatch(unsigned line) {
+  unsigned n = __atomic_load_n(&nlines, __ATOMIC_ACQUIRE);
+  struct irq_line *table = __atomic_load_n(&lines, __ATOMIC_ACQUIRE);
+  void (*fn)(void *) = line < n ? __atomic_load_n(&table[line].fn, __ATOMIC_ACQUIRE) : NULL;
+  if (!fn)
+    no_driver_panic(line);
+  __atomic_fetch_add(&table[line].count, 1, __ATOMIC_RELAXED);
+  bool accounting = __atomic_load_n(&cpu_accounting, __ATOMIC_RELAXED);
+  /* Neither on (the common case): the handler is a tail call, and this
+   * function keeps no frame around it. Either is looked at once a
+   * dispatch, so a dispatch is traced whole or not at all. */
+  if (__builtin_expect(!accounting && !__atomic_load_n(&trace_on, __ATOMIC_RELAXED), 1)) {
+    fn(table[line].arg);
+    return;
+  }
+  dispatch_observed(line, fn, table[line].arg, accounting);
 }
 
 uint64_t irq_line_count(unsigned line) {
