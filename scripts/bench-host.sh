@@ -130,7 +130,8 @@ declare -A pair_median pair_lo pair_hi
 measure_pair() {
   local ida=$1 sysa=$2 idb=$3 sysb=$4 cores=$5 key=$6
   shift 6
-  local cmd_a cmd_b a b i order side values_a=() values_b=() ratios=() sorted
+  local cmd_a cmd_b value_a value_b i order side id sys other other_sys
+  local values_a=() values_b=() ratios=() sorted
   command_for "$sysa" "$cores" "$@"
   cmd_a=("${cmd[@]}")
   command_for "$sysb" "$cores" "$@"
@@ -140,25 +141,20 @@ measure_pair() {
     [ $((i % 2)) -eq 1 ] && order="b a"
     for side in $order; do
       if [ "$side" = a ]; then
-        cmd=("${cmd_a[@]}")
-        if ! run_once "$ida" "$sysa" "$key"; then
-          measure "$idb" "$sysb" "$cores" "$key" "$@"
-          return 0
-        fi
-        a=$value
+        cmd=("${cmd_a[@]}") id=$ida sys=$sysa other=$idb other_sys=$sysb
       else
-        cmd=("${cmd_b[@]}")
-        if ! run_once "$idb" "$sysb" "$key"; then
-          measure "$ida" "$sysa" "$cores" "$key" "$@"
-          return 0
-        fi
-        b=$value
+        cmd=("${cmd_b[@]}") id=$idb sys=$sysb other=$ida other_sys=$sysa
       fi
+      if ! run_once "$id" "$sys" "$key"; then
+        measure "$other" "$other_sys" "$cores" "$key" "$@"
+        return 0
+      fi
+      printf -v "value_$side" '%s' "$value"
     done
     [ "$i" -eq 0 ] && continue # the warm-up round
-    values_a+=("$a")
-    values_b+=("$b")
-    ratios+=("$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.4f", a / b }')")
+    values_a+=("$value_a")
+    values_b+=("$value_b")
+    ratios+=("$(awk -v a="$value_a" -v b="$value_b" 'BEGIN { printf "%.4f", a / b }')")
   done
   cmd=("${cmd_a[@]}")
   keep "$ida" "$sysa" "${values_a[@]}"
