@@ -68,10 +68,15 @@ void aarch64_cpu_init(void) {
 }
 
 /* FP access off: every context turns it on by its first FP instruction
- * (switch.S, trap_entry.S). The isb makes that next instruction trap. */
+ * (switch.S, trap_entry.S). The isb makes that next instruction trap. Most
+ * calls (each sleep of a scheduler loop) find access off already: a read,
+ * no write and no isb. */
 void arch_forget_fp_state(void) {
-  sysreg_write(cpacr_el1, sysreg_read(cpacr_el1) & ~CPACR_FPEN);
-  isb();
+  unsigned long cpacr = sysreg_read(cpacr_el1);
+  if (cpacr & CPACR_FPEN) {
+    sysreg_write(cpacr_el1, cpacr & ~CPACR_FPEN);
+    isb();
+  }
 }
 
 void *arch_init_stack(void *stack_lo, size_t size, void (*entry)(void *arg, void *switch_arg),

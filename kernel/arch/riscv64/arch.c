@@ -71,8 +71,13 @@ void arch_exception_stack_ready(struct cpu *cpu) { (void)cpu; }
 
 /* FS Initial with fcsr at its default (0), as switch.S leaves a task
  * without FP state: FS Dirty first (fcsr cannot be written while FS is
- * Off), fcsr 0, then Dirty (3) less Clean's bit (2) is Initial (1). */
+ * Off), fcsr 0, then Dirty (3) less Clean's bit (2) is Initial (1). FS
+ * Initial already means fcsr 0 already (every way to Initial writes it,
+ * and only an FP write leaves Initial): most calls, each sleep of a
+ * scheduler loop, stop at that look. */
 void arch_forget_fp_state(void) {
+  if ((csr_read(sstatus) & SSTATUS_FS_MASK) == SSTATUS_FS_INITIAL)
+    return;
   csr_set(sstatus, SSTATUS_FS_DIRTY);
   __asm__ volatile("fscsr zero" ::: "memory");
   csr_clear(sstatus, SSTATUS_FS_CLEAN);
