@@ -152,7 +152,17 @@ struct sched_cpu *sched_cpus; /* task_internal.h, sched_of */
 /* sched_ncores > 1, kept apart so that the yield finding nothing here tests it
  * with one branch on zero rather than a compare. */
 static bool multicore;
+/* The time slice, set before the scheduler starts (10 ms unless the program
+ * chose) and never 0 after, and whether the timer may preempt. Turning
+ * preemption off keeps the slice: a core running tasks still takes a timer
+ * interrupt every slice, so turning preemption back on reaches a task that
+ * began to run while it was off. Were the timer left unarmed with it, such
+ * a task would never be preempted, however long it ran (a core arms its
+ * slice only when it leaves its idle loop, and re-arms it at each tick).
+ * Relaxed: a program may change either from any core at any time, and a
+ * core acts on the change at its next tick. */
 static uint64_t slice_ticks;
+static bool preemption_off;
 static uint32_t idle_spin_polls = IDLE_SPIN_POLLS_DEFAULT;
 static uint32_t nidle;     /* cores asleep or about to be */
 static uint32_t nspinning; /* cores woken to look for work, still looking */
@@ -194,7 +204,9 @@ uint64_t ticks_to_ns(uint64_t ticks) {
 uint64_t task_now_ns(void) { return ticks_to_ns(arch_now_ticks()); }
 
 void sched_set_time_slice_ns(uint64_t ns) {
-  __atomic_store_n(&slice_ticks, ns ? ns_to_ticks(ns) : 0, __ATOMIC_RELAXED);
+  if (ns)
+    __atomic_store_n(&slice_ticks, ns_to_ticks(ns), __ATOMIC_RELAXED);
+  __atomic_store_n(&preemption_off, ns == 0, __ATOMIC_RELAXED);
 }
 
 uint32_t sched_set_idle_spin_polls(uint32_t polls) {
@@ -1316,7 +1328,7 @@ static void on_timer_interrupt(void) {
       c->slice_seen = c->slice_switches;
       c->slice_seen_at = now;
     } else if (now - c->slice_seen_at >= slice) {
-      if (local_work_waiting(c))
+      if (!__atomic_load_n(&preemption_off, __ATOMIC_RELAXED) && local_work_waiting(c))
         c->need_resched = true;
       c->slice_seen_at = now;
     }
@@ -1448,9 +1460,10 @@ static void sched_init_once(void) {
   }
   /* Relaxed: published to the other cores by the release below. */
   __atomic_store_n(&runnext_grace_ticks, ns_to_ticks(SCHED_RUNNEXT_GRACE_NS), __ATOMIC_RELAXED);
-  /* Relaxed: a program may set the slice from any core at any time. */
+  /* The default slice, unless the program set one; a program that turned
+   * preemption off before the start keeps it off. */
   if (!__atomic_load_n(&slice_ticks, __ATOMIC_RELAXED))
-    sched_set_time_slice_ns(10 * 1000 * 1000);
+    __atomic_store_n(&slice_ticks, ns_to_ticks(10 * 1000 * 1000), __ATOMIC_RELAXED);
   irq_set_handler(IRQ_TIMER, on_timer_interrupt);
   irq_set_handler(IRQ_IPI, on_ipi);
   irq_set_exit_handler(on_irq_exit);

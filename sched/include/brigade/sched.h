@@ -118,7 +118,12 @@ void **sched_libc_slot(void);
 /** @brief Called with a task's C library state when the task exits. */
 void sched_set_libc_release(void (*release)(void *state));
 
-/** @brief Set the time slice (default 10 ms). 0 turns preemption off. */
+/**
+ * @brief Set the time slice (default 10 ms). 0 turns preemption off and
+ *        keeps the slice: a core running tasks still takes a timer
+ *        interrupt each slice, so turning preemption back on (any nonzero
+ *        value) reaches the tasks already running within a slice or two.
+ */
 void sched_set_time_slice_ns(uint64_t ns);
 
 /**
