@@ -38,11 +38,9 @@
 	stp	x29, x30, [sp, #10 * 8]
 .endm
 
-/* Publish the outgoing frame, take the incoming one and load its general
- * registers; leaves the incoming frame's CPACR_EL1 in x10. */
-.macro publish_and_load_general
-	mov	x10, sp
-	stlr	x10, [x0]		/* release: every store of the save before it */
+/* Take the incoming frame and load its general registers; leaves the
+ * incoming frame's CPACR_EL1 in x10. */
+.macro load_general
 	mov	sp, x1
 	ldp	x19, x20, [sp, #0 * 8]
 	ldp	x21, x22, [sp, #2 * 8]
@@ -51,6 +49,13 @@
 	ldp	x27, x28, [sp, #8 * 8]
 	ldp	x29, x30, [sp, #10 * 8]
 	ldr	x10, [sp, #FRAME_CPACR]
+.endm
+
+/* Publish the outgoing frame, then load the incoming one. */
+.macro publish_and_load_general
+	mov	x10, sp
+	stlr	x10, [x0]		/* release: every store of the save before it */
+	load_general
 .endm
 
 	.section .text
@@ -79,6 +84,7 @@ arch_switch:
 	mrs	x12, fpsr
 	stp	x11, x12, [sp, #FRAME_FPCR]
 	publish_and_load_general
+.Lin_after_fp_out:
 	tbnz	x10, #CPACR_FPEN_EL1_BIT, .Lload_fp
 	msr	cpacr_el1, x10		/* access off for a task without FP state */
 	isb
@@ -96,6 +102,26 @@ arch_switch:
 	ldp	x11, x12, [sp, #FRAME_FPCR]
 	msr	fpcr, x11
 	msr	fpsr, x12
+	b	.Ldone
+
+/* void aarch64_switch_final(void **save_sp, void *next_sp, void *arg)
+ *
+ * arch_switch_final: the switch away from a task that has exited. Nothing
+ * will resume it, so nothing of it is saved and *save_sp is not written:
+ * it stays NULL, as claim_next left it when the task began to run, and
+ * nothing waits on it (no queue holds an exited task). No ordering is
+ * lost with the publish either: what the task wrote before it exited is
+ * read on this core by the scheduler that frees it, in program order, and
+ * by other cores only through the synchronization of whatever it used
+ * (a waitgroup, a channel). The switch-in only needs to know whether FP
+ * access was on, to turn it off for an incoming task without: the exited
+ * task's FP registers are dropped, not saved. */
+	.global aarch64_switch_final
+aarch64_switch_final:
+	mrs	x9, cpacr_el1
+	load_general
+	tbnz	x9, #CPACR_FPEN_EL1_BIT, .Lin_after_fp_out
+	tbnz	x10, #CPACR_FPEN_EL1_BIT, .Lin_has_fp_access_off
 	b	.Ldone
 
 /* First "return" of a new task: arch_init_stack put the entry in x19 and its

@@ -70,7 +70,7 @@ arch_switch:
 	/* Release: the saves above happen-before the store that publishes them. */
 	fence	rw, w
 	sd	sp, 0(a0)
-
+.Lswitch_in:
 	mv	sp, a1
 	ld	ra, 0*8(sp)
 	ld	s0, 1*8(sp)
@@ -121,6 +121,25 @@ arch_switch:
 	addi	sp, sp, FRAME
 	mv	a0, a2
 	ret
+
+/* void riscv_switch_final(void **save_sp, void *next_sp, void *arg)
+ *
+ * arch_switch_final: the switch away from a task that has exited. Nothing
+ * will resume it, so nothing of it is saved and *save_sp is not written:
+ * it stays NULL, as claim_next left it when the task began to run, and
+ * nothing waits on it (no queue holds an exited task). No ordering is
+ * lost with the publish either: what the task wrote before it exited is
+ * read on this core by the scheduler that frees it, in program order, and
+ * by other cores only through the synchronization of whatever it used
+ * (a waitgroup, a channel). The switch-in only needs to know whether FP
+ * state goes out (t1), to reset fcsr and FS for an incoming task without:
+ * the exited task's FP registers are dropped, not saved. */
+	.global riscv_switch_final
+riscv_switch_final:
+	csrr	t1, sstatus
+	srli	t1, t1, SSTATUS_FS_HI_SHIFT
+	andi	t1, t1, 1		/* t1: the outgoing task has FP state */
+	j	.Lswitch_in
 
 /* First "return" of a new task: arch_init_stack put the entry in s0 and its
  * argument in s1; a0 holds the arg of the arch_switch that started us. */

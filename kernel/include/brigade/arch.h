@@ -128,7 +128,10 @@ static inline void arch_stack_release(void *stack_lo, size_t size);
  * @brief arch_switch away from a context that will never be resumed (its
  *        task has exited; the context switched to releases its stack).
  *
- * Same contract as arch_switch otherwise. Bare metal simply switches; the
+ * Resumes @p next_sp as arch_switch does. Nothing of the dead context is
+ * saved, and @p *save_sp need not be written (the scheduler left it NULL
+ * when the task began to run, and nothing reads it again): bare metal only
+ * loads the next context, and forgets the dead one's FP registers. The
  * host's ThreadSanitizer build first unwinds the dead context's shadow call
  * stack, so the sanitizer state that went with the stack can be reused.
  */

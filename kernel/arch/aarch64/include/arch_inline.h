@@ -110,9 +110,11 @@ static inline void arch_stack_release(void *stack_lo, size_t size) {
   (void)size;
 }
 
+/* The load half of arch_switch alone (switch.S). */
+__attribute__((noreturn)) void aarch64_switch_final(void **save_sp, void *next_sp, void *arg);
+
 static inline void arch_switch_final(void **save_sp, void *next_sp, void *arg) {
-  arch_switch(save_sp, next_sp, arg);
-  __builtin_unreachable();
+  aarch64_switch_final(save_sp, next_sp, arg);
 }
 
 #endif
