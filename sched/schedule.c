@@ -1323,7 +1323,8 @@ static void on_timer_interrupt(void) {
   if (slice && cur && !(cur->flags & TASK_FLAG_IDLE)) {
     /* Go's sysmon rule: if no new slice began since we last looked, one
      * task (or a runnext chain) has had the core for at least a slice; it
-     * is preempted if anyone is waiting. So a task runs one to two slices. */
+     * is preempted if anyone is waiting and preemption is on. So a task
+     * runs one to two slices. */
     if (c->slice_switches != c->slice_seen) {
       c->slice_seen = c->slice_switches;
       c->slice_seen_at = now;
