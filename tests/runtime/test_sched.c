@@ -640,16 +640,18 @@ struct preemption_toggle {
   int spawned, ran_beside_spinner;
   uint64_t preemptions;
   volatile int spinner_running, spinner_stop;
-  struct waitgroup done;
+  struct waitgroup spinner_gone, done;
 };
 
 /* As spin_forever, with flags of its own: the spinner of the test before
- * may still be on its way out. */
+ * may still be on its way out. The driver waits for it to leave, since
+ * the flags live on the test's stack. */
 static void spin_until_told(void *arg) {
   struct preemption_toggle *p = arg;
   p->spinner_running = 1;
   while (!p->spinner_stop)
     ; /* never yields: only the timer can take the core away */
+  waitgroup_done(&p->spinner_gone);
 }
 
 /* On core 0, so that the spinner (on the last core) never shares a core
@@ -664,7 +666,10 @@ static void preemption_toggle_driver(void *arg) {
    * idle, so that the spinner leaves the idle loop with preemption off. */
   task_sleep_ns(20 * 1000 * 1000);
   sched_set_time_slice_ns(0);
+  waitgroup_add(&p->spinner_gone, 1);
   p->spawned = task_spawn(NULL, spin_until_told, p, &attr) == 0;
+  if (!p->spawned)
+    waitgroup_done(&p->spinner_gone);
   while (p->spawned && !p->spinner_running)
     task_sleep_ns(1000 * 1000);
   sched_set_time_slice_ns(10 * 1000 * 1000); /* the default again */
@@ -680,6 +685,7 @@ static void preemption_toggle_driver(void *arg) {
   sched_stats(core, &after);
   p->preemptions = after.preemptions - before.preemptions;
   p->spinner_stop = 1; /* lets a worker that did not run finish */
+  waitgroup_wait(&p->spinner_gone);
   while (p->spawned && !__atomic_load_n(&worker_ran, __ATOMIC_ACQUIRE))
     task_sleep_ns(1000 * 1000);
   waitgroup_done(&p->done);
@@ -699,7 +705,7 @@ TEST(preemption_turned_back_on_reaches_a_task_that_began_without_it) {
     SKIP("this build cannot preempt (host under a sanitizer: no signal preemption)");
   if (cpu_count() < 2)
     SKIP("one core: the spinner needs a core of its own");
-  struct preemption_toggle p = {.done = WAITGROUP_INIT};
+  struct preemption_toggle p = {.spinner_gone = WAITGROUP_INIT, .done = WAITGROUP_INIT};
   struct task_attr attr = {.name = "driver", .pin = 0};
   waitgroup_add(&p.done, 1);
   ASSERT(task_spawn(NULL, preemption_toggle_driver, &p, &attr) == 0);
