@@ -153,7 +153,9 @@ struct sched_cpu *sched_cpus; /* task_internal.h, sched_of */
  * with one branch on zero rather than a compare. */
 static bool multicore;
 /* The time slice, set before the scheduler starts (10 ms unless the program
- * chose) and never 0 after, and whether the timer may preempt. Turning
+ * chose) and never 0 after (its readers, the timer handler and the switch
+ * out of the idle loop, run only after the start), and whether the timer
+ * may preempt. Turning
  * preemption off keeps the slice: a core running tasks still takes a timer
  * interrupt every slice, so turning preemption back on reaches a task that
  * began to run while it was off. Were the timer left unarmed with it, such
@@ -880,7 +882,8 @@ static __attribute__((noinline)) void *first_run_stack(struct sched_cpu *c, stru
 
 /* Leaving the idle loop for a task: make sure a timer interrupt comes
  * within a slice (the idle loop armed only its timers' deadline). */
-static __attribute__((noinline)) void arm_slice_from_idle(struct sched_cpu *c, uint64_t slice) {
+static __attribute__((noinline)) void arm_slice_from_idle(struct sched_cpu *c) {
+  uint64_t slice = __atomic_load_n(&slice_ticks, __ATOMIC_RELAXED);
   uint64_t now = arch_now_ticks();
   c->slice_seen = c->slice_switches;
   c->slice_seen_at = now;
@@ -937,9 +940,8 @@ switch_to(struct sched_cpu *c, struct task *prev, struct task *next, bool inheri
   claim_next(c, prev, next, after, unlock, lock);
   if (!(next->flags & TASK_FLAG_IDLE)) {
     count_switch(c, inherit);
-    uint64_t slice = __atomic_load_n(&slice_ticks, __ATOMIC_RELAXED);
-    if (__builtin_expect((prev->flags & TASK_FLAG_IDLE) && slice, 0))
-      arm_slice_from_idle(c, slice);
+    if (__builtin_expect(prev->flags & TASK_FLAG_IDLE, 0))
+      arm_slice_from_idle(c);
   }
   TRACE_SWITCH(c, prev, next, after);
   task_check_stack(prev);
@@ -1320,7 +1322,7 @@ static void on_timer_interrupt(void) {
   uint64_t next = timers_next_deadline(c);
   uint64_t slice = __atomic_load_n(&slice_ticks, __ATOMIC_RELAXED);
   struct task *cur = c->current;
-  if (slice && cur && !(cur->flags & TASK_FLAG_IDLE)) {
+  if (cur && !(cur->flags & TASK_FLAG_IDLE)) {
     /* Go's sysmon rule: if no new slice began since we last looked, one
      * task (or a runnext chain) has had the core for at least a slice; it
      * is preempted if anyone is waiting and preemption is on. So a task
