@@ -68,6 +68,7 @@ arch_switch:
 	str	x9, [sp, #FRAME_CPACR]
 	tbnz	x9, #CPACR_FPEN_EL1_BIT, .Lout_has_fp
 	publish_and_load_general
+.Lin_after_no_fp_out:
 	tbnz	x10, #CPACR_FPEN_EL1_BIT, .Lin_has_fp_access_off
 .Ldone:
 	add	sp, sp, #FRAME
@@ -121,8 +122,7 @@ aarch64_switch_final:
 	mrs	x9, cpacr_el1
 	load_general
 	tbnz	x9, #CPACR_FPEN_EL1_BIT, .Lin_after_fp_out
-	tbnz	x10, #CPACR_FPEN_EL1_BIT, .Lin_has_fp_access_off
-	b	.Ldone
+	b	.Lin_after_no_fp_out
 
 /* First "return" of a new task: arch_init_stack put the entry in x19 and its
  * argument in x20; x0 holds the arg of the arch_switch that started us. */

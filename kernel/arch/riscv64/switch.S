@@ -29,6 +29,13 @@
 #define SSTATUS_FS_LO (1 << 13)	/* FS bit 13 (lui operand 2) */
 #define SSTATUS_FS_HI_SHIFT 14	/* FS bit 14: set for Clean and Dirty */
 
+/* reg = 1 if the outgoing task has FP state (FS Clean or Dirty), else 0. */
+.macro outgoing_has_fp reg
+	csrr	\reg, sstatus
+	srli	\reg, \reg, SSTATUS_FS_HI_SHIFT
+	andi	\reg, \reg, 1
+.endm
+
 	.section .text
 	.balign 4
 	.global arch_switch
@@ -47,9 +54,7 @@ arch_switch:
 	sd	s9, 10*8(sp)
 	sd	s10, 11*8(sp)
 	sd	s11, 12*8(sp)
-	csrr	t1, sstatus
-	srli	t1, t1, SSTATUS_FS_HI_SHIFT
-	andi	t1, t1, 1		/* t1: the outgoing task has FP state */
+	outgoing_has_fp t1
 	sd	t1, FRAME_HAS_FP(sp)
 	beqz	t1, .Lsaved
 	fsd	fs0, 13*8(sp)
@@ -136,9 +141,7 @@ arch_switch:
  * the exited task's FP registers are dropped, not saved. */
 	.global riscv_switch_final
 riscv_switch_final:
-	csrr	t1, sstatus
-	srli	t1, t1, SSTATUS_FS_HI_SHIFT
-	andi	t1, t1, 1		/* t1: the outgoing task has FP state */
+	outgoing_has_fp t1		/* .Lswitch_in reads it */
 	j	.Lswitch_in
 
 /* First "return" of a new task: arch_init_stack put the entry in s0 and its
