@@ -599,14 +599,38 @@ TEST(an_idle_core_leaves_a_pair_handing_off_on_one_core_together) {
 
 /* ---- preemption -------------------------------------------------------------- */
 
-static volatile int spin_stop;
-static volatile int spinner_running;
+/* A task that spins until told to stop, never yielding: only the timer can
+ * take its core away. Its starter waits for it to leave (stop_spinner)
+ * before the struct goes out of scope, so no spinner outlives its test. */
+struct spinner {
+  volatile int running, stop;
+  struct waitgroup gone;
+};
 
-static void spin_forever(void *arg) {
-  (void)arg;
-  spinner_running = 1;
-  while (!spin_stop)
-    ; /* never yields: only the timer can take the core away */
+static void spin_until_stopped(void *arg) {
+  struct spinner *s = arg;
+  s->running = 1;
+  while (!s->stop)
+    ;
+  waitgroup_done(&s->gone);
+}
+
+/* Start s spinning on core; 0 once it runs, -1 if it could not be spawned. */
+static int start_spinner(struct spinner *s, unsigned core) {
+  struct task_attr attr = {.name = "spinner", .pin = (int)core};
+  waitgroup_add(&s->gone, 1);
+  if (task_spawn(NULL, spin_until_stopped, s, &attr) != 0) {
+    waitgroup_done(&s->gone);
+    return -1;
+  }
+  while (!s->running)
+    task_sleep_ns(1000 * 1000);
+  return 0;
+}
+
+static void stop_spinner(struct spinner *s) {
+  s->stop = 1;
+  waitgroup_wait(&s->gone);
 }
 
 static void finish_work(void *arg) { waitgroup_done(arg); }
@@ -616,21 +640,19 @@ TEST(a_busy_loop_cannot_starve_another_task_on_its_core) {
     SKIP("this build cannot preempt (host under a sanitizer: no signal preemption)");
   /* Pin both to one core, so even with several cores they must share it. */
   unsigned core = cpu_count() - 1;
-  struct task_attr attr = {.name = "spinner", .pin = (int)core};
+  struct spinner spinner = {.gone = WAITGROUP_INIT};
   struct sched_stats before, after;
   sched_stats(core, &before);
-  spin_stop = 0;
-  spinner_running = 0;
-  ASSERT(task_spawn(NULL, spin_forever, NULL, &attr) == 0);
-  while (!spinner_running)
-    task_sleep_ns(1000 * 1000);
+  ASSERT(start_spinner(&spinner, core) == 0);
   struct waitgroup wg = WAITGROUP_INIT;
   waitgroup_add(&wg, 1);
-  attr.name = "worker";
-  ASSERT(task_spawn(NULL, finish_work, &wg, &attr) == 0);
-  waitgroup_wait(&wg); /* hangs (and the harness times out) without preemption */
-  spin_stop = 1;
+  struct task_attr attr = {.name = "worker", .pin = (int)core};
+  int spawned = task_spawn(NULL, finish_work, &wg, &attr) == 0;
+  if (spawned)
+    waitgroup_wait(&wg); /* hangs (and the harness times out) without preemption */
   sched_stats(core, &after);
+  stop_spinner(&spinner);
+  ASSERT(spawned);
   EXPECT(after.preemptions > before.preemptions);
 }
 
@@ -639,20 +661,8 @@ static void set_flag(void *arg) { __atomic_store_n((int *)arg, 1, __ATOMIC_RELEA
 struct preemption_toggle {
   int spawned, ran_beside_spinner;
   uint64_t preemptions;
-  volatile int spinner_running, spinner_stop;
-  struct waitgroup spinner_gone, done;
+  struct waitgroup done;
 };
-
-/* As spin_forever, with flags of its own: the spinner of the test before
- * may still be on its way out. The driver waits for it to leave, since
- * the flags live on the test's stack. */
-static void spin_until_told(void *arg) {
-  struct preemption_toggle *p = arg;
-  p->spinner_running = 1;
-  while (!p->spinner_stop)
-    ; /* never yields: only the timer can take the core away */
-  waitgroup_done(&p->spinner_gone);
-}
 
 /* On core 0, so that the spinner (on the last core) never shares a core
  * with it: a task readied on the spinner's core while preemption is off
@@ -660,21 +670,16 @@ static void spin_until_told(void *arg) {
 static void preemption_toggle_driver(void *arg) {
   struct preemption_toggle *p = arg;
   unsigned core = cpu_count() - 1;
-  struct task_attr attr = {.name = "spinner", .pin = (int)core};
+  struct spinner spinner = {.gone = WAITGROUP_INIT};
   struct sched_stats before, after;
   /* Let the spinner's core finish what the tests before left there and go
    * idle, so that the spinner leaves the idle loop with preemption off. */
   task_sleep_ns(20 * 1000 * 1000);
   sched_set_time_slice_ns(0);
-  waitgroup_add(&p->spinner_gone, 1);
-  p->spawned = task_spawn(NULL, spin_until_told, p, &attr) == 0;
-  if (!p->spawned)
-    waitgroup_done(&p->spinner_gone);
-  while (p->spawned && !p->spinner_running)
-    task_sleep_ns(1000 * 1000);
+  p->spawned = start_spinner(&spinner, core) == 0;
   sched_set_time_slice_ns(10 * 1000 * 1000); /* the default again */
   int worker_ran = 0;
-  attr.name = "worker";
+  struct task_attr attr = {.name = "worker", .pin = (int)core};
   sched_stats(core, &before);
   p->spawned = p->spawned && task_spawn(NULL, set_flag, &worker_ran, &attr) == 0;
   uint64_t deadline = task_now_ns() + 2000ull * 1000 * 1000; /* 200 slices */
@@ -684,8 +689,7 @@ static void preemption_toggle_driver(void *arg) {
   p->ran_beside_spinner = __atomic_load_n(&worker_ran, __ATOMIC_ACQUIRE);
   sched_stats(core, &after);
   p->preemptions = after.preemptions - before.preemptions;
-  p->spinner_stop = 1; /* lets a worker that did not run finish */
-  waitgroup_wait(&p->spinner_gone);
+  stop_spinner(&spinner); /* also lets a worker that did not run finish */
   while (p->spawned && !__atomic_load_n(&worker_ran, __ATOMIC_ACQUIRE))
     task_sleep_ns(1000 * 1000);
   waitgroup_done(&p->done);
@@ -705,7 +709,7 @@ TEST(preemption_turned_back_on_reaches_a_task_that_began_without_it) {
     SKIP("this build cannot preempt (host under a sanitizer: no signal preemption)");
   if (cpu_count() < 2)
     SKIP("one core: the spinner needs a core of its own");
-  struct preemption_toggle p = {.spinner_gone = WAITGROUP_INIT, .done = WAITGROUP_INIT};
+  struct preemption_toggle p = {.done = WAITGROUP_INIT};
   struct task_attr attr = {.name = "driver", .pin = 0};
   waitgroup_add(&p.done, 1);
   ASSERT(task_spawn(NULL, preemption_toggle_driver, &p, &attr) == 0);
