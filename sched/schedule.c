@@ -823,14 +823,13 @@ static inline void remember_parker(struct sched_cpu *c, const struct task *t) { 
 static inline void check_parker_holds_no_lock(struct sched_cpu *c) { (void)c; }
 #endif
 
-/* A dead task's stack, libc state and struct go back once it is off its
+/* A dead task's libc state, stack and struct go back once it is off its
  * stack. Out of line: the switch paths it is inlined into would otherwise
- * keep the task in a callee-saved register of their own. */
+ * keep the task in a callee-saved register of their own. The count goes
+ * first, so that task_retire is a tail call. */
 static __attribute__((noinline)) void finish_exit(struct sched_cpu *c, struct task *prev) {
-  task_release_libc_state(prev);
-  task_release_stack(c, prev);
-  task_free(c, prev);
   STAT_ADD(c, tasks_exited, 1);
+  task_retire(c, prev);
 }
 
 /* What the context that switched here asked for (claim_next's after fields).
@@ -872,12 +871,11 @@ static inline __attribute__((always_inline)) void finish_switch_inline(void *swi
 
 void finish_switch(void *switch_arg) { finish_switch_inline(switch_arg); }
 
+/* A first run's stack and its first frame: the count goes first, so that
+ * task_first_stack is a tail call and neither keeps a frame. */
 static __attribute__((noinline)) void *first_run_stack(struct sched_cpu *c, struct task *next) {
-  if (!task_give_stack(c, next))
-    panic("out of memory: no %u-byte stack for task %u (%s) on its first run",
-          (unsigned)next->stack_size, (unsigned)next->id, task_name(next));
   STAT_ADD(c, tasks_started, 1);
-  return next->sp;
+  return task_first_stack(c, next);
 }
 
 /* Leaving the idle loop for a task: make sure a timer interrupt comes

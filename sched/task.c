@@ -121,13 +121,9 @@ static inline struct task *task_take(struct sched_cpu *c) {
   return t;
 }
 
-void task_free(struct sched_cpu *c, struct task *t) {
-  __atomic_store_n(&t->state, TASK_FREE, __ATOMIC_RELAXED);
-  t->link = c->free_tasks;
-  c->free_tasks = t;
-  if (++c->nfree_tasks <= TASKS_KEPT_MAX)
-    return;
-  /* One batch from the top of the list to the spares. */
+/* Core c holds more than TASKS_KEPT_MAX free structs: one batch from the
+ * top of its list goes to the spares. */
+static __attribute__((noinline)) void free_list_shed(struct sched_cpu *c) {
   struct task *batch = c->free_tasks, *last = batch;
   for (int i = 1; i < TASKS_PER_SLAB; i++)
     last = last->link;
@@ -137,20 +133,38 @@ void task_free(struct sched_cpu *c, struct task *t) {
   spare_give(batch);
 }
 
+/* Exited task t's struct onto core c's free list. Its state is written by
+ * this core alone now (task_foreach reads it from anywhere). */
+static inline void free_list_push(struct sched_cpu *c, struct task *t) {
+  OWNER_STORE(t->state, TASK_FREE);
+  t->link = c->free_tasks;
+  c->free_tasks = t;
+  if (__builtin_expect(++c->nfree_tasks > TASKS_KEPT_MAX, 0))
+    free_list_shed(c);
+}
+
 /* Push and pop a per-core pool of free stacks, linked through their first
  * word. Only the owning core writes a pool and its count; sched_stats reads
- * the count from anywhere (a gauge: relaxed, nothing is ordered by it). */
-static void *pool_pop(void **pool, uint32_t *n) {
+ * the count from anywhere (a gauge: OWNER_STORE, relaxed, nothing is
+ * ordered by it). */
+static inline void *pool_pop(void **pool, uint32_t *n) {
   void *stack = *pool;
   *pool = *(void **)stack;
-  __atomic_store_n(n, *n - 1, __ATOMIC_RELAXED);
+  OWNER_STORE(*n, *n - 1);
   return stack;
 }
 
-static void pool_push(void **pool, uint32_t *n, void *stack) {
+static inline void pool_push(void **pool, uint32_t *n, void *stack) {
   *(void **)stack = *pool;
   *pool = stack;
-  __atomic_store_n(n, *n + 1, __ATOMIC_RELAXED);
+  OWNER_STORE(*n, *n + 1);
+}
+
+/* A heap stack's first frame, its canary below. */
+static inline void *heap_stack_first_frame(struct task *t, void *stack) {
+  t->stack = stack;
+  *(uint64_t *)stack = STACK_CANARY;
+  return arch_init_stack(stack, t->stack_size, task_entry, t);
 }
 
 #if ARCH_HAS_STACK_SLOTS
@@ -161,25 +175,38 @@ static void *slot_top_page(void *stack_lo) {
   return (char *)stack_lo + POOLED_SLOT_SIZE - STACK_SLOT_PAGE;
 }
 
-static bool give_slot_stack(struct sched_cpu *c, struct task *t) {
-  void *stack;
-  if (t->stack_size == POOLED_SLOT_SIZE && c->free_slots) {
-    stack = (char *)pool_pop(&c->free_slots, &c->nfree_slots) - POOLED_SLOT_SIZE + STACK_SLOT_PAGE;
-    OWNER_STORE(c->free_slot_bytes,
-                c->free_slot_bytes - stack_slot_mapped_bytes(stack, POOLED_SLOT_SIZE));
-  } else {
-    stack = stack_slot_get(t->stack_size);
-  }
-  if (!stack)
-    return false;
+/* A slot's first frame: no canary, the guard below the reservation
+ * catches an overflow at once (and the reservation's bottom is not
+ * mapped). The slot's top STACK_SLOT_TOP_RESERVED bytes are not the task's. */
+static inline void *slot_first_frame(struct task *t, void *stack) {
   t->stack = stack;
-  /* No canary: the guard below the reservation catches an overflow at once
-   * (and the reservation's bottom is not mapped). The slot's top
-   * STACK_SLOT_TOP_RESERVED bytes are not the task's. */
-  t->sp = arch_init_stack(stack, t->stack_size - STACK_SLOT_TOP_RESERVED, task_entry, t);
-  return true;
+  return arch_init_stack(stack, t->stack_size - STACK_SLOT_TOP_RESERVED, task_entry, t);
+}
+#endif
+
+/* task_first_stack's way when the pool cannot serve t: a new stack, or a
+ * panic that names the task when there is no memory for one. */
+static __attribute__((noinline)) void *first_stack_new(struct task *t) {
+  bool slot = false;
+  void *stack;
+#if ARCH_HAS_STACK_SLOTS
+  slot = !(t->flags & TASK_FLAG_HEAP_STACK);
+  if (slot)
+    stack = stack_slot_get(t->stack_size);
+  else
+#endif
+    stack = memalign(16, t->stack_size);
+  if (!stack)
+    panic("out of memory: no %u-byte stack for task %u (%s) on its first run",
+          (unsigned)t->stack_size, (unsigned)t->id, task_name(t));
+#if ARCH_HAS_STACK_SLOTS
+  if (slot)
+    return slot_first_frame(t, stack);
+#endif
+  return heap_stack_first_frame(t, stack);
 }
 
+#if ARCH_HAS_STACK_SLOTS
 static void release_slot_stack(struct sched_cpu *c, struct task *t, void *stack) {
   /* Another core's pool or the shared free list may hand this slot to a
    * task on any core: its pages stay mapped where they are, which is what
@@ -204,23 +231,24 @@ bool task_current_slot_stack(uintptr_t *lo, size_t *size) {
 }
 #endif
 
-bool task_give_stack(struct sched_cpu *c, struct task *t) {
+/* A default-size stack comes from core c's pool while it has one. Leaf
+ * calls all the way (arch_init_stack by a tail call): the first run of
+ * every spawned task comes through here. */
+void *task_first_stack(struct sched_cpu *c, struct task *t) {
 #if ARCH_HAS_STACK_SLOTS
-  if (!(t->flags & TASK_FLAG_HEAP_STACK))
-    return give_slot_stack(c, t);
-#endif
-  void *stack;
-  if (t->stack_size == POOLED_STACK_SIZE && c->free_stacks) {
-    stack = pool_pop(&c->free_stacks, &c->nfree_stacks);
-  } else {
-    stack = memalign(16, t->stack_size);
-    if (!stack)
-      return false;
+  if (!(t->flags & TASK_FLAG_HEAP_STACK)) {
+    if (t->stack_size != POOLED_SLOT_SIZE || !c->free_slots)
+      return first_stack_new(t);
+    void *stack = (char *)pool_pop(&c->free_slots, &c->nfree_slots) - POOLED_SLOT_SIZE +
+                  STACK_SLOT_PAGE;
+    OWNER_STORE(c->free_slot_bytes,
+                c->free_slot_bytes - stack_slot_mapped_bytes(stack, POOLED_SLOT_SIZE));
+    return slot_first_frame(t, stack);
   }
-  t->stack = stack;
-  *(uint64_t *)stack = STACK_CANARY;
-  t->sp = arch_init_stack(stack, t->stack_size, task_entry, t);
-  return true;
+#endif
+  if (t->stack_size != POOLED_STACK_SIZE || !c->free_stacks)
+    return first_stack_new(t);
+  return heap_stack_first_frame(t, pool_pop(&c->free_stacks, &c->nfree_stacks));
 }
 
 uint64_t task_stack_pool_bytes(const struct sched_cpu *c) {
@@ -248,7 +276,9 @@ void task_check_stack(const struct task *t) {
           task_name(t), (unsigned)t->stack_size, t->stack);
 }
 
-void task_release_stack(struct sched_cpu *c, struct task *t) {
+/* Exited task t's stack back to core c's pool, else to the slot allocator
+ * or the heap. */
+static void release_stack(struct sched_cpu *c, struct task *t) {
   void *stack = t->stack;
   t->stack = NULL;
   if (!stack)
@@ -264,6 +294,41 @@ void task_release_stack(struct sched_cpu *c, struct task *t) {
     pool_push(&c->free_stacks, &c->nfree_stacks, stack);
   else
     free(stack);
+}
+
+static void release_libc_state(struct task *t);
+
+/* task_retire's general case: a C library state to release, a stack the
+ * pool does not take. */
+static __attribute__((noinline)) void retire_slow(struct sched_cpu *c, struct task *t) {
+  release_libc_state(t);
+  release_stack(c, t);
+  free_list_push(c, t);
+}
+
+/* The common exit, a default-size stack into a pool with room and no C
+ * library state, is a leaf: release_stack and free_list_push written out,
+ * everything else by a tail call. */
+void task_retire(struct sched_cpu *c, struct task *t) {
+  void *stack = t->stack;
+  bool slot = ARCH_HAS_STACK_SLOTS && !(t->flags & TASK_FLAG_HEAP_STACK);
+  bool pooled = slot ? t->stack_size == POOLED_SLOT_SIZE && c->nfree_slots < STACK_POOL_MAX
+                     : t->stack_size == POOLED_STACK_SIZE && c->nfree_stacks < STACK_POOL_MAX;
+  if (__builtin_expect(t->libc_state || !stack || !pooled, 0)) {
+    retire_slow(c, t);
+    return;
+  }
+  t->stack = NULL;
+  arch_stack_release(stack, t->stack_size);
+#if ARCH_HAS_STACK_SLOTS
+  if (slot) {
+    pool_push(&c->free_slots, &c->nfree_slots, slot_top_page(stack));
+    OWNER_STORE(c->free_slot_bytes,
+                c->free_slot_bytes + stack_slot_mapped_bytes(stack, POOLED_SLOT_SIZE));
+  } else
+#endif
+    pool_push(&c->free_stacks, &c->nfree_stacks, stack);
+  free_list_push(c, t);
 }
 
 /* The spawn once core c has a task struct t for it (interrupts masked with
@@ -380,7 +445,7 @@ void **sched_libc_slot(void) {
   return t && !(t->flags & TASK_FLAG_IDLE) ? &t->libc_state : NULL;
 }
 
-void task_release_libc_state(struct task *t) {
+static void release_libc_state(struct task *t) {
   void (*release)(void *) = __atomic_load_n(&libc_release, __ATOMIC_ACQUIRE);
   if (t->libc_state && release)
     release(t->libc_state);

@@ -106,16 +106,19 @@ extern unsigned global_count;
 static inline unsigned global_size(void) { return HINT_LOAD(global_count); }
 
 /* task.c */
-void task_free(struct sched_cpu *c, struct task *t);
+/* Exited task t, off its stack: its C library state, stack and struct
+ * back to core c's pools (or the heap). */
+void task_retire(struct sched_cpu *c, struct task *t);
 /* Bytes of stacks core @p c keeps for reuse now (any core may ask). */
 uint64_t task_stack_pool_bytes(const struct sched_cpu *c);
 /* Heap held by free stacks kept for any core (guarded slots only). */
 uint64_t task_stacks_shared_bytes(void);
-bool task_give_stack(struct sched_cpu *c, struct task *t);
-void task_release_stack(struct sched_cpu *c, struct task *t);
+/* Never-run task t's stack for its first run on core c, from c's pool or
+ * new (a panic when there is no memory for one): returns its first frame's
+ * stack pointer, for the switch to t to load (t->sp is left as it was). */
+void *task_first_stack(struct sched_cpu *c, struct task *t);
 void task_check_stack(const struct task *t);
 bool task_current_slot_stack(uintptr_t *lo, size_t *size); /* stack_slot.h's panic helper */
-void task_release_libc_state(struct task *t);
 __attribute__((noreturn)) void task_entry(void *task, void *switch_arg);
 
 void task_foreach(void (*fn)(const struct task *t, void *ctx), void *ctx);
