@@ -126,6 +126,7 @@
 #include <brigade/stack_slot.h>
 #include <brigade/sched.h>
 
+#include "stack_pool.h"
 #include "task_internal.h"
 #include "test_hooks.h"
 #include "trace_events.h"
@@ -1086,10 +1087,18 @@ plain_switch_inline(struct sched_cpu *c, struct task *prev, enum after_switch af
   /* find_runnable's fast path (the countdown was above one). */
   c->until_fairness_look--;
   /* Acquire: pairs with the release in arch_switch that published next's
-   * saved context (as in switch_to). SP_NEW (its first run needs a stack),
-   * NULL (another core still saving it) and prev itself go on out of line. */
+   * saved context (as in switch_to). A first run (SP_NEW; never prev, whose
+   * sp is NULL while it runs) takes its stack from the pool here, without
+   * a call; one the pool cannot serve, NULL (another core still saving
+   * next) and prev itself go on out of line. SP_NEW is stable once the
+   * task is taken: only the core running it replaces its sp. */
   void *sp = __atomic_load_n(&next->sp, __ATOMIC_ACQUIRE);
   if (__builtin_expect(sp == NULL || sp == SP_NEW || next == prev, 0)) {
+    if (sp == SP_NEW && (sp = stack_pool_first_frame(c, next))) {
+      STAT_ADD(c, tasks_started, 1);
+      plain_switch_to(c, prev, next, sp, inherit, after, unlock, lock, irq);
+      return;
+    }
     if (after == AFTER_REQUEUE)
       switch_away_to_taken_requeue(c, prev, next, inherit, irq);
     else

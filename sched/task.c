@@ -32,6 +32,7 @@
 #include <brigade/stack_slot.h>
 #include <brigade/spinlock.h>
 
+#include "stack_pool.h"
 #include "task_internal.h"
 #include "trace_events.h"
 
@@ -40,18 +41,6 @@ _Static_assert(sizeof(void *) != 8 || sizeof(struct task) <= 96,
 
 #define TASKS_PER_SLAB 64
 #define TASKS_KEPT_MAX (2 * TASKS_PER_SLAB) /* free task structs a core keeps */
-#define STACK_POOL_MAX 64 /* default-size stacks a core keeps for reuse */
-/* The bytes a stack of @p asked bytes takes: rounded up to @p align (16 on
- * the heap, whole pages in a slot), plus the room the arch adds to every
- * stack (arch.h, ARCH_STACK_EXTRA). task_spawn and the pools' sizes below
- * share it, so a default task's stack always matches its pool. */
-#define STACK_BYTES(asked, align) ((((asked) + (align) - 1) & ~(size_t)((align) - 1)) + ARCH_STACK_EXTRA)
-/* A default task's heap stack. */
-#define POOLED_STACK_SIZE STACK_BYTES(TASK_STACK_DEFAULT, 16)
-/* A default task's guarded stack: its reservation (whole pages), of which
- * only the pages it touches are mapped. */
-#define POOLED_SLOT_SIZE STACK_BYTES(STACK_SLOT_DEFAULT_RESERVATION, STACK_SLOT_PAGE)
-
 struct task_slab {
   struct task_slab *next;
   struct task tasks[TASKS_PER_SLAB];
@@ -143,47 +132,6 @@ static inline void free_list_push(struct sched_cpu *c, struct task *t) {
     free_list_shed(c);
 }
 
-/* Push and pop a per-core pool of free stacks, linked through their first
- * word. Only the owning core writes a pool and its count; sched_stats reads
- * the count from anywhere (a gauge: OWNER_STORE, relaxed, nothing is
- * ordered by it). */
-static inline void *pool_pop(void **pool, uint32_t *n) {
-  void *stack = *pool;
-  *pool = *(void **)stack;
-  OWNER_STORE(*n, *n - 1);
-  return stack;
-}
-
-static inline void pool_push(void **pool, uint32_t *n, void *stack) {
-  *(void **)stack = *pool;
-  *pool = stack;
-  OWNER_STORE(*n, *n + 1);
-}
-
-/* A heap stack's first frame, its canary below. */
-static inline void *heap_stack_first_frame(struct task *t, void *stack) {
-  t->stack = stack;
-  *(uint64_t *)stack = STACK_CANARY;
-  return arch_init_stack(stack, t->stack_size, task_entry, t);
-}
-
-#if ARCH_HAS_STACK_SLOTS
-/* A slot's lowest pages are not mapped until its task grows into them, so
- * the per-core pool links free slots through their top page (mapped for as
- * long as the slot lives): the pool holds top-page addresses. */
-static void *slot_top_page(void *stack_lo) {
-  return (char *)stack_lo + POOLED_SLOT_SIZE - STACK_SLOT_PAGE;
-}
-
-/* A slot's first frame: no canary, the guard below the reservation
- * catches an overflow at once (and the reservation's bottom is not
- * mapped). The slot's top STACK_SLOT_TOP_RESERVED bytes are not the task's. */
-static inline void *slot_first_frame(struct task *t, void *stack) {
-  t->stack = stack;
-  return arch_init_stack(stack, t->stack_size - STACK_SLOT_TOP_RESERVED, task_entry, t);
-}
-#endif
-
 /* task_first_stack's way when the pool cannot serve t: a new stack, or a
  * panic that names the task when there is no memory for one. */
 static __attribute__((noinline)) void *first_stack_new(struct task *t) {
@@ -201,25 +149,12 @@ static __attribute__((noinline)) void *first_stack_new(struct task *t) {
           (unsigned)t->stack_size, (unsigned)t->id, task_name(t));
 #if ARCH_HAS_STACK_SLOTS
   if (slot)
-    return slot_first_frame(t, stack);
+    return stack_pool_slot_first_frame(t, stack);
 #endif
-  return heap_stack_first_frame(t, stack);
+  return stack_pool_heap_first_frame(t, stack);
 }
 
 #if ARCH_HAS_STACK_SLOTS
-static void release_slot_stack(struct sched_cpu *c, struct task *t, void *stack) {
-  /* Another core's pool or the shared free list may hand this slot to a
-   * task on any core: its pages stay mapped where they are, which is what
-   * makes that safe (kernel/stack_slot_paging.c). */
-  if (t->stack_size == POOLED_SLOT_SIZE && c->nfree_slots < STACK_POOL_MAX) {
-    pool_push(&c->free_slots, &c->nfree_slots, slot_top_page(stack));
-    OWNER_STORE(c->free_slot_bytes,
-                c->free_slot_bytes + stack_slot_mapped_bytes(stack, POOLED_SLOT_SIZE));
-  } else {
-    stack_slot_put(stack, t->stack_size);
-  }
-}
-
 bool task_current_slot_stack(uintptr_t *lo, size_t *size) {
   struct cpu *cpu = this_cpu();
   struct task *t = cpu && cpu->sched ? cpu->sched->current : NULL;
@@ -231,24 +166,9 @@ bool task_current_slot_stack(uintptr_t *lo, size_t *size) {
 }
 #endif
 
-/* A default-size stack comes from core c's pool while it has one. Leaf
- * calls all the way (arch_init_stack by a tail call): the first run of
- * every spawned task comes through here. */
 void *task_first_stack(struct sched_cpu *c, struct task *t) {
-#if ARCH_HAS_STACK_SLOTS
-  if (!(t->flags & TASK_FLAG_HEAP_STACK)) {
-    if (t->stack_size != POOLED_SLOT_SIZE || !c->free_slots)
-      return first_stack_new(t);
-    void *stack = (char *)pool_pop(&c->free_slots, &c->nfree_slots) - POOLED_SLOT_SIZE +
-                  STACK_SLOT_PAGE;
-    OWNER_STORE(c->free_slot_bytes,
-                c->free_slot_bytes - stack_slot_mapped_bytes(stack, POOLED_SLOT_SIZE));
-    return slot_first_frame(t, stack);
-  }
-#endif
-  if (t->stack_size != POOLED_STACK_SIZE || !c->free_stacks)
-    return first_stack_new(t);
-  return heap_stack_first_frame(t, pool_pop(&c->free_stacks, &c->nfree_stacks));
+  void *sp = stack_pool_first_frame(c, t);
+  return sp ? sp : first_stack_new(t);
 }
 
 uint64_t task_stack_pool_bytes(const struct sched_cpu *c) {
@@ -276,58 +196,55 @@ void task_check_stack(const struct task *t) {
           task_name(t), (unsigned)t->stack_size, t->stack);
 }
 
-/* Exited task t's stack back to core c's pool, else to the slot allocator
- * or the heap. */
-static void release_stack(struct sched_cpu *c, struct task *t) {
-  void *stack = t->stack;
-  t->stack = NULL;
-  if (!stack)
-    return;
-  arch_stack_release(stack, t->stack_size);
+/* Exited task t's stack, not taken by a pool, back to the slot allocator or
+ * the heap. */
+static void give_back_stack(struct task *t) {
 #if ARCH_HAS_STACK_SLOTS
   if (!(t->flags & TASK_FLAG_HEAP_STACK)) {
-    release_slot_stack(c, t, stack);
+    /* Another core's pool or the shared free list may hand this slot to a
+     * task on any core: its pages stay mapped where they are, which is
+     * what makes that safe (kernel/stack_slot_paging.c). */
+    stack_slot_put(t->stack, t->stack_size);
     return;
   }
 #endif
-  if (t->stack_size == POOLED_STACK_SIZE && c->nfree_stacks < STACK_POOL_MAX)
-    pool_push(&c->free_stacks, &c->nfree_stacks, stack);
-  else
-    free(stack);
+  free(t->stack);
 }
 
 static void release_libc_state(struct task *t);
 
-/* task_retire's general case: a C library state to release, a stack the
- * pool does not take. */
+/* task_retire's way when t has a C library state (or, wrongly, no stack). */
 static __attribute__((noinline)) void retire_slow(struct sched_cpu *c, struct task *t) {
   release_libc_state(t);
-  release_stack(c, t);
+  if (t->stack) {
+    arch_stack_release(t->stack, t->stack_size);
+    if (!stack_pool_put(c, t))
+      give_back_stack(t);
+    t->stack = NULL;
+  }
   free_list_push(c, t);
 }
 
-/* The common exit, a default-size stack into a pool with room and no C
- * library state, is a leaf: release_stack and free_list_push written out,
- * everything else by a tail call. */
+/* task_retire's way when t's released stack is not the pool's. */
+static __attribute__((noinline)) void retire_unpooled(struct sched_cpu *c, struct task *t) {
+  give_back_stack(t);
+  t->stack = NULL;
+  free_list_push(c, t);
+}
+
+/* The common exit, no C library state and a default-size stack into a pool
+ * with room, is a leaf; every other case goes on by a tail call. */
 void task_retire(struct sched_cpu *c, struct task *t) {
-  void *stack = t->stack;
-  bool slot = ARCH_HAS_STACK_SLOTS && !(t->flags & TASK_FLAG_HEAP_STACK);
-  bool pooled = slot ? t->stack_size == POOLED_SLOT_SIZE && c->nfree_slots < STACK_POOL_MAX
-                     : t->stack_size == POOLED_STACK_SIZE && c->nfree_stacks < STACK_POOL_MAX;
-  if (__builtin_expect(t->libc_state || !stack || !pooled, 0)) {
+  if (__builtin_expect(t->libc_state || !t->stack, 0)) {
     retire_slow(c, t);
     return;
   }
+  arch_stack_release(t->stack, t->stack_size);
+  if (__builtin_expect(!stack_pool_put(c, t), 0)) {
+    retire_unpooled(c, t);
+    return;
+  }
   t->stack = NULL;
-  arch_stack_release(stack, t->stack_size);
-#if ARCH_HAS_STACK_SLOTS
-  if (slot) {
-    pool_push(&c->free_slots, &c->nfree_slots, slot_top_page(stack));
-    OWNER_STORE(c->free_slot_bytes,
-                c->free_slot_bytes + stack_slot_mapped_bytes(stack, POOLED_SLOT_SIZE));
-  } else
-#endif
-    pool_push(&c->free_stacks, &c->nfree_stacks, stack);
   free_list_push(c, t);
 }
 

@@ -79,27 +79,6 @@ void arch_forget_fp_state(void) {
   }
 }
 
-void *arch_init_stack(void *stack_lo, size_t size, void (*entry)(void *arg, void *switch_arg),
-                      void *arg) {
-  extern void arch_task_trampoline(void);
-  uintptr_t top = ((uintptr_t)stack_lo + size) & ~(uintptr_t)15;
-  unsigned long *frame = (unsigned long *)top - 24;
-  /* switch.S's frame: x19-x28, x29, x30, d8-d15, FPCR, FPSR, and CPACR_EL1
-   * as the task left it (word 22; word 23 pads). The first switch-in reads
-   * x19, x20, x30 and word 22 (FP access off: a new task has no FP state,
-   * so no FP register is loaded). x29 is 0 so that a debugger unwinding a
-   * task that has not run yet stops there. The other registers it loads
-   * are dead: the trampoline's callee saves any it uses before use, as the
-   * ABI has it, and never returns. They are left unwritten: zeroing the
-   * frame cost 68 instructions on every task's first run. */
-  frame[0] = (unsigned long)entry;                 /* x19 */
-  frame[1] = (unsigned long)arg;                   /* x20 */
-  frame[10] = 0;                                   /* x29 */
-  frame[11] = (unsigned long)arch_task_trampoline; /* x30 */
-  frame[22] = 0;                                   /* CPACR_EL1, FP access off */
-  return frame;
-}
-
 /* Called by start.S, MMU still off, when the board's memory map cannot be
  * built. Nothing else works yet (no locks, no memset: everything is Device
  * memory), so say it through the UART as the firmware left it, and stop. */

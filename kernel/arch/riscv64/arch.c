@@ -83,21 +83,3 @@ void arch_forget_fp_state(void) {
   csr_clear(sstatus, SSTATUS_FS_CLEAN);
 }
 
-void *arch_init_stack(void *stack_lo, size_t size, void (*entry)(void *arg, void *switch_arg),
-                      void *arg) {
-  extern void arch_task_trampoline(void);
-  uintptr_t top = ((uintptr_t)stack_lo + size) & ~(uintptr_t)15;
-  unsigned long *frame = (unsigned long *)top - 28;
-  /* switch.S's frame: ra, s0-s11, fs0-fs11, word 25 saying whether they
-   * and fcsr (word 26) are in it, and a pad. The first switch-in reads ra,
-   * s0, s1 and word 25 (0: no FP state, so no FP register is loaded). The
-   * s-registers it also loads are dead: the trampoline's callee saves any
-   * it uses before use, as the ABI has it, and never returns. They are
-   * left unwritten: zeroing them would cost a memset call, about 90
-   * instructions, on every task's first run. */
-  frame[0] = (unsigned long)arch_task_trampoline; /* ra */
-  frame[1] = (unsigned long)entry;                /* s0 */
-  frame[2] = (unsigned long)arg;                  /* s1 */
-  frame[25] = 0;                                  /* no FP state */
-  return frame;
-}

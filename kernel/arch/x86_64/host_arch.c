@@ -443,7 +443,7 @@ void host_task_first_run(void (*entry)(void *, void *), void *arg, void *switch_
   panic("a task's entry function returned");
 }
 
-void *arch_init_stack(void *stack_lo, size_t size, void (*entry)(void *arg, void *switch_arg),
+void *host_init_stack(void *stack_lo, size_t size, void (*entry)(void *arg, void *switch_arg),
                       void *arg) {
 #ifdef HOST_ASAN
   /* A reused stack still carries the redzone poison of the frames of the

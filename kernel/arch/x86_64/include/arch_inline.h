@@ -114,6 +114,15 @@ static inline void arch_stack_release(void *stack_lo, size_t size) {
   host_stack_release(stack_lo, size);
 }
 
+void *host_init_stack(void *stack_lo, size_t size, void (*entry)(void *arg, void *switch_arg),
+                      void *arg);
+
+/* Out of line on the host: the sanitizers' bookkeeping for a reused stack. */
+static inline void *arch_init_stack(void *stack_lo, size_t size,
+                                    void (*entry)(void *arg, void *switch_arg), void *arg) {
+  return host_init_stack(stack_lo, size, entry, arg);
+}
+
 __attribute__((noreturn)) void host_switch_final(void **save_sp, void *next_sp, void *arg);
 
 static inline void arch_switch_final(void **save_sp, void *next_sp, void *arg) {
