@@ -53,10 +53,19 @@ static void sift_down(struct timer **h, uint32_t n, uint32_t i) {
  *
  * It is also the deadlock detector's "a timer can still fire here", so a
  * fired timer stays in it until its function has run (timers_run_expired):
- * in between, the task it wakes is in no queue and no heap. Release: what
- * that function did (readying the task) is visible to a core that reads the
+ * in between, the task it wakes is in no queue and no heap. So while
+ * c->timers_firing (set and cleared by timers_run_expired, read and written
+ * under timer_lock) nothing else publishes: not a cancel from another core
+ * (select's timeout, once a channel case won there), which would publish
+ * the heap's new top or "no timer" while the fired timer's task was still
+ * in no queue (a false deadlock report, found by review; test_sched_races'
+ * a_cancel_on_another_core_hides_no_fired_timer_from_the_deadlock_check), and not an add,
+ * whose deadline is later than the fired one's anyway. Release: what that
+ * function did (readying the task) is visible to a core that reads the
  * later value with acquire ordering (timers_next_deadline). */
 static void publish_earliest(struct sched_cpu *c) {
+  if (c->timers_firing)
+    return;
   __atomic_store_n(&c->timer_earliest, c->ntimers ? c->timers[0]->when : UINT64_MAX,
                    __ATOMIC_RELEASE);
 }
@@ -79,6 +88,8 @@ static void heap_remove(struct sched_cpu *c, uint32_t i) {
   publish_earliest(c);
 }
 
+/* Called on c's own core with interrupts masked (sleep and select both
+ * mask): t->core is this core, and c must stay it. */
 void timer_add(struct sched_cpu *c, struct timer *t) {
   unsigned long irq = spin_lock_irqsave(&c->timer_lock);
   if (c->ntimers == c->timer_cap) {
@@ -122,12 +133,14 @@ unsigned timers_run_expired(struct sched_cpu *c, uint64_t now) {
     unsigned long irq = spin_lock_irqsave(&c->timer_lock);
     if (c->ntimers == 0 || c->timers[0]->when > now) {
       /* Every fired timer's function has run: now the heap may say so. */
+      c->timers_firing = false;
       publish_earliest(c);
       spin_unlock_irqrestore(&c->timer_lock, irq);
       return fired;
     }
     struct timer *t = c->timers[0];
     heap_remove_unpublished(c, 0); /* still "due now" until fn(t) has run */
+    c->timers_firing = true;
     /* Read everything needed before the wake-up: once the task runs, the
      * timer (on its stack) may be gone. */
     void (*fn)(struct timer *) = t->fn;

@@ -14,6 +14,10 @@
 #include <brigade/sync.h>
 #include <brigade/task.h>
 
+/* A timer on a chosen core's heap and its cancel from another core: what
+ * chan_select does with its timeout, without a channel to arrange. */
+#include "sched/task_internal.h"
+
 #include "test.h"
 
 #if defined(__SANITIZE_THREAD__)
@@ -385,8 +389,16 @@ TEST(a_task_readied_into_a_busy_cores_runnext_is_taken_by_an_idle_core) {
 static struct {
   task_t *sleeper;
   uint32_t sleeping, fired, held, idler_leaving, woke;
+  bool cancel_while_held; /* the idler cancels far_timer once core 1 is held */
+  uint32_t cancelled;     /* and found it pending */
   struct waitgroup wg;
 } win;
+
+/* With cancel_while_held, the sleeper's core also holds this timer, due far
+ * later than the sleeper's: a select's timeout as it were. */
+static struct timer far_timer;
+
+static void never_fires(struct timer *t) { (void)t; }
 
 /* The hooks' test for "the sleeper's own timer": win.sleeper is written
  * plainly by task_spawn, so it is read only once the sleeper has said it is
@@ -416,6 +428,13 @@ static void hold_core1(void) {
 
 static void sleep_5ms_on_core1(void *arg) {
   (void)arg;
+  if (win.cancel_while_held) {
+    unsigned long irq = arch_irq_save(); /* timer_add's rule: this core's heap, masked */
+    far_timer = (struct timer){.when = arch_now_ticks() + ns_to_ticks(10000 * MS),
+                               .fn = never_fires};
+    timer_add(sched_self(), &far_timer);
+    arch_irq_restore(irq);
+  }
   store(&win.sleeping, 1);
   task_sleep_ns(5 * MS);
   store(&win.woke, 1);
@@ -428,6 +447,8 @@ static void stay_busy_until_core1_is_held(void *arg) {
   uint64_t give_up = task_now_ns() + 10000 * MS;
   while (!load(&win.held) && !load(&win.woke) && task_now_ns() < give_up)
     task_yield();
+  if (win.cancel_while_held && load(&win.held) && timer_cancel(&far_timer))
+    store(&win.cancelled, 1);
   store(&win.idler_leaving, 1);
   waitgroup_done(&win.wg);
 }
@@ -436,10 +457,11 @@ static void stay_busy_until_core1_is_held(void *arg) {
  * holds core 1, and expects the sleeper to have woken then (a deadlock
  * report would have ended the run instead). */
 static void run_with_core1_held_by(void (*hook)(enum sched_test_point, void *),
-                                   const char *where) {
+                                   const char *where, bool cancel_while_held) {
   unsigned attempt;
   for (attempt = 1; attempt <= WINDOW_ATTEMPTS; attempt++) {
     memset(&win, 0, sizeof win);
+    win.cancel_while_held = cancel_while_held;
     win.wg = (struct waitgroup)WAITGROUP_INIT;
     waitgroup_add(&win.wg, 2);
     sched_test_set_hook(hook);
@@ -450,6 +472,8 @@ static void run_with_core1_held_by(void (*hook)(enum sched_test_point, void *),
     spawn_on(0, "idler", stay_busy_until_core1_is_held, NULL);
     waitgroup_wait(&win.wg);
     sched_test_set_hook(NULL);
+    if (cancel_while_held)
+      timer_cancel(&far_timer); /* if the idler did not: none outlives its attempt */
     if (load(&win.held))
       break;
   }
@@ -460,6 +484,8 @@ static void run_with_core1_held_by(void (*hook)(enum sched_test_point, void *),
            WINDOW_ATTEMPTS);
   EXPECT(load(&win.held));
   EXPECT(load(&win.woke));
+  if (cancel_while_held)
+    EXPECT(load(&win.cancelled)); /* else the window saw no cancel: nothing was tried */
 }
 
 /* timers_run_expired took the timer out of the heap, publishing "no timer
@@ -486,7 +512,23 @@ static void hold_before_the_sleepers_timer_fn(enum sched_test_point point, void 
 TEST(a_timer_firing_on_an_idle_core_is_not_taken_for_a_deadlock) {
   SKIP_WITHOUT_TIMER_INTERRUPTS();
   run_with_core1_held_by(hold_before_the_sleepers_timer_fn,
-                         "with the sleeper's timer out of the heap, its function not yet run");
+                         "with the sleeper's timer out of the heap, its function not yet run",
+                         false);
+}
+
+/* The same window, and meanwhile core 0 cancels another timer of core 1's
+ * heap, as a select that won a channel case on core 0 cancels its timeout.
+ * The cancel published the heap's new state, "no timer", while the fired
+ * timer's function had not run: core 0 then went idle, the last core to,
+ * and reported a deadlock (exit 4) with the sleeper about to be readied.
+ * Found by review; with three or more cores, or a vCPU descheduled between
+ * a select's wake-up and its cancel, it needs no hook. */
+TEST(a_cancel_on_another_core_hides_no_fired_timer_from_the_deadlock_check) {
+  SKIP_WITHOUT_TIMER_INTERRUPTS();
+  run_with_core1_held_by(hold_before_the_sleepers_timer_fn,
+                         "with the sleeper's timer fired, its function not yet run, and "
+                         "another timer of its core cancelled from core 0",
+                         true);
 }
 
 /* The same window one step later: the timer's function has run and readied
@@ -510,7 +552,7 @@ static void hold_at_the_end_of_the_window_after_the_timer(enum sched_test_point 
 TEST(a_pinned_task_readied_in_an_idle_cores_interrupt_window_is_not_a_deadlock) {
   SKIP_WITHOUT_TIMER_INTERRUPTS();
   run_with_core1_held_by(hold_at_the_end_of_the_window_after_the_timer,
-                         "with the sleeper in its pinned FIFO, the core still idle");
+                         "with the sleeper in its pinned FIFO, the core still idle", false);
 }
 
 /* ---- once: a caller that saw DONE may destroy the once at once ---------- */

@@ -112,6 +112,7 @@ struct sched_cpu {
   struct timer **timers;
   uint32_t ntimers, timer_cap;
   uint64_t timer_earliest;  /**< heap top's deadline, readable without the lock */
+  bool timers_firing;       /**< a fired timer's function is yet to run (timer.c) */
 
   struct sched_stats stats; /**< written by this core; switches is not kept here (above) */
 
