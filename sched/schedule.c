@@ -163,8 +163,17 @@ static bool multicore;
  * a task would never be preempted, however long it ran (a core arms its
  * slice only when it leaves its idle loop, and re-arms it at each tick).
  * Relaxed: a program may change either from any core at any time, and a
- * core acts on the change at its next tick. */
-static uint64_t slice_ticks;
+ * core acts on the change at its next tick.
+ *
+ * A core running tasks takes that tick a slice after the last, but never
+ * more than SLICE_LOOK_MAX_NS later (slice_look_ticks, the smaller of the
+ * two): a slice shortened from a long one (UINT64_MAX ns, "never preempt",
+ * to 1 ms) reaches the tasks already running within a second and a slice
+ * or two, not when the long one would have ended. (test_sched's
+ * a_time_slice_of_uint64_max_ns_lets_tasks_run left its core's timer armed
+ * 2^62 ticks ahead, and the preemption test after it waited in vain.) */
+#define SLICE_LOOK_MAX_NS (1000ull * 1000 * 1000)
+static uint64_t slice_ticks, slice_look_ticks;
 static bool preemption_off;
 static uint32_t idle_spin_polls = IDLE_SPIN_POLLS_DEFAULT;
 static uint32_t nidle;     /* cores asleep or about to be */
@@ -206,9 +215,23 @@ uint64_t ticks_to_ns(uint64_t ticks) {
 
 uint64_t task_now_ns(void) { return ticks_to_ns(arch_now_ticks()); }
 
+/* The longest slice: now + slice must not wrap where a core arms its slice
+ * timer (arm_slice_from_idle, on_timer_interrupt), or the deadline lands in
+ * the past and the timer interrupts back to back. 2^62 ticks is 146 years
+ * at 1 GHz (the host's tick, and ARMv8.6's), so no slice anyone means is cut. */
+#define SLICE_TICKS_MAX (UINT64_MAX / 4)
+
+static void set_slice_ticks(uint64_t ticks) {
+  uint64_t look_max = ns_to_ticks(SLICE_LOOK_MAX_NS);
+  if (ticks > SLICE_TICKS_MAX)
+    ticks = SLICE_TICKS_MAX;
+  __atomic_store_n(&slice_ticks, ticks, __ATOMIC_RELAXED);
+  __atomic_store_n(&slice_look_ticks, ticks < look_max ? ticks : look_max, __ATOMIC_RELAXED);
+}
+
 void sched_set_time_slice_ns(uint64_t ns) {
   if (ns)
-    __atomic_store_n(&slice_ticks, ns_to_ticks(ns), __ATOMIC_RELAXED);
+    set_slice_ticks(ns_to_ticks(ns));
   __atomic_store_n(&preemption_off, ns == 0, __ATOMIC_RELAXED);
 }
 
@@ -880,14 +903,15 @@ static __attribute__((noinline)) void *first_run_stack(struct sched_cpu *c, stru
 }
 
 /* Leaving the idle loop for a task: make sure a timer interrupt comes
- * within a slice (the idle loop armed only its timers' deadline). */
+ * within a slice, or SLICE_LOOK_MAX_NS if that is sooner (the idle loop
+ * armed only its timers' deadline). */
 static __attribute__((noinline)) void arm_slice_from_idle(struct sched_cpu *c) {
-  uint64_t slice = __atomic_load_n(&slice_ticks, __ATOMIC_RELAXED);
+  uint64_t look = __atomic_load_n(&slice_look_ticks, __ATOMIC_RELAXED);
   uint64_t now = arch_now_ticks();
   c->slice_seen = c->slice_switches;
   c->slice_seen_at = now;
-  if (now + slice < c->timer_armed)
-    sched_arm_timer(c, now + slice);
+  if (now + look < c->timer_armed)
+    sched_arm_timer(c, now + look);
 }
 
 /* next, whose saved context (sp) this core has taken, becomes the running
@@ -1342,9 +1366,13 @@ static void on_timer_interrupt(void) {
         c->need_resched = true;
       c->slice_seen_at = now;
     }
+    /* The next look: when this slice ends, or a look's most later. */
+    uint64_t look = __atomic_load_n(&slice_look_ticks, __ATOMIC_RELAXED);
     uint64_t check = c->slice_seen_at + slice;
+    if (check > now + look)
+      check = now + look;
     if (check <= now)
-      check = now + slice;
+      check = now + look;
     if (check < next)
       next = check;
   }
@@ -1473,7 +1501,7 @@ static void sched_init_once(void) {
   /* The default slice, unless the program set one; a program that turned
    * preemption off before the start keeps it off. */
   if (!__atomic_load_n(&slice_ticks, __ATOMIC_RELAXED))
-    __atomic_store_n(&slice_ticks, ns_to_ticks(10 * 1000 * 1000), __ATOMIC_RELAXED);
+    set_slice_ticks(ns_to_ticks(10 * 1000 * 1000));
   irq_set_handler(IRQ_TIMER, on_timer_interrupt);
   irq_set_handler(IRQ_IPI, on_ipi);
   irq_set_exit_handler(on_irq_exit);

@@ -659,6 +659,7 @@ TEST(a_busy_loop_cannot_starve_another_task_on_its_core) {
 static void set_flag(void *arg) { __atomic_store_n((int *)arg, 1, __ATOMIC_RELEASE); }
 
 struct preemption_toggle {
+  uint64_t slice_before; /* 0 (preemption off) or a slice that preempts nobody in time */
   int spawned, ran_beside_spinner;
   uint64_t preemptions;
   struct waitgroup done;
@@ -675,14 +676,15 @@ static void preemption_toggle_driver(void *arg) {
   /* Let the spinner's core finish what the tests before left there and go
    * idle, so that the spinner leaves the idle loop with preemption off. */
   task_sleep_ns(20 * 1000 * 1000);
-  sched_set_time_slice_ns(0);
+  sched_set_time_slice_ns(p->slice_before);
   p->spawned = start_spinner(&spinner, core) == 0;
   sched_set_time_slice_ns(10 * 1000 * 1000); /* the default again */
   int worker_ran = 0;
   struct task_attr attr = {.name = "worker", .pin = (int)core};
   sched_stats(core, &before);
   p->spawned = p->spawned && task_spawn(NULL, set_flag, &worker_ran, &attr) == 0;
-  uint64_t deadline = task_now_ns() + 2000ull * 1000 * 1000; /* 200 slices */
+  /* 400 slices; or a look (at most a second apart) and 300 slices. */
+  uint64_t deadline = task_now_ns() + 4000ull * 1000 * 1000;
   while (p->spawned && !__atomic_load_n(&worker_ran, __ATOMIC_ACQUIRE) &&
          task_now_ns() < deadline)
     task_sleep_ns(1000 * 1000);
@@ -704,22 +706,38 @@ static void preemption_toggle_driver(void *arg) {
  * about once in 40 runs on qemu-virt-aarch64 at two cores that way, when
  * the test before it, which runs with preemption off, left such a core.)
  * The wait is bounded, so a failure reports instead of hanging. */
-TEST(preemption_turned_back_on_reaches_a_task_that_began_without_it) {
+static void expect_preemption_reaches_the_spinner(uint64_t slice_before) {
   if (!arch_can_preempt())
     SKIP("this build cannot preempt (host under a sanitizer: no signal preemption)");
   if (cpu_count() < 2)
     SKIP("one core: the spinner needs a core of its own");
-  struct preemption_toggle p = {.done = WAITGROUP_INIT};
+  struct preemption_toggle p = {.slice_before = slice_before, .done = WAITGROUP_INIT};
   struct task_attr attr = {.name = "driver", .pin = 0};
   waitgroup_add(&p.done, 1);
   ASSERT(task_spawn(NULL, preemption_toggle_driver, &p, &attr) == 0);
   waitgroup_wait(&p.done);
   ASSERT(p.spawned);
   printf("  worker %s beside the spinner; %llu preemptions on core %u\n",
-         p.ran_beside_spinner ? "ran" : "did not run within 2 s",
+         p.ran_beside_spinner ? "ran" : "did not run within 4 s",
          (unsigned long long)p.preemptions, cpu_count() - 1);
   EXPECT(p.ran_beside_spinner);
   EXPECT(p.preemptions > 0);
+}
+
+TEST(preemption_turned_back_on_reaches_a_task_that_began_without_it) {
+  expect_preemption_reaches_the_spinner(0);
+}
+
+/* The same with the longest slice there is, UINT64_MAX ns ("never
+ * preempt"), in place of preemption off. On a 1 GHz tick (the host's) it
+ * was a slice of UINT64_MAX ticks: the spinner's core armed its slice timer
+ * at now + slice, which wrapped into the past, and the timer interrupted
+ * back to back, so nothing there ran again (this test hung). With the slice
+ * capped, the core then armed its next look 2^62 ticks ahead, and the 10 ms
+ * slice set after never reached the spinner; now a core running tasks looks
+ * at least once a second. */
+TEST(a_slice_shortened_from_uint64_max_ns_reaches_a_task_already_running) {
+  expect_preemption_reaches_the_spinner(UINT64_MAX);
 }
 
 /* ---- FP registers across preemption ------------------------------------------ */

@@ -121,8 +121,12 @@ void sched_set_libc_release(void (*release)(void *state));
 /**
  * @brief Set the time slice (default 10 ms). 0 turns preemption off and
  *        keeps the slice: a core running tasks still takes a timer
- *        interrupt each slice, so turning preemption back on (any nonzero
- *        value) reaches the tasks already running within a slice or two.
+ *        interrupt each slice (and at least once a second), so turning
+ *        preemption back on (any nonzero value), or shortening the slice,
+ *        reaches the tasks already running within a slice or two (or a
+ *        second and a slice or two, after a slice of more than a second).
+ *        Any value up to UINT64_MAX ("never preempt") is allowed; a slice
+ *        of more than 2^62 timer ticks (146 years at 1 GHz) is that long.
  */
 void sched_set_time_slice_ns(uint64_t ns);
 
