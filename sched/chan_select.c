@@ -36,8 +36,14 @@
  * A timer that fires while the task is still on its way to sleep (the
  * deadline passed during the park: find_runnable runs this core's expired
  * timers) readies a task that is already marked parked; the scheduler
- * then does not switch at all (switch_away_to's next == prev case) and the
- * task goes on with the timeout won.
+ * then usually does not switch at all (switch_away_to's next == prev case)
+ * and the task goes on with the timeout won. Not always: another timer of
+ * the same pass may ready its task into runnext after ours, moving ours to
+ * the deque, or a thief may take ours, and the core switches away. Ours
+ * then resumes on whichever core took it once the switch has published its
+ * context (the sp wait in switch_to), and its lock_all waits on the lowest
+ * channel lock until the parking core's finish_switch has released them
+ * all, the lowest last: its locks are never seen half released.
  */
 
 #include <brigade/chan.h>

@@ -79,8 +79,11 @@
  * can be stolen before the switch ends; the thief waits in switch_to
  * until arch_switch has published the saved context, and nothing on the
  * parking core reads the task after that (finish_switch uses copies).
- * task_ready insists the task is parked and panics otherwise, so a double
- * wake-up is a report, not a corrupt queue.
+ * task_ready insists the task is parked and panics otherwise, so a second
+ * wake-up while the task is still runnable or running is a report, not a
+ * corrupt queue. (One that comes after the task has parked again looks
+ * like a real wake-up: the runtime's own wakers are exact, each wait
+ * having one winner, and a program's task_ready must be too.)
  *
  * Idle cores and wake-ups (Go's wakep)
  * ------------------------------------
@@ -522,8 +525,16 @@ void wake_idle_core(void) {
  * later read-modify-write of nidle (which continues I's release
  * sequence), so L synchronizes with I: everything the idle core did
  * before I, its give-up of a spinning seat included, is visible to our
- * reads of nspinning in wake_idle_cores, and the argument above
- * wake_idle_core holds with L in place of our fence. */
+ * reads of nspinning in wake_idle_cores, which then wake it.
+ *
+ * One case is not covered in the C11 model: a spinning core that gives up
+ * its seat and finds other work instead of going idle (no I to read). Our
+ * relaxed read of nspinning may then miss the give-up, since L is a load,
+ * not the fence wake_idle_core's argument needs. Every target closes it in
+ * the mapping (RISC-V's seq_cst load starts with fence rw,rw; AArch64's
+ * ldar after the swpal is ordered after it; x86's xchg is a full barrier),
+ * and were it open, the cost is one idle core not woken for a task that
+ * sits in this core's runnext, which this core runs at its next switch. */
 static void wake_idle_core_after_seq_cst_publish(void) {
   if (!multicore)
     return; /* as in wake_idle_core (ready_queue, tracing, gets here on one core too) */
