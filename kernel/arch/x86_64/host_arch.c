@@ -299,7 +299,6 @@ void arch_clear_ipi(void) {
 /* ---- context switch ------------------------------------------------------------ */
 
 void *arch_switch_raw(void **save_sp, void *next_sp, void *arg);
-void arch_task_trampoline(void);
 
 void host_switch_hint(void *stack_lo, size_t size) {
   next_stack_lo = stack_lo;
@@ -443,6 +442,7 @@ void host_task_first_run(void (*entry)(void *, void *), void *arg, void *switch_
   panic("a task's entry function returned");
 }
 
+#if defined(HOST_ASAN) || defined(HOST_TSAN)
 void *host_init_stack(void *stack_lo, size_t size, void (*entry)(void *arg, void *switch_arg),
                       void *arg) {
 #ifdef HOST_ASAN
@@ -453,19 +453,6 @@ void *host_init_stack(void *stack_lo, size_t size, void (*entry)(void *arg, void
 #ifdef HOST_TSAN
   *stack_fiber(stack_lo) = fiber_get();
 #endif
-  uintptr_t top = ((uintptr_t)stack_lo + size) & ~(uintptr_t)15;
-  /* Frame popped by arch_switch_raw: FP control words, r15, r14, r13, r12,
-   * rbx, rbp, return address. 8 words, so the trampoline starts with rsp
-   * 16-byte aligned, as a call needs. */
-  uint64_t *frame = (uint64_t *)top - 8;
-  uint32_t fp_control[2] = {0x1f80, 0x037f}; /* MXCSR and x87 CW defaults */
-  memcpy(&frame[0], fp_control, sizeof fp_control);
-  frame[1] = 0;                               /* r15 */
-  frame[2] = (uint64_t)(uintptr_t)entry;      /* r14 */
-  frame[3] = (uint64_t)(uintptr_t)arg;        /* r13 */
-  frame[4] = (uint64_t)(uintptr_t)host_task_first_run; /* r12 */
-  frame[5] = 0;                               /* rbx */
-  frame[6] = 0;                               /* rbp */
-  frame[7] = (uint64_t)(uintptr_t)arch_task_trampoline;
-  return frame;
+  return host_first_frame(stack_lo, size, entry, arg);
 }
+#endif

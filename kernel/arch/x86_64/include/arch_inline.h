@@ -114,14 +114,43 @@ static inline void arch_stack_release(void *stack_lo, size_t size) {
   host_stack_release(stack_lo, size);
 }
 
+void arch_task_trampoline(void);
+void host_task_first_run(void (*entry)(void *, void *), void *arg, void *switch_arg);
+
+/* A new task's first frame, popped by arch_switch_raw: FP control words
+ * (MXCSR 0x1f80 and the x87 control word 0x037f, their defaults), r15,
+ * r14, r13, r12, rbx, rbp, return address. 8 words, so the trampoline
+ * starts with rsp 16-byte aligned, as a call needs. */
+static inline void *host_first_frame(void *stack_lo, size_t size,
+                                     void (*entry)(void *arg, void *switch_arg), void *arg) {
+  uintptr_t top = ((uintptr_t)stack_lo + size) & ~(uintptr_t)15;
+  uint64_t *frame = (uint64_t *)top - 8;
+  frame[0] = (uint64_t)0x037f << 32 | 0x1f80;                 /* MXCSR, x87 CW */
+  frame[1] = 0;                                               /* r15 */
+  frame[2] = (uint64_t)(uintptr_t)entry;                      /* r14 */
+  frame[3] = (uint64_t)(uintptr_t)arg;                        /* r13 */
+  frame[4] = (uint64_t)(uintptr_t)host_task_first_run;        /* r12 */
+  frame[5] = 0;                                               /* rbx */
+  frame[6] = 0;                                               /* rbp */
+  frame[7] = (uint64_t)(uintptr_t)arch_task_trampoline;       /* return address */
+  return frame;
+}
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 void *host_init_stack(void *stack_lo, size_t size, void (*entry)(void *arg, void *switch_arg),
                       void *arg);
 
-/* Out of line on the host: the sanitizers' bookkeeping for a reused stack. */
+/* Out of line under a sanitizer: its bookkeeping for a reused stack. */
 static inline void *arch_init_stack(void *stack_lo, size_t size,
                                     void (*entry)(void *arg, void *switch_arg), void *arg) {
   return host_init_stack(stack_lo, size, entry, arg);
 }
+#else
+static inline void *arch_init_stack(void *stack_lo, size_t size,
+                                    void (*entry)(void *arg, void *switch_arg), void *arg) {
+  return host_first_frame(stack_lo, size, entry, arg);
+}
+#endif
 
 __attribute__((noreturn)) void host_switch_final(void **save_sp, void *next_sp, void *arg);
 
