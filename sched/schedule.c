@@ -1408,11 +1408,14 @@ static void on_irq_exit(void) {
   if (!cur || (cur->flags & TASK_FLAG_IDLE))
     return;
   STAT_ADD(c, preemptions, 1);
-  /* For the trace's stop reason; cleared by the switch, or here when
-   * there was nothing to switch to (sched_self: we may resume elsewhere). */
-  c->preempting = true;
+  /* For the trace's stop reason (trace_switch). On the task, not the
+   * core: the task clears it when it runs again, on whatever core. (A
+   * per-core flag cleared by the traced switch alone stayed set after an
+   * untraced one, and a later trace called that core's next yield a
+   * preemption.) Only the running task writes its flags. */
+  cur->flags |= TASK_FLAG_PREEMPTED;
   yield_away(c, cur, ARCH_IRQ_TOKEN_MASKED);
-  sched_self()->preempting = false;
+  cur->flags &= (uint8_t)~TASK_FLAG_PREEMPTED;
 }
 
 /* ---- idle time --------------------------------------------------------------------- */

@@ -32,6 +32,7 @@ struct task {
 
 #define TASK_FLAG_IDLE 1u       /* a core's own scheduler context, not a real task */
 #define TASK_FLAG_HEAP_STACK 2u /* its stack is from the heap, not a guarded slot */
+#define TASK_FLAG_PREEMPTED 4u  /* it is being preempted (the trace's stop reason) */
 
 /* Written at the lowest word of every task stack and checked at every
  * switch away from the task: an overrun that reached the bottom of the

@@ -44,7 +44,7 @@ static void trace_switch(struct sched_cpu *c, const struct task *prev, const str
                          enum after_switch after) {
   if (!(prev->flags & TASK_FLAG_IDLE)) {
     enum trace_stop why = TRACE_STOP_YIELD;
-    if (after == AFTER_REQUEUE && c->preempting)
+    if (after == AFTER_REQUEUE && (prev->flags & TASK_FLAG_PREEMPTED))
       why = TRACE_STOP_PREEMPTED;
     else if (after == AFTER_PARK)
       why = TRACE_STOP_PARKED;
@@ -54,7 +54,6 @@ static void trace_switch(struct sched_cpu *c, const struct task *prev, const str
     if (why == TRACE_STOP_PARKED)
       trace_record(TRACE_PARK_REASON, (uintptr_t)prev->wait_reason);
   }
-  c->preempting = false;
   if (!(next->flags & TASK_FLAG_IDLE))
     trace_record(TRACE_RUN, next->id);
 }

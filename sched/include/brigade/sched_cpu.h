@@ -84,7 +84,6 @@ struct sched_cpu {
   uint64_t clock_seen;      /**< ticks when the timer interrupt or idle loop last read the
                                  clock: a parked task's wait start, without a clock read */
   bool need_resched;        /**< set by the timer interrupt, acted on at its exit */
-  bool preempting;          /**< the switch under way preempts (the trace's stop reason) */
   bool idle_after_search;   /**< the switch to the idle task came from a search that found
                                  nothing: its loop spins before searching again */
   enum after_switch after;  /**< see finish_switch */
