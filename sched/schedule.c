@@ -498,13 +498,48 @@ static __attribute__((noinline)) void wake_idle_cores(void) {
  * Our load of nspinning, after our fence, read a count from before that
  * give-up, so our fence precedes the spinner's in the single order of
  * seq_cst operations, and the spinner's last look sees our task. */
-void wake_idle_core(void) {
+static inline bool idle_core_to_wake(void) {
   if (!multicore)
-    return;
+    return false;
   sched_full_fence();
-  if (__atomic_load_n(&nidle, __ATOMIC_RELAXED) == 0)
-    return;
+  return __atomic_load_n(&nidle, __ATOMIC_RELAXED) != 0;
+}
+
+void wake_idle_core(void) {
+  if (idle_core_to_wake())
+    wake_idle_cores();
+}
+
+/* sched_queue_spawned's ways out of line, each ending in the restore of the
+ * interrupt mask, so that the common case calls nothing. */
+static __attribute__((noinline)) int spawned_wake(unsigned long irq) {
   wake_idle_cores();
+  arch_irq_restore(irq);
+  return 0;
+}
+
+static __attribute__((noinline)) int queue_spawned_slow(struct sched_cpu *c, struct task *t,
+                                                        unsigned long irq) {
+  TRACE_SPAWN_TASK(c, t);
+  /* Read before t is queued: it may run, exit and be recycled at once. */
+  bool any_core = t->pin == TASK_ANY_CORE;
+  runq_put(c, t);
+  if (any_core)
+    wake_idle_core(); /* a pinned task wakes only its own core (runq_put) */
+  arch_irq_restore(irq);
+  return 0;
+}
+
+int sched_queue_spawned(struct sched_cpu *c, struct task *t, unsigned long irq) {
+  /* A trace to tell, a pinned task, a full deque: out of line. (A full
+   * deque_push publishes nothing.) From the push on, t is whichever core's
+   * takes it, so nothing of it is read after. */
+  if (__builtin_expect(TRACE_IS_ON() || t->pin != TASK_ANY_CORE || !deque_push(&c->runq, t), 0))
+    return queue_spawned_slow(c, t, irq);
+  if (idle_core_to_wake())
+    return spawned_wake(irq);
+  arch_irq_restore(irq);
+  return 0;
 }
 
 /* wake_idle_core for a publisher whose publication was itself a

@@ -34,7 +34,6 @@
 
 #include "stack_pool.h"
 #include "task_internal.h"
-#include "trace_events.h"
 
 _Static_assert(sizeof(void *) != 8 || sizeof(struct task) <= 96,
                "struct task must stay within 96 bytes on 64-bit targets (memory per pending task)");
@@ -268,17 +267,9 @@ spawn_into(struct sched_cpu *c, struct task *t, task_t **out, void (*fn)(void *a
   };
   if (out)
     *out = t;
-  TRACE_SPAWN_TASK(c, t);
   OWNER_STORE(c->stats.spawns, c->stats.spawns + 1);
-  /* From runq_put on, t belongs to whichever core takes it: it may run, exit
-   * and be recycled into a new task before this line returns, so nothing of
-   * t is read after it is queued. */
-  bool any_core = attr->pin == TASK_ANY_CORE;
-  runq_put(c, t);
-  if (any_core)
-    wake_idle_core(); /* pinned tasks wake only their own core (runq_put) */
-  arch_irq_restore(irq);
-  return 0;
+  /* A tail call: the spawn keeps no register frame. */
+  return sched_queue_spawned(c, t, irq);
 }
 
 /* task_spawn's way when core c's free list is empty: refill it, then spawn.

@@ -148,6 +148,10 @@ void sched_dump_tasks_for_panic(void); /* panic_end's dump handler */
 
 /* schedule.c */
 void runq_put(struct sched_cpu *c, struct task *t);
+/* New task t, made on core c (interrupts masked with token irq): told to a
+ * trace, queued, an idle core woken for it (its own core for a pinned
+ * task), then the mask restored. Returns 0, for task_spawn to return. */
+int sched_queue_spawned(struct sched_cpu *c, struct task *t, unsigned long irq);
 void wake_idle_core(void);
 /* Leave prev, the running task, for good (task_exit: interrupts masked,
  * prev marked dead); its stack and struct are freed once it is off them. */
