@@ -1412,12 +1412,11 @@ static void on_timer_interrupt(void) {
         c->need_resched = true;
       c->slice_seen_at = now;
     }
-    /* The next look: when this slice ends, or a look's most later. */
+    /* The next look: when this slice ends, but never more than a look
+     * from now, and a look from now if the slice's end has passed. */
     uint64_t look = __atomic_load_n(&slice_look_ticks, __ATOMIC_RELAXED);
     uint64_t check = c->slice_seen_at + slice;
-    if (check > now + look)
-      check = now + look;
-    if (check <= now)
+    if (check <= now || check > now + look)
       check = now + look;
     if (check < next)
       next = check;
